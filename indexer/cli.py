@@ -1,0 +1,267 @@
+"""The ``placeringssok`` command: what ops run to index providers and serve searches."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from indexer.geocoding import AddressGeocoder
+from indexer.jobs import IndexTarget, JobReport, TooManyErrors, run_job
+from indexer.records import source_line_json_schema
+from indexer.settings import Backend, Settings, get_settings
+from indexer.source import read_source
+
+app = typer.Typer(
+    help="Placeringssök: index placement providers and serve caseworker searches.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+SourceOption = Annotated[
+    list[Path],
+    typer.Option(
+        "--source", "-s", exists=True, dir_okay=False, readable=True, help="A JSON Lines export; repeatable."
+    ),
+]
+BackendOption = Annotated[
+    Backend | None,
+    typer.Option("--backend", help="Where to write; default PLACERINGSSOK_BACKEND (embedded)."),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--geocoding-cache", help="JSON cache of geocoded addresses; default PLACERINGSSOK_GEOCODING_CACHE."
+    ),
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _settings(backend: Backend | None) -> Settings:
+    settings = get_settings()
+    return settings.model_copy(update={"backend": backend}) if backend else settings
+
+
+def _geocoder(settings: Settings, cache: Path | None) -> AddressGeocoder:
+    return AddressGeocoder(cache or settings.geocoding_cache_path, service=settings.geocoder)
+
+
+def _target(settings: Settings) -> IndexTarget:
+    if settings.backend is Backend.elasticsearch:
+        from indexer.elastic.target import ElasticsearchTarget
+
+        return ElasticsearchTarget.from_settings(settings)
+    from indexer.embedded.target import EmbeddedTarget
+
+    return EmbeddedTarget(settings.embedded_dir)
+
+
+def _count_lines(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        with path.open("rb") as f:
+            total += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return total
+
+
+def _run_with_progress(
+    settings: Settings, sources: list[Path], cache: Path | None, **kwargs: object
+) -> JobReport:
+    target = _target(settings)
+    geocoder = _geocoder(settings, cache)
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task("indexing", total=_count_lines(sources))
+            return run_job(target, sources, geocoder, progress=lambda n: bar.advance(task, n), **kwargs)  # type: ignore[arg-type]
+
+    seen = 0
+
+    def plain(n: int) -> None:
+        nonlocal seen
+        seen += n
+        if seen % 10_000 == 0:
+            typer.echo(f"read {seen} records", err=True)
+
+    return run_job(target, sources, geocoder, progress=plain, **kwargs)  # type: ignore[arg-type]
+
+
+def _print_report(report: JobReport) -> None:
+    for problem in report.problems:
+        typer.echo(f"bad record: {problem}", err=True)
+    typer.echo(
+        f"read {report.read} records: {report.indexed} indexed, {report.deleted} deleted, "
+        f"{report.stale} older than the indexed version (skipped), {report.bad_records} bad"
+    )
+    if report.version:
+        typer.echo(f"live version: {report.version}")
+    for removed in report.removed_versions:
+        typer.echo(f"removed old version: {removed}")
+
+
+def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwargs: object) -> None:
+    from indexer.embedded.versions import NoLiveIndex, WriterBusy
+    from indexer.embedded.writer import VerificationFailed
+
+    settings = _settings(backend)
+    try:
+        report = _run_with_progress(settings, sources, cache, **kwargs)
+    except TooManyErrors as exc:
+        for problem in exc.report.problems:
+            typer.echo(f"bad record: {problem}", err=True)
+        raise _fail(str(exc)) from exc
+    except (WriterBusy, NoLiveIndex, VerificationFailed) as exc:
+        raise _fail(str(exc)) from exc
+    except OSError as exc:
+        raise _fail(f"{exc}; check the data dir {settings.data_dir} and free disk space") from exc
+    _print_report(report)
+
+
+@app.command()
+def reindex(
+    source: SourceOption,
+    max_errors: Annotated[
+        int | None,
+        typer.Option(
+            "--max-errors", min=0, help="Fail, leaving the live index as it is, above this many bad records."
+        ),
+    ] = None,
+    backend: BackendOption = None,
+    geocoding_cache: CacheOption = None,
+) -> None:
+    """Build a new index version from the sources, verify it and switch to it atomically."""
+    _job(backend, source, geocoding_cache, incremental=False, max_errors=max_errors)
+
+
+@app.command()
+def sync(
+    source: SourceOption,
+    max_errors: Annotated[
+        int | None, typer.Option("--max-errors", min=0, help="Fail above this many bad records.")
+    ] = None,
+    backend: BackendOption = None,
+    geocoding_cache: CacheOption = None,
+) -> None:
+    """Apply upserts and tombstones to the live index; an older record never replaces a newer one."""
+    _job(backend, source, geocoding_cache, incremental=True, max_errors=max_errors)
+
+
+@app.command()
+def validate(source: SourceOption, geocoding_cache: CacheOption = None) -> None:
+    """Report every bad record (file, line, field, reason); write nothing. Exits 1 if any is bad."""
+    settings = get_settings()
+    geocoder = _geocoder(settings, geocoding_cache)
+    good = bad = 0
+    for result in read_source(source, geocoder):
+        if result.problems:
+            bad += 1
+            for problem in result.problems:
+                typer.echo(str(problem))
+        else:
+            good += 1
+    geocoder.save()
+    typer.echo(f"{good} good records, {bad} bad", err=True)
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command("load-schools")
+def load_schools(
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--source", "-s", exists=True, dir_okay=False, help="Skolverket school units, JSON Lines."
+        ),
+    ],
+) -> None:
+    """Load the school register into the data dir (SWEREF 99 TM converted to WGS84)."""
+    from indexer.schools import read_school_register, save_schools
+
+    settings = get_settings()
+    schools, problems = read_school_register(source)
+    for problem in problems:
+        typer.echo(f"bad record: {problem}", err=True)
+    if not schools:
+        raise _fail(f"no valid school units in {source}")
+    save_schools(settings.schools_path, schools)
+    typer.echo(f"loaded {len(schools)} schools into {settings.schools_path} ({len(problems)} problems)")
+
+
+@app.command()
+def status(backend: BackendOption = None) -> None:
+    """Show the live version, its documents by provider type, build time and the data dir."""
+    settings = _settings(backend)
+    if settings.backend is Backend.elasticsearch:
+        from indexer.elastic.target import ElasticsearchTarget
+
+        typer.echo(
+            json.dumps(ElasticsearchTarget.from_settings(settings).status(), indent=2, ensure_ascii=False)
+        )
+        return
+    from indexer.embedded.versions import IndexVersions
+
+    versions = IndexVersions(settings.embedded_dir)
+    pointer = versions.pointer()
+    typer.echo(f"data dir: {settings.data_dir.resolve()}")
+    typer.echo(f"schools: {settings.schools_path if settings.schools_path.exists() else 'not loaded'}")
+    if pointer is None:
+        raise _fail("no live index; run 'placeringssok reindex --source FILE'")
+    manifest = versions.manifest(pointer.live)
+    typer.echo(f"live version: {pointer.live} (switched {pointer.switched_at})")
+    typer.echo(f"previous version: {pointer.previous or '-'}")
+    typer.echo(
+        f"built: {manifest['built_at']} in {manifest['build_seconds']} s from {', '.join(manifest['sources'])}"
+    )
+    typer.echo(f"documents: {manifest['documents']}")
+    for provider_type, count in sorted(manifest["by_provider_type"].items()):
+        typer.echo(f"  {provider_type:28} {count}")
+
+
+@app.command()
+def rollback(backend: BackendOption = None) -> None:
+    """Make the previous version live again (the current one becomes the previous)."""
+    from indexer.embedded.versions import NoLiveIndex
+
+    settings = _settings(backend)
+    target = _target(settings)
+    try:
+        with target.writer_lock():
+            live = target.rollback()
+    except NoLiveIndex as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"live version: {live}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of one provider line, for source systems to validate their exports."""
+    typer.echo(json.dumps(source_line_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the search API (and the embeddable search box) with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "search_api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )

@@ -1,0 +1,183 @@
+"""The index document: what a validated provider becomes before any backend stores it.
+
+``IndexedProvider`` is the contract between the index side and the query side, and the schema
+``mappings/providers.json`` must agree with (a test proves it). Normalisation happens here, once:
+coordinates to WGS84, derived facet fields, and the privacy rule that a confidential home's name,
+exact position and contact details never enter any index.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from indexer.geocoding import AddressGeocoder, GeocodingFailed
+from indexer.geography import counties, seat_of, sweref99tm_to_wgs84
+from indexer.records import Provider
+from indexer.vocabularies import CONFIDENTIAL_TYPES, PermitStatus, ProviderType, label
+
+
+class GeoPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lat: float
+    lon: float
+
+
+class IndexedPermit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: str
+    target_groups: list[str]
+    age_min: int | None
+    age_max: int | None
+    places: int | None
+
+
+class IndexedInspection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    date: date
+    decision: str
+    categories: list[str]
+
+
+class IndexedProvider(BaseModel):
+    """One provider as every backend indexes it; nothing here is secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    provider_type: str
+    confidential: bool
+    organization: str | None
+    ownership: str
+    description: str
+    target_groups: list[str]
+    age_min: int
+    age_max: int
+    genders: list[str]
+    legal_bases: list[str]
+    assignments: list[str]
+    methods: list[str]
+    languages: list[str]
+    capacity: int
+    vacancies: int
+    has_vacancy: bool
+    vacancies_updated_at: datetime | None
+    price_per_day_sek: int | None
+    ivo_permit: IndexedPermit | None
+    permit_revoked: bool
+    inspections: list[IndexedInspection]
+    framework_agreements: list[str]
+    municipality_code: str
+    municipality: str
+    county_code: str
+    county: str
+    location: GeoPoint
+    location_precision: Literal["exact", "municipality"]
+    address: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    updated_at: datetime
+
+
+class NormalisationFailed(Exception):
+    """A valid record that still cannot be indexed (e.g. its address has no coordinates)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def neutral_name(provider_type: str, municipality: str) -> str:
+    """What a confidential home is called in every response: its form and municipality, no family."""
+    return f"{label('provider_type', provider_type)} i {municipality} kommun"
+
+
+def _exact_position(provider: Provider, geocoder: AddressGeocoder | None) -> tuple[float, float]:
+    loc = provider.location
+    if loc.sweref99tm is not None:
+        return sweref99tm_to_wgs84(loc.sweref99tm.northing, loc.sweref99tm.easting)
+    if loc.address is not None:
+        if geocoder is None:
+            raise NormalisationFailed("location.address", "geocoding is not available here")
+        try:
+            return geocoder.locate(loc.address)
+        except GeocodingFailed as exc:
+            raise NormalisationFailed("location.address", str(exc)) from exc
+    assert loc.lat is not None and loc.lon is not None
+    return loc.lat, loc.lon
+
+
+def to_document(provider: Provider, geocoder: AddressGeocoder | None) -> IndexedProvider:
+    """Normalise one validated record into the document every backend indexes."""
+    confidential = ProviderType(provider.provider_type) in CONFIDENTIAL_TYPES
+    if confidential:
+        # The exact position is dropped before it is ever computed: a family's address is not even
+        # sent to a geocoding service. The public position is the municipality seat.
+        lat, lon = seat_of(provider.municipality_code)
+        precision: Literal["exact", "municipality"] = "municipality"
+    else:
+        lat, lon = _exact_position(provider, geocoder)
+        precision = "exact"
+        if not (55.0 <= lat <= 69.5 and 10.5 <= lon <= 24.5):
+            raise NormalisationFailed(
+                "location", f"({lat:.5f}, {lon:.5f}) is outside Sweden; check the coordinates or their order"
+            )
+    permit = provider.ivo_permit
+    return IndexedProvider(
+        id=provider.id,
+        name=neutral_name(provider.provider_type, provider.municipality) if confidential else provider.name,
+        provider_type=provider.provider_type,
+        confidential=confidential,
+        organization=provider.organization,
+        ownership=provider.ownership,
+        description=provider.description,
+        target_groups=sorted(set(provider.target_groups)),
+        age_min=provider.age_min,
+        age_max=provider.age_max,
+        genders=sorted(set(provider.genders)),
+        legal_bases=sorted(set(provider.legal_bases)),
+        assignments=sorted(set(provider.assignments)),
+        methods=sorted(set(provider.methods)),
+        languages=sorted(set(provider.languages)),
+        capacity=provider.capacity,
+        vacancies=provider.vacancies,
+        has_vacancy=provider.vacancies > 0,
+        vacancies_updated_at=provider.vacancies_updated_at,
+        price_per_day_sek=provider.price_per_day_sek,
+        ivo_permit=None
+        if permit is None
+        else IndexedPermit(
+            id=permit.id,
+            status=permit.status,
+            target_groups=sorted(set(permit.target_groups)),
+            age_min=permit.age_min,
+            age_max=permit.age_max,
+            places=permit.places,
+        ),
+        permit_revoked=permit is not None and permit.status == PermitStatus.aterkallat,
+        inspections=[
+            IndexedInspection(date=i.date, decision=i.decision, categories=sorted(set(i.categories)))
+            for i in sorted(provider.inspections, key=lambda i: i.date, reverse=True)
+        ],
+        framework_agreements=sorted(set(provider.framework_agreements)),
+        municipality_code=provider.municipality_code,
+        municipality=provider.municipality,
+        county_code=provider.county_code,
+        county=counties()[provider.county_code].name,
+        location=GeoPoint(lat=round(lat, 6), lon=round(lon, 6)),
+        location_precision=precision,
+        address=None if confidential else provider.address,
+        phone=None if confidential else provider.phone,
+        email=None if confidential else provider.email,
+        website=None if confidential else provider.website,
+        updated_at=provider.updated_at,
+    )

@@ -1,0 +1,181 @@
+"""The column store: one numpy array per filterable field, one row per indexed document.
+
+tantivy answers "which documents match these Swedish words, how well"; geo filters, exact facet
+counts and sorting run here, vectorised, the way Elasticsearch uses doc values. Rows are only ever
+appended; a replaced or deleted document's row is marked dead, and the tantivy document carries its
+row number so text hits join to columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from indexer.documents import IndexedProvider
+
+# Single-valued keyword fields: stored as int codes into a value list.
+KEYWORD_FIELDS: tuple[str, ...] = ("provider_type", "ownership", "county_code", "municipality_code")
+# Multi-valued keyword fields: stored as a boolean matrix, one column per value.
+MULTI_FIELDS: tuple[str, ...] = (
+    "target_groups",
+    "methods",
+    "languages",
+    "legal_bases",
+    "assignments",
+    "genders",
+    "framework_agreements",
+)
+_NUMBER_FIELDS: tuple[str, ...] = (
+    "lat",
+    "lon",
+    "age_min",
+    "age_max",
+    "capacity",
+    "vacancies",
+    "price_per_day_sek",
+    "vacancies_updated_at",
+    "updated_at",
+)
+_FLAG_FIELDS: tuple[str, ...] = ("alive", "has_vacancy", "permit_revoked", "confidential")
+
+
+def _epoch(value: datetime | None) -> float:
+    return np.nan if value is None else value.timestamp()
+
+
+@dataclass
+class ColumnStore:
+    ids: NDArray[np.str_]
+    numbers: dict[str, NDArray[np.float64]]
+    flags: dict[str, NDArray[np.bool_]]
+    keyword_values: dict[str, list[str]]
+    keyword_codes: dict[str, NDArray[np.int32]]
+    multi_values: dict[str, list[str]]
+    multi_matrix: dict[str, NDArray[np.bool_]]
+    _row_of: dict[str, int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def empty(cls) -> ColumnStore:
+        return cls(
+            ids=np.array([], dtype="<U64"),
+            numbers={f: np.array([], dtype=np.float64) for f in _NUMBER_FIELDS},
+            flags={f: np.array([], dtype=bool) for f in _FLAG_FIELDS},
+            keyword_values={f: [] for f in KEYWORD_FIELDS},
+            keyword_codes={f: np.array([], dtype=np.int32) for f in KEYWORD_FIELDS},
+            multi_values={f: [] for f in MULTI_FIELDS},
+            multi_matrix={f: np.zeros((0, 0), dtype=bool) for f in MULTI_FIELDS},
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def live_count(self) -> int:
+        return int(self.flags["alive"].sum())
+
+    def row_of(self, provider_id: str) -> int | None:
+        """The live row of a provider id, if it has one."""
+        if self._row_of is None:
+            alive = self.flags["alive"]
+            self._row_of = {str(i): r for r, i in enumerate(self.ids) if alive[r]}
+        return self._row_of.get(provider_id)
+
+    def append(self, docs: Sequence[IndexedProvider]) -> range:
+        """Add documents as new live rows; returns their row numbers."""
+        start = len(self.ids)
+        self.ids = np.concatenate([self.ids, np.array([d.id for d in docs], dtype="<U64")])
+        rows = {
+            "lat": [d.location.lat for d in docs],
+            "lon": [d.location.lon for d in docs],
+            "age_min": [d.age_min for d in docs],
+            "age_max": [d.age_max for d in docs],
+            "capacity": [d.capacity for d in docs],
+            "vacancies": [d.vacancies for d in docs],
+            "price_per_day_sek": [
+                np.nan if d.price_per_day_sek is None else d.price_per_day_sek for d in docs
+            ],
+            "vacancies_updated_at": [_epoch(d.vacancies_updated_at) for d in docs],
+            "updated_at": [_epoch(d.updated_at) for d in docs],
+        }
+        for name, values in rows.items():
+            self.numbers[name] = np.concatenate([self.numbers[name], np.array(values, dtype=np.float64)])
+        flag_rows = {
+            "alive": [True] * len(docs),
+            "has_vacancy": [d.has_vacancy for d in docs],
+            "permit_revoked": [d.permit_revoked for d in docs],
+            "confidential": [d.confidential for d in docs],
+        }
+        for name, values in flag_rows.items():
+            self.flags[name] = np.concatenate([self.flags[name], np.array(values, dtype=bool)])
+        for name in KEYWORD_FIELDS:
+            self.keyword_codes[name] = np.concatenate(
+                [
+                    self.keyword_codes[name],
+                    np.array([self._code(name, getattr(d, name)) for d in docs], np.int32),
+                ]
+            )
+        for name in MULTI_FIELDS:
+            self._append_multi(name, [getattr(d, name) for d in docs])
+        if self._row_of is not None:
+            for offset, d in enumerate(docs):
+                self._row_of[d.id] = start + offset
+        return range(start, len(self.ids))
+
+    def kill(self, rows: Iterable[int]) -> None:
+        for row in rows:
+            self.flags["alive"][row] = False
+            if self._row_of is not None:
+                self._row_of.pop(str(self.ids[row]), None)
+
+    def _code(self, name: str, value: str) -> int:
+        values = self.keyword_values[name]
+        try:
+            return values.index(value)
+        except ValueError:
+            values.append(value)
+            return len(values) - 1
+
+    def _append_multi(self, name: str, lists: list[list[str]]) -> None:
+        values = self.multi_values[name]
+        index = {v: i for i, v in enumerate(values)}
+        for items in lists:
+            for item in items:
+                if item not in index:
+                    index[item] = len(values)
+                    values.append(item)
+        old = self.multi_matrix[name]
+        grown = np.zeros((old.shape[0] + len(lists), len(values)), dtype=bool)
+        grown[: old.shape[0], : old.shape[1]] = old
+        for offset, items in enumerate(lists):
+            for item in items:
+                grown[old.shape[0] + offset, index[item]] = True
+        self.multi_matrix[name] = grown
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, NDArray] = {"ids": self.ids}
+        arrays |= {f"n.{k}": v for k, v in self.numbers.items()}
+        arrays |= {f"f.{k}": v for k, v in self.flags.items()}
+        arrays |= {f"kv.{k}": np.array(v, dtype="<U128") for k, v in self.keyword_values.items()}
+        arrays |= {f"kc.{k}": v for k, v in self.keyword_codes.items()}
+        arrays |= {f"mv.{k}": np.array(v, dtype="<U128") for k, v in self.multi_values.items()}
+        arrays |= {f"mm.{k}": v for k, v in self.multi_matrix.items()}
+        with path.open("wb") as f:
+            np.savez(f, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: Path) -> ColumnStore:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(
+                ids=data["ids"],
+                numbers={k: data[f"n.{k}"] for k in _NUMBER_FIELDS},
+                flags={k: data[f"f.{k}"].copy() for k in _FLAG_FIELDS},
+                keyword_values={k: [str(v) for v in data[f"kv.{k}"]] for k in KEYWORD_FIELDS},
+                keyword_codes={k: data[f"kc.{k}"] for k in KEYWORD_FIELDS},
+                multi_values={k: [str(v) for v in data[f"mv.{k}"]] for k in MULTI_FIELDS},
+                multi_matrix={k: data[f"mm.{k}"] for k in MULTI_FIELDS},
+            )

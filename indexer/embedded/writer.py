@@ -1,0 +1,154 @@
+"""Writing the embedded index: a full build into a new version, or a sync onto a copy of the live one.
+
+Both paths apply the same rule per document: a record replaces the indexed one only if it is newer
+(``updated_at``), and a tombstone deletes only what is older than itself. Nothing becomes live until
+the new version has been verified and the pointer switched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tantivy
+
+from indexer.documents import IndexedProvider
+from indexer.embedded.columns import ColumnStore
+from indexer.embedded.text_index import open_index, to_tantivy
+from indexer.embedded.versions import MANIFEST, IndexVersions, write_json_atomically
+from indexer.source import Deletion
+
+_WRITER_HEAP = 256_000_000
+
+
+class VerificationFailed(Exception):
+    """The new version does not hold what was written; it is not switched to."""
+
+
+@dataclass
+class WriteCounts:
+    indexed: int = 0
+    deleted: int = 0
+    stale: int = 0
+    stale_ids: list[str] = field(default_factory=list)
+
+
+class EmbeddedWriter:
+    """Writes one new version. ``base`` is the live version a sync starts from (None: empty)."""
+
+    def __init__(self, versions: IndexVersions, base: Path | None) -> None:
+        self.versions = versions
+        self.started = time.monotonic()
+        self.dir = versions.new_version_dir()
+        if base is not None:
+            shutil.copytree(base / "text", self.dir / "text")
+            self.columns = ColumnStore.load(base / "columns.npz")
+            manifest = _read_manifest(base)
+            self.tombstones: dict[str, float] = manifest.get("tombstones", {})
+        else:
+            (self.dir / "text").mkdir()
+            self.columns = ColumnStore.empty()
+            self.tombstones = {}
+        self.index = open_index(self.dir / "text")
+        self.writer = self.index.writer(heap_size=_WRITER_HEAP)
+        self.counts = WriteCounts()
+
+    def _newest_known(self, provider_id: str) -> float | None:
+        row = self.columns.row_of(provider_id)
+        if row is not None:
+            return float(self.columns.numbers["updated_at"][row])
+        return self.tombstones.get(provider_id)
+
+    def upsert(self, docs: Sequence[IndexedProvider]) -> None:
+        fresh: list[IndexedProvider] = []
+        for doc in docs:
+            known = self._newest_known(doc.id)
+            if known is not None and known >= doc.updated_at.timestamp():
+                self.counts.stale += 1
+                self.counts.stale_ids.append(doc.id)
+                continue
+            self._remove(doc.id)
+            self.tombstones.pop(doc.id, None)
+            fresh.append(doc)
+        rows = self.columns.append(fresh)
+        for doc, row in zip(fresh, rows, strict=True):
+            self.writer.add_document(to_tantivy(doc, row))
+        self.counts.indexed += len(fresh)
+
+    def delete(self, deletions: Sequence[Deletion]) -> None:
+        for deletion in deletions:
+            stamp = deletion.updated_at.timestamp()
+            known = self._newest_known(deletion.id)
+            if known is not None and known >= stamp:
+                self.counts.stale += 1
+                self.counts.stale_ids.append(deletion.id)
+                continue
+            if self._remove(deletion.id):
+                self.counts.deleted += 1
+            self.tombstones[deletion.id] = stamp
+
+    def _remove(self, provider_id: str) -> bool:
+        row = self.columns.row_of(provider_id)
+        if row is None:
+            return False
+        self.columns.kill([row])
+        self.writer.delete_documents_by_term("id", provider_id)
+        return True
+
+    def commit(self, sources: list[str]) -> str:
+        """Persist, verify from disk, and return the version name (not yet live)."""
+        self.writer.commit()
+        self.writer.wait_merging_threads()
+        self.columns.save(self.dir / "columns.npz")
+        by_type: dict[str, int] = {}
+        alive = self.columns.flags["alive"]
+        codes = self.columns.keyword_codes["provider_type"][alive]
+        for code, value in enumerate(self.columns.keyword_values["provider_type"]):
+            count = int((codes == code).sum())
+            if count:
+                by_type[value] = count
+        manifest = {
+            "version": self.dir.name,
+            "built_at": datetime.now(UTC).isoformat(),
+            "build_seconds": round(time.monotonic() - self.started, 3),
+            "documents": self.columns.live_count,
+            "by_provider_type": by_type,
+            "sources": sources,
+            "tombstones": self.tombstones,
+        }
+        write_json_atomically(self.dir / MANIFEST, manifest)
+        verify_version(self.dir)
+        return self.dir.name
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _read_manifest(version_dir: Path) -> dict:
+    import json
+
+    return json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def verify_version(version_dir: Path) -> None:
+    """Open the version as a reader would: the counts must agree and a smoke query must find a document."""
+    manifest = _read_manifest(version_dir)
+    columns = ColumnStore.load(version_dir / "columns.npz")
+    index = open_index(version_dir / "text")
+    index.reload()
+    searcher = index.searcher()
+    if searcher.num_docs != manifest["documents"] or columns.live_count != manifest["documents"]:
+        raise VerificationFailed(
+            f"{version_dir.name}: the text index holds {searcher.num_docs} documents, the columns "
+            f"{columns.live_count}, the manifest {manifest['documents']}; the version is not used"
+        )
+    if manifest["documents"]:
+        alive_rows = columns.flags["alive"].nonzero()[0]
+        probe = str(columns.ids[alive_rows[len(alive_rows) // 2]])
+        query = tantivy.Query.term_query(index.schema, "id", probe)
+        if searcher.search(query, limit=1).count != 1:
+            raise VerificationFailed(f"{version_dir.name}: the smoke query for '{probe}' found nothing")

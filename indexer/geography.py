@@ -1,0 +1,102 @@
+"""Swedish geography: municipalities and their seats, coordinate conversion, and the one distance.
+
+Everything that measures a distance calls ``distance_km``: the embedded engine, the Elasticsearch
+backend's reported distances, the explanations and the tests' oracle. It is haversine on the mean
+Earth radius, the same as Elasticsearch's ``arc`` distance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import overload
+
+import numpy as np
+from numpy.typing import NDArray
+from pyproj import Transformer
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    code: str
+    name: str
+    county_code: str
+    seat: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class County:
+    code: str
+    name: str
+
+
+@cache
+def _table() -> dict:
+    text = resources.files("indexer").joinpath("data/municipalities.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def municipalities() -> dict[str, Municipality]:
+    """All 290 municipalities by SCB code, with the WGS84 position of their seat."""
+    return {m["code"]: Municipality(**m) for m in _table()["municipalities"]}
+
+
+@cache
+def counties() -> dict[str, County]:
+    return {c["code"]: County(**c) for c in _table()["counties"]}
+
+
+def county_codes() -> frozenset[str]:
+    return frozenset(counties())
+
+
+@overload
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float: ...
+@overload
+def distance_km(
+    lat1: float, lon1: float, lat2: NDArray[np.float64], lon2: NDArray[np.float64]
+) -> NDArray[np.float64]: ...
+def distance_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
+    """Great-circle distance in km (haversine, R = 6371.0088 km); vectorised over the second point."""
+    phi1 = np.radians(lat1)
+    phi2 = np.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = np.radians(np.subtract(lon2, lon1))
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    d = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    return float(d) if np.ndim(d) == 0 else d
+
+
+@cache
+def _sweref_to_wgs84() -> Transformer:
+    # always_xy: inputs are (easting, northing), outputs (lon, lat), whatever the CRS axis order says.
+    return Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+
+
+@cache
+def _wgs84_to_sweref() -> Transformer:
+    return Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+
+
+def sweref99tm_to_wgs84(northing: float, easting: float) -> tuple[float, float]:
+    """SWEREF 99 TM (EPSG:3006) northing/easting in metres to WGS84 (lat, lon)."""
+    lon, lat = _sweref_to_wgs84().transform(easting, northing)
+    return lat, lon
+
+
+def wgs84_to_sweref99tm(lat: float, lon: float) -> tuple[float, float]:
+    """WGS84 to SWEREF 99 TM (northing, easting): the fixtures generator writes the register's form."""
+    easting, northing = _wgs84_to_sweref().transform(lon, lat)
+    return northing, easting
+
+
+def seat_of(municipality_code: str) -> tuple[float, float]:
+    m = municipalities()[municipality_code]
+    return m.lat, m.lon

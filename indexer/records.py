@@ -1,0 +1,226 @@
+"""The provider record: the one ingest schema that register exports are validated against.
+
+A JSON Lines export holds one ``Provider`` or one ``Tombstone`` per line. ``placeringssok schema``
+prints the JSON Schema of ``SourceLine`` so source systems can validate before they send.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Literal
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    model_validator,
+)
+
+from indexer.geography import county_codes, municipalities
+from indexer.vocabularies import (
+    Assignment,
+    Gender,
+    InspectionCategory,
+    InspectionDecision,
+    LegalBasis,
+    Method,
+    Ownership,
+    PermitStatus,
+    ProviderType,
+    TargetGroup,
+)
+
+
+class _Strict(BaseModel):
+    # Unknown fields are errors: a typo in an export ("vacancy" for "vacancies") must not pass silently.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+@lru_cache(maxsize=512)
+def _is_language(code: str) -> bool:
+    if len(code) == 2:
+        return pycountry.languages.get(alpha_2=code) is not None
+    return pycountry.languages.get(alpha_3=code) is not None
+
+
+def _check_language(code: str) -> str:
+    if not _is_language(code):
+        raise ValueError(
+            f"'{code}' is not an ISO 639-1 (or 639-3) language code, such as 'sv', 'ar' or 'prs'"
+        )
+    return code
+
+
+def _check_municipality(code: str) -> str:
+    if code not in municipalities():
+        raise ValueError(
+            f"'{code}' is not one of Sweden's 290 municipality codes (SCB kommunkod, e.g. '0780')"
+        )
+    return code
+
+
+def _check_county(code: str) -> str:
+    if code not in county_codes():
+        raise ValueError(f"'{code}' is not a county code (SCB länskod: 01, 03-10, 12-14, 17-25)")
+    return code
+
+
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$"), AfterValidator(_check_language)]
+MunicipalityCode = Annotated[str, Field(pattern=r"^\d{4}$"), AfterValidator(_check_municipality)]
+CountyCode = Annotated[str, Field(pattern=r"^\d{2}$"), AfterValidator(_check_county)]
+Age = Annotated[int, Field(ge=0, le=25)]
+ProviderId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+
+
+class Sweref99TM(_Strict):
+    """A point in SWEREF 99 TM (EPSG:3006), as Swedish authorities publish it."""
+
+    northing: float = Field(ge=6_100_000, le=7_700_000)
+    easting: float = Field(ge=200_000, le=1_000_000)
+
+
+class Location(_Strict):
+    """Exactly one of: WGS84 ``lat``/``lon``, ``sweref99tm``, or a street ``address`` to geocode."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    sweref99tm: Sweref99TM | None = None
+    address: str | None = Field(default=None, min_length=3)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Location:
+        forms = [
+            name
+            for name, given in (
+                ("lat/lon", self.lat is not None or self.lon is not None),
+                ("sweref99tm", self.sweref99tm is not None),
+                ("address", self.address is not None),
+            )
+            if given
+        ]
+        if len(forms) != 1:
+            raise ValueError(
+                "give exactly one location form: {lat, lon}, {sweref99tm: {northing, easting}} or {address}; "
+                f"got {' and '.join(forms) or 'none'}"
+            )
+        if forms == ["lat/lon"] and (self.lat is None or self.lon is None):
+            raise ValueError("a WGS84 location needs both lat and lon")
+        return self
+
+
+class IvoPermit(_Strict):
+    id: str = Field(min_length=1)
+    status: PermitStatus
+    target_groups: list[TargetGroup] = []
+    age_min: Age | None = None
+    age_max: Age | None = None
+    places: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> IvoPermit:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"ivo_permit age_min ({self.age_min}) is above age_max ({self.age_max})")
+        return self
+
+
+class Inspection(_Strict):
+    date: date
+    decision: InspectionDecision
+    categories: list[InspectionCategory] = []
+
+
+class Provider(_Strict):
+    """One placement provider as a register exports it."""
+
+    id: ProviderId
+    name: str = Field(min_length=1, max_length=200)
+    provider_type: ProviderType
+    organization: str | None = None
+    ownership: Ownership
+    description: str = ""
+    target_groups: list[TargetGroup] = []
+    age_min: Age
+    age_max: Age
+    genders: list[Gender] = Field(min_length=1)
+    legal_bases: list[LegalBasis] = []
+    assignments: list[Assignment] = []
+    methods: list[Method] = []
+    languages: list[LanguageCode] = []
+    capacity: int = Field(ge=0)
+    vacancies: int = Field(ge=0)
+    vacancies_updated_at: AwareDatetime | None = None
+    price_per_day_sek: int | None = Field(default=None, ge=0)
+    ivo_permit: IvoPermit | None = None
+    inspections: list[Inspection] = []
+    framework_agreements: list[str] = []
+    municipality_code: MunicipalityCode
+    municipality: str = Field(min_length=1)
+    county_code: CountyCode
+    location: Location
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    updated_at: AwareDatetime
+    deleted: Literal[False] = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Provider:
+        if self.age_min > self.age_max:
+            raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
+        if self.vacancies > self.capacity:
+            raise ValueError(f"vacancies ({self.vacancies}) exceed capacity ({self.capacity})")
+        if self.municipality_code[:2] != self.county_code:
+            raise ValueError(
+                f"county_code '{self.county_code}' does not match municipality_code '{self.municipality_code}' "
+                f"(its first two digits are the county)"
+            )
+        return self
+
+
+class Tombstone(_Strict):
+    """A deletion: the provider with this id is gone as of ``updated_at``."""
+
+    id: ProviderId
+    deleted: Literal[True]
+    updated_at: AwareDatetime
+
+
+def _line_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "tombstone" if value.get("deleted") is True else "provider"
+    return "tombstone" if isinstance(value, Tombstone) else "provider"
+
+
+# A callable discriminator, because provider lines usually omit "deleted" altogether.
+SourceLine = Annotated[
+    Annotated[Provider, Tag("provider")] | Annotated[Tombstone, Tag("tombstone")],
+    Discriminator(_line_kind),
+]
+SOURCE_LINE: TypeAdapter[Provider | Tombstone] = TypeAdapter(SourceLine)
+
+
+def source_line_json_schema() -> dict:
+    schema = SOURCE_LINE.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Placeringssök provider record (one JSON Lines line)"
+    return schema
+
+
+__all__ = [
+    "SOURCE_LINE",
+    "Inspection",
+    "IvoPermit",
+    "Location",
+    "Provider",
+    "Sweref99TM",
+    "Tombstone",
+    "source_line_json_schema",
+]
