@@ -1,0 +1,1 @@
+"""Query side of Placeringssök: caseworker criteria in, privacy-shaped search results out."""

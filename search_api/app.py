@@ -1,0 +1,102 @@
+"""The FastAPI application: ``create_app()`` wires settings, the backend, routes and error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from indexer.settings import Backend, Settings, get_settings
+from search_api.access_log import AccessLog
+from search_api.backends import BackendUnavailable, SearchBackend
+from search_api.routes import health, providers, schools, suggest
+from search_api.shaping import ConfidentialLeak
+
+log = logging.getLogger("placeringssok")
+
+
+def make_backend(settings: Settings) -> SearchBackend:
+    if settings.backend is Backend.elasticsearch:
+        from search_api.backends.elasticsearch import ElasticsearchBackend
+
+        return ElasticsearchBackend.from_settings(settings)
+    from search_api.backends.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(settings.embedded_dir)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The caller's input is not echoed back: it may describe a child.
+    errors = [
+        {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", "")).removeprefix("Value error, ")}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse({"detail": f"invalid request: {summary}", "errors": errors}, status_code=422)
+
+
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BackendUnavailable)
+    log.warning("search backend unavailable: %s", exc.reason)
+    return JSONResponse(
+        {"detail": f"search is unavailable right now: {exc.reason}; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
+async def _leak(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("privacy shaping refused a provider: %s", exc)
+    return JSONResponse({"detail": "internal error; the request was refused"}, status_code=500)
+
+
+def create_app(settings: Settings | None = None, backend: SearchBackend | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.backend = backend or make_backend(settings)
+        try:
+            yield
+        finally:
+            await app.state.backend.close()
+
+    app = FastAPI(
+        title="Placeringssök",
+        summary="Find a placement for a child: distance-weighted, faceted search over care providers.",
+        version="1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(BackendUnavailable, _unavailable)
+    app.add_exception_handler(ConfidentialLeak, _leak)
+    app.include_router(providers.router)
+    app.include_router(schools.router)
+    app.include_router(suggest.router)
+    app.include_router(health.router)
+    origins = sorted({o for key in settings.api_keys.values() for o in key.origins})
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    app.add_middleware(AccessLog)
+    return app

@@ -1,0 +1,379 @@
+"""The embedded backend: compiles a search plan to tantivy (text) and numpy (everything else).
+
+tantivy scores the Swedish text; the column store narrows candidates clause by clause, cheapest
+first, measures exact haversine distances only for the rows still standing, counts facets and sorts.
+A new live version (a reindex, sync or rollback by another process) is picked up on the next request.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import tantivy
+from numpy.typing import NDArray
+
+from indexer.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnStore
+from indexer.embedded.text_index import TEXT_FIELDS, open_index, swedish_analyzer
+from indexer.embedded.versions import POINTER, IndexVersions
+from indexer.geography import distance_km
+from indexer.text_analysis import TYPO_MIN_LENGTH, TextQuery
+from indexer.vocabularies import INSTITUTIONAL_TYPES
+from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
+from search_api.plan import (
+    FACET_FIELDS,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    AtMost,
+    Clause,
+    Flag,
+    Not,
+    SearchPlan,
+    WithinKm,
+)
+from search_api.ranking import decay_factor
+
+Rows = NDArray[np.int64]
+Mask = NDArray[np.bool_]
+# How much a compound part or a one-typo match counts against the word as typed.
+PART_WEIGHT = 0.5
+FUZZY_WEIGHT = 0.3
+
+
+@cache
+def _analyzer() -> tantivy.TextAnalyzer:
+    return swedish_analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    return _analyzer().analyze(text)
+
+
+@dataclass
+class _Snapshot:
+    version: str
+    index: tantivy.Index
+    searcher: tantivy.Searcher
+    columns: ColumnStore
+    address_of_row: list[Any]
+    alive_rows: Rows
+    id_rank: NDArray[np.int64]
+    name_words: list[tuple[str, str, str]]
+
+    @classmethod
+    def open(cls, version_dir: Path) -> _Snapshot:
+        columns = ColumnStore.load(version_dir / "columns.npz")
+        index = open_index(version_dir / "text")
+        index.reload()
+        searcher = index.searcher()
+        hits = searcher.search(tantivy.Query.all_query(), limit=max(1, searcher.num_docs), count=False).hits
+        addresses = [address for _, address in hits]
+        rows = searcher.fast_field_values("row", addresses) if addresses else []
+        address_of_row: list[Any] = [None] * len(columns)
+        for address, row in zip(addresses, rows, strict=True):
+            address_of_row[row] = address
+        alive_rows = np.flatnonzero(columns.flags["alive"]).astype(np.int64)
+        id_rank = np.empty(len(columns), dtype=np.int64)
+        id_rank[np.argsort(columns.ids, kind="stable")] = np.arange(len(columns))
+        return cls(
+            version=version_dir.name,
+            index=index,
+            searcher=searcher,
+            columns=columns,
+            address_of_row=address_of_row,
+            alive_rows=alive_rows,
+            id_rank=id_rank,
+            name_words=_name_words(columns, searcher, address_of_row, alive_rows),
+        )
+
+    def source(self, row: int) -> dict[str, Any]:
+        doc = self.searcher.doc(self.address_of_row[row])
+        return orjson.loads(doc.to_dict()["source"][0])
+
+
+def _name_words(
+    columns: ColumnStore, searcher: tantivy.Searcher, address_of_row: list[Any], alive_rows: Rows
+) -> list[tuple[str, str, str]]:
+    """(word, name, provider type) for every word of every institutional name, sorted for prefix lookup.
+
+    Confidential homes are left out: their public name is a neutral label, not something to suggest.
+    """
+    type_values = columns.keyword_values["provider_type"]
+    codes = columns.keyword_codes["provider_type"]
+    institutional = {str(t) for t in INSTITUTIONAL_TYPES}
+    words: list[tuple[str, str, str]] = []
+    for row in alive_rows:
+        provider_type = type_values[codes[row]]
+        if provider_type not in institutional:
+            continue
+        name = orjson.loads(searcher.doc(address_of_row[row]).to_dict()["source"][0])["name"]
+        for word in name.lower().split():
+            words.append((word, name, provider_type))
+    words.sort()
+    return words
+
+
+class EmbeddedBackend:
+    def __init__(self, root: Path) -> None:
+        self._versions = IndexVersions(root)
+        self._pointer_path = root / POINTER
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._snap: _Snapshot | None = None
+
+    def _snapshot(self) -> _Snapshot:
+        try:
+            st = os.stat(self._pointer_path)
+        except FileNotFoundError as exc:
+            raise BackendUnavailable(
+                "no index has been built yet; run 'placeringssok reindex --source FILE'", retry_after_s=30
+            ) from exc
+        stamp = (st.st_mtime_ns, st.st_ino)
+        if self._snap is None or stamp != self._stamp:
+            with self._lock:
+                if self._snap is None or stamp != self._stamp:
+                    self._snap = _Snapshot.open(self._versions.live_dir())
+                    self._stamp = stamp
+        assert self._snap is not None
+        return self._snap
+
+    # -- the plan, compiled -------------------------------------------------------------------
+
+    def _text_query(self, snap: _Snapshot, text: TextQuery) -> tantivy.Query | None:
+        schema = snap.index.schema
+        musts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for group in text.words:
+            alternatives: list[tuple[tantivy.Occur, tantivy.Query]] = []
+            for position, word in enumerate(group):
+                weight = 1.0 if position == 0 else PART_WEIGHT
+                for token in analyze(word):
+                    for field, boost in TEXT_FIELDS.items():
+                        term = tantivy.Query.term_query(schema, field, token)
+                        alternatives.append((tantivy.Occur.Should, tantivy.Query.boost_query(term, boost * weight)))
+                        if position == 0 and len(word) >= TYPO_MIN_LENGTH:
+                            fuzzy = tantivy.Query.fuzzy_term_query(schema, field, token, distance=1)
+                            alternatives.append(
+                                (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, boost * FUZZY_WEIGHT))
+                            )
+            if alternatives:
+                musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(alternatives)))
+        for phrase in text.phrases:
+            terms = [(i, tokens[0]) for i, word in enumerate(phrase) if (tokens := analyze(word))]
+            if not terms:
+                continue
+            per_field = [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(
+                        tantivy.Query.phrase_query(schema, field, terms)
+                        if len(terms) > 1
+                        else tantivy.Query.term_query(schema, field, terms[0][1]),
+                        boost,
+                    ),
+                )
+                for field, boost in TEXT_FIELDS.items()
+            ]
+            musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(per_field)))
+        return tantivy.Query.boolean_query(musts) if musts else None
+
+    def _mask(self, snap: _Snapshot, clause: Clause, rows: Rows, origin_distance: Mask | None) -> Mask:
+        c = snap.columns
+        if isinstance(clause, Not):
+            return ~self._mask(snap, clause.clause, rows, origin_distance)
+        if isinstance(clause, AnyOf | AllOf) and clause.field in KEYWORD_FIELDS:
+            values = c.keyword_values[clause.field]
+            table = np.zeros(len(values) + 1, dtype=bool)
+            for value in clause.values:
+                if value in values:
+                    table[values.index(value)] = True
+            return table[c.keyword_codes[clause.field][rows]]
+        if isinstance(clause, AnyOf | AllOf):
+            assert clause.field in MULTI_FIELDS, clause.field
+            values = c.multi_values[clause.field]
+            present = [values.index(v) for v in clause.values if v in values]
+            if isinstance(clause, AllOf) and len(present) < len(clause.values):
+                return np.zeros(len(rows), dtype=bool)
+            if not present:
+                return np.zeros(len(rows), dtype=bool)
+            picked = c.multi_matrix[clause.field][np.ix_(rows, present)]
+            return picked.all(axis=1) if isinstance(clause, AllOf) else picked.any(axis=1)
+        if isinstance(clause, AtMost):
+            return c.numbers[clause.field][rows] <= clause.value
+        if isinstance(clause, AtLeast):
+            return c.numbers[clause.field][rows] >= clause.value
+        if isinstance(clause, Flag):
+            return c.flags[clause.field][rows] == clause.value
+        if isinstance(clause, WithinKm):
+            if origin_distance is not None:
+                return origin_distance <= clause.km
+            return distance_km(clause.lat, clause.lon, c.numbers["lat"][rows], c.numbers["lon"][rows]) <= clause.km
+        raise TypeError(f"unknown clause {clause!r}")
+
+    def _facet_counts(self, snap: _Snapshot, facet: str, rows: Rows) -> dict[str, int]:
+        c = snap.columns
+        field = FACET_FIELDS[facet]
+        if field in KEYWORD_FIELDS:
+            counts = np.bincount(c.keyword_codes[field][rows], minlength=len(c.keyword_values[field]))
+            return {v: int(n) for v, n in zip(c.keyword_values[field], counts, strict=False) if n}
+        if field in MULTI_FIELDS:
+            counts = c.multi_matrix[field][rows].sum(axis=0)
+            return {v: int(n) for v, n in zip(c.multi_values[field], counts, strict=True) if n}
+        flags = c.flags[field][rows]
+        yes = int(flags.sum())
+        return {k: n for k, n in (("true", yes), ("false", len(rows) - yes)) if n}
+
+    def _execute(self, plan: SearchPlan) -> BackendResult:
+        snap = self._snapshot()
+        c = snap.columns
+        rows = snap.alive_rows
+        text_score: NDArray[np.float64] | None = None
+        text_query = self._text_query(snap, plan.text) if plan.text else None
+        if plan.text is not None:
+            if text_query is None:
+                rows = rows[:0]
+                text_score = np.zeros(0)
+            else:
+                found = snap.searcher.search(text_query, limit=max(1, snap.searcher.num_docs), count=False).hits
+                addresses = [address for _, address in found]
+                text_rows = np.asarray(snap.searcher.fast_field_values("row", addresses), dtype=np.int64)
+                order = np.argsort(text_rows)
+                rows = text_rows[order]
+                text_score = np.asarray([score for score, _ in found], dtype=np.float64)[order]
+
+        def narrow(keep: Mask) -> None:
+            nonlocal rows, text_score
+            rows = rows[keep]
+            if text_score is not None:
+                text_score = text_score[keep]
+
+        # Cheap keyword and number clauses first; haversine only for the rows they leave.
+        geo = [f for f in plan.filters if isinstance(f.clause if isinstance(f, Not) else f, WithinKm)]
+        for clause in plan.filters:
+            if clause not in geo:
+                narrow(self._mask(snap, clause, rows, None))
+        distance = None
+        if plan.origin is not None:
+            distance = distance_km(plan.origin.lat, plan.origin.lon, c.numbers["lat"][rows], c.numbers["lon"][rows])
+        for clause in geo:
+            inner = clause.clause if isinstance(clause, Not) else clause
+            assert isinstance(inner, WithinKm)
+            same_origin = plan.origin is not None and (inner.lat, inner.lon) == (plan.origin.lat, plan.origin.lon)
+            keep = self._mask(snap, clause, rows, (distance if same_origin else None))
+            narrow(keep)
+            if distance is not None:
+                distance = distance[keep]
+        # Multi-select: one mask per facet selection over the rows every filter left standing.
+        selection_masks = {name: self._mask(snap, clause, rows, None) for name, clause in plan.selections}
+        everything = np.ones(len(rows), dtype=bool)
+        for mask in selection_masks.values():
+            everything &= mask
+        facets: dict[str, dict[str, int]] = {}
+        for facet in plan.facets:
+            others = np.ones(len(rows), dtype=bool)
+            for name, mask in selection_masks.items():
+                if name != facet:
+                    others &= mask
+            facets[facet] = self._facet_counts(snap, facet, rows[others])
+        hits_rows = rows[everything]
+        hit_text = text_score[everything] if text_score is not None else np.ones(len(hits_rows))
+        hit_distance = distance[everything] if distance is not None else np.zeros(len(hits_rows))
+        score = hit_text * decay_factor(hit_distance, plan.decay) if plan.decay is not None else hit_text
+        page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance)
+        highlights = self._highlighter(snap, text_query) if text_query is not None else None
+        hits = []
+        for i in page:
+            row = int(hits_rows[i])
+            hits.append(
+                BackendHit(
+                    source=snap.source(row),
+                    score=float(score[i]),
+                    text_score=float(hit_text[i]),
+                    highlights=highlights(row) if highlights else (),
+                )
+            )
+        return BackendResult(total=len(hits_rows), hits=hits, facets=facets)
+
+    def _highlighter(self, snap: _Snapshot, query: tantivy.Query):  # type: ignore[no-untyped-def]
+        generator = tantivy.SnippetGenerator.create(snap.searcher, query, snap.index.schema, "description")
+        generator.set_max_num_chars(160)
+
+        def highlight(row: int) -> tuple[str, ...]:
+            snippet = generator.snippet_from_doc(snap.searcher.doc(snap.address_of_row[row]))
+            if not snippet.highlighted():
+                return ()
+            return (snippet.to_html().replace("<b>", "<mark>").replace("</b>", "</mark>"),)
+
+        return highlight
+
+    # -- the backend interface ----------------------------------------------------------------
+
+    async def search(self, plan: SearchPlan) -> BackendResult:
+        # CPU-bound and short: running it inline beats a thread hop under the GIL.
+        return self._execute(plan)
+
+    async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+        snap = self._snapshot()
+        row = snap.columns.row_of(provider_id)
+        if row is None:
+            return None
+        source = snap.source(row)
+        return source if source["provider_type"] in visible_types else None
+
+    async def suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]:
+        snap = self._snapshot()
+        needle = prefix.lower()
+        names: dict[str, None] = {}
+        words = snap.name_words
+        for word, name, provider_type in words[bisect_left(words, (needle, "", "")) :]:
+            if not word.startswith(needle) or len(names) >= limit:
+                break
+            if provider_type in visible_types:
+                names[name] = None
+        return list(names)
+
+    async def readiness(self) -> Readiness:
+        try:
+            snap = self._snapshot()
+        except BackendUnavailable as exc:
+            return Readiness(ready=False, version=None, documents=None, reason=exc.reason)
+        return Readiness(ready=True, version=snap.version, documents=len(snap.alive_rows))
+
+    async def close(self) -> None:
+        self._snap = None
+
+
+def _page(
+    plan: SearchPlan,
+    c: ColumnStore,
+    id_rank: NDArray[np.int64],
+    rows: Rows,
+    score: NDArray[np.float64],
+    distance: NDArray[np.float64],
+) -> NDArray[np.int64]:
+    """Positions (into ``rows``) of the requested page, in the plan's order; ties by distance, then id."""
+    ids = id_rank[rows]
+    if plan.sort == "relevance":
+        primary = -score
+    elif plan.sort == "distance":
+        primary = distance
+    elif plan.sort == "price":
+        primary = np.nan_to_num(c.numbers["price_per_day_sek"][rows], nan=np.inf)
+    else:
+        primary = np.nan_to_num(-c.numbers["vacancies_updated_at"][rows], nan=np.inf)
+    keys = [ids, distance, primary] if plan.sort != "distance" else [ids, distance]
+    end = plan.offset + plan.size
+    candidates = np.arange(len(rows))
+    if len(rows) > 4 * end:
+        # Only the rows that can reach the page need a full sort: those at or above the end's key.
+        threshold = np.partition(primary, end - 1)[end - 1]
+        candidates = np.flatnonzero(primary <= threshold)
+    order = np.lexsort([k[candidates] for k in keys])
+    return candidates[order][plan.offset : end]

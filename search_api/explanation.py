@@ -1,0 +1,125 @@
+"""Why a provider is in the list, what to check, and why it ranks where it does (Swedish text).
+
+Built from the indexed document and the criteria only; distances arrive already shaped for privacy.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from indexer.vocabularies import label
+from search_api.criteria import SearchCriteria
+
+RECENT_INSPECTION = timedelta(days=730)
+PERMIT_REQUIRED_OWNERSHIP = frozenset({"enskild", "ideell"})
+PERMIT_REQUIRED_TYPES = frozenset({"hvb", "stodboende", "lss_bostad_barn", "skyddat_boende"})
+
+
+class PermitCheck(BaseModel):
+    """Does the IVO permit cover this child? ``covered`` is None when no permit applies."""
+
+    covered: bool | None
+    missing_needs: list[str]
+    messages: list[str]
+
+
+class RankingFactors(BaseModel):
+    sort: str
+    score: float
+    text_score: float
+    distance_decay: float | None
+
+
+class Explanation(BaseModel):
+    matched: list[str]
+    relaxed: list[str]
+    permit: PermitCheck
+    warnings: list[str]
+    ranking: RankingFactors
+
+
+def _km(value: float, whole: bool) -> str:
+    return f"{value:.0f} km" if whole else f"{value:.1f} km".replace(".", ",")
+
+
+def permit_check(source: dict[str, Any], criteria: SearchCriteria) -> PermitCheck:
+    permit = source.get("ivo_permit")
+    needs = [str(n) for n in criteria.needs]
+    if permit is None:
+        if source["provider_type"] in PERMIT_REQUIRED_TYPES and source["ownership"] in PERMIT_REQUIRED_OWNERSHIP:
+            return PermitCheck(covered=False, missing_needs=needs, messages=["Inget IVO-tillstånd registrerat"])
+        return PermitCheck(covered=None, missing_needs=[], messages=[])
+    messages: list[str] = []
+    if permit["status"] == "aterkallat":
+        messages.append("IVO-tillståndet är återkallat")
+    missing = [n for n in needs if n not in permit["target_groups"]]
+    messages += [f"Tillståndet omfattar inte {label('target_groups', n).lower()}" for n in missing]
+    if criteria.age is not None:
+        low, high = permit.get("age_min"), permit.get("age_max")
+        if (low is not None and criteria.age < low) or (high is not None and criteria.age > high):
+            messages.append(f"Tillståndet omfattar inte {criteria.age} år (gäller {low}–{high} år)")
+    return PermitCheck(covered=not messages, missing_needs=missing, messages=messages)
+
+
+def explain(
+    source: dict[str, Any],
+    criteria: SearchCriteria,
+    *,
+    distance: float | None,
+    whole_km: bool,
+    score: float,
+    text_score: float,
+    decay: float | None,
+    now: datetime,
+    stale_after: timedelta,
+) -> Explanation:
+    matched: list[str] = []
+    if criteria.q:
+        matched.append("Fritext matchar")
+    if distance is not None:
+        if criteria.max_km is not None:
+            matched.append(f"Inom {_km(criteria.max_km, True)} ({_km(distance, whole_km)})")
+        if criteria.min_km is not None:
+            matched.append(f"Minst {_km(criteria.min_km, True)} bort ({_km(distance, whole_km)})")
+    if criteria.exclude:
+        matched.append(f"Utanför {len(criteria.exclude)} undantagna områden")
+    if criteria.needs:
+        matched.append("Behov: " + ", ".join(label("target_groups", n) for n in criteria.needs))
+    if criteria.age is not None:
+        matched.append(f"Ålder {criteria.age} ryms i {source['age_min']}–{source['age_max']} år")
+    if criteria.gender is not None:
+        matched.append("Tar emot " + ", ".join(label("genders", g).lower() for g in source["genders"]))
+    if criteria.has_vacancy:
+        matched.append("Ledig plats")
+    relaxed = [] if criteria.permit_valid else ["Verksamheter med återkallat tillstånd visas också"]
+
+    warnings: list[str] = []
+    updated = source.get("vacancies_updated_at")
+    if updated is None:
+        warnings.append("Lediga platser har aldrig bekräftats")
+    else:
+        age = now - datetime.fromisoformat(updated)
+        if age > stale_after:
+            warnings.append(f"Lediga platser bekräftades för {age.days} dagar sedan")
+    for inspection in source.get("inspections", []):
+        when = date.fromisoformat(inspection["date"])
+        if now.date() - when <= RECENT_INSPECTION:
+            what = ", ".join(label("inspection_category", c).lower() for c in inspection["categories"])
+            decision = label("inspection_decision", inspection["decision"])
+            warnings.append(f"IVO {decision.lower()} {when.isoformat()}" + (f" ({what})" if what else ""))
+    return Explanation(
+        matched=matched,
+        relaxed=relaxed,
+        permit=permit_check(source, criteria),
+        warnings=warnings,
+        ranking=RankingFactors(
+            sort=criteria.sort, score=round(score, 6), text_score=round(text_score, 6), distance_decay=decay
+        ),
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

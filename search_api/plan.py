@@ -1,0 +1,188 @@
+"""The backend-neutral search plan: what a search means, before any engine runs it.
+
+Criteria become a small algebra of clauses (``AnyOf``, ``AllOf``, ``AtMost``, ``WithinKm``, ``Not``
+...). Each backend compiles the same plan, so both engines filter, count and rank alike:
+
+- ``filters`` apply to hits and to every facet count;
+- ``selections`` are the multi-select facet choices: OR within a facet (one clause), AND across
+  facets; a facet's counts apply every other selection but not its own;
+- ranking is ``text_score x decay(distance)`` (see ``ranking``), ties by distance then id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from indexer.text_analysis import TextQuery, parse_text_query
+from indexer.vocabularies import CONFIDENTIAL_TYPES, INSTITUTIONAL_TYPES
+from search_api.criteria import CircleZone, CountyZone, FacetName, MunicipalityZone, SearchCriteria, SortOrder
+from search_api.ranking import Decay, decay_for
+
+Role = Literal["caseworker", "public"]
+
+# Facet name -> the index field it counts.
+FACET_FIELDS: dict[str, str] = {
+    "provider_type": "provider_type",
+    "target_groups": "target_groups",
+    "methods": "methods",
+    "languages": "languages",
+    "county_code": "county_code",
+    "municipality_code": "municipality_code",
+    "has_vacancy": "has_vacancy",
+    "ownership": "ownership",
+    "legal_bases": "legal_bases",
+    "assignments": "assignments",
+    "framework_agreements": "framework_agreements",
+    "genders": "genders",
+}
+MULTI_VALUED = frozenset(
+    {"target_groups", "methods", "languages", "legal_bases", "assignments", "framework_agreements", "genders"}
+)
+BOOLEAN_FIELDS = frozenset({"has_vacancy", "permit_revoked", "confidential"})
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """The keyword field (single- or multi-valued) holds at least one of the values."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """The multi-valued keyword field holds every one of the values."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AtMost:
+    """The numeric field is present and at most the value."""
+
+    field: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """The numeric field is present and at least the value."""
+
+    field: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """The boolean field equals the value."""
+
+    field: str
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WithinKm:
+    """The provider's location is at most ``km`` from the point (haversine)."""
+
+    lat: float
+    lon: float
+    km: float
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    clause: Clause
+
+
+Clause = AnyOf | AllOf | AtMost | AtLeast | Flag | WithinKm | Not
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    text: TextQuery | None
+    filters: tuple[Clause, ...]
+    selections: tuple[tuple[str, Clause], ...]
+    origin: Origin | None
+    decay: Decay | None
+    facets: tuple[str, ...]
+    sort: SortOrder
+    offset: int
+    size: int
+
+    def selections_except(self, facet: str) -> tuple[Clause, ...]:
+        return tuple(clause for name, clause in self.selections if name != facet)
+
+
+def visible_types(role: Role) -> frozenset[str]:
+    """Provider types a role may see at all: the public embed sees institutional homes only."""
+    allowed = INSTITUTIONAL_TYPES if role == "public" else INSTITUTIONAL_TYPES | CONFIDENTIAL_TYPES
+    return frozenset(str(t) for t in allowed)
+
+
+def _selection(criteria: SearchCriteria) -> list[tuple[FacetName, Clause]]:
+    chosen: list[tuple[FacetName, Clause]] = []
+    lists: tuple[tuple[FacetName, list], ...] = (
+        ("provider_type", criteria.provider_types),
+        ("target_groups", criteria.target_groups),
+        ("methods", criteria.methods),
+        ("languages", criteria.languages),
+        ("county_code", criteria.county_codes),
+        ("municipality_code", criteria.municipality_codes),
+        ("ownership", criteria.ownership),
+        ("legal_bases", criteria.legal_bases),
+        ("assignments", criteria.assignments),
+        ("framework_agreements", criteria.framework_agreements),
+    )
+    for facet, values in lists:
+        if values:
+            chosen.append((facet, AnyOf(FACET_FIELDS[facet], tuple(sorted({str(v) for v in values})))))
+    if criteria.has_vacancy is not None:
+        chosen.append(("has_vacancy", Flag("has_vacancy", criteria.has_vacancy)))
+    return chosen
+
+
+def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role) -> SearchPlan:
+    """The one translation from criteria to plan; ``origin`` is already resolved (school -> point)."""
+    filters: list[Clause] = [AnyOf("provider_type", tuple(sorted(visible_types(role))))]
+    if criteria.needs:
+        filters.append(AllOf("target_groups", tuple(sorted({str(n) for n in criteria.needs}))))
+    if criteria.age is not None:
+        filters += [AtMost("age_min", criteria.age), AtLeast("age_max", criteria.age)]
+    if criteria.gender is not None:
+        accepted = {"alla", str(criteria.gender)}
+        filters.append(AnyOf("genders", tuple(sorted(accepted))))
+    if criteria.max_price_per_day is not None:
+        filters.append(AtMost("price_per_day_sek", criteria.max_price_per_day))
+    if criteria.permit_valid:
+        filters.append(Flag("permit_revoked", False))
+    if origin is not None and criteria.max_km is not None:
+        filters.append(WithinKm(origin.lat, origin.lon, criteria.max_km))
+    if origin is not None and criteria.min_km is not None and criteria.min_km > 0:
+        filters.append(Not(WithinKm(origin.lat, origin.lon, criteria.min_km)))
+    for zone in criteria.exclude:
+        if isinstance(zone, CircleZone):
+            filters.append(Not(WithinKm(zone.lat, zone.lon, zone.radius_km)))
+        elif isinstance(zone, MunicipalityZone):
+            filters.append(Not(AnyOf("municipality_code", (zone.municipality_code,))))
+        elif isinstance(zone, CountyZone):
+            filters.append(Not(AnyOf("county_code", (zone.county_code,))))
+    text = parse_text_query(criteria.q) if criteria.q else None
+    return SearchPlan(
+        text=None if text is None or text.is_empty else text,
+        filters=tuple(filters),
+        selections=tuple(_selection(criteria)),
+        origin=origin,
+        decay=decay_for(criteria.max_km) if origin is not None else None,
+        facets=tuple(dict.fromkeys(criteria.facets)),
+        sort=criteria.sort,
+        offset=(criteria.page - 1) * criteria.size,
+        size=criteria.size,
+    )

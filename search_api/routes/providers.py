@@ -1,0 +1,50 @@
+"""Provider search and detail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.exceptions import RequestValidationError
+
+from search_api.criteria import SearchCriteria
+from search_api.deps import BackendDep, RoleDep, SchoolsDep, SettingsDep
+from search_api.plan import visible_types
+from search_api.searching import SearchResponse, UnknownSchool, run_search
+from search_api.shaping import ProviderView, shape_provider
+
+router = APIRouter(prefix="/v1/providers", tags=["providers"])
+
+
+@router.post("/search", response_model=SearchResponse, summary="Search providers for a child's placement")
+async def search_providers(
+    criteria: SearchCriteria,
+    request: Request,
+    role: RoleDep,
+    backend: BackendDep,
+    schools: SchoolsDep,
+    settings: SettingsDep,
+) -> SearchResponse:
+    try:
+        response = await run_search(
+            criteria, role, backend, schools, stale_after=timedelta(days=settings.stale_vacancy_days)
+        )
+    except UnknownSchool as exc:
+        raise RequestValidationError(
+            [{"loc": ("body", "school"), "msg": str(exc), "type": "value_error.unknown_school"}]
+        ) from exc
+    request.state.hit_count = response.total
+    return response
+
+
+@router.get("/{provider_id}", response_model=ProviderView, summary="One provider, shaped for the caller's role")
+async def get_provider(
+    provider_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")],
+    role: RoleDep,
+    backend: BackendDep,
+) -> ProviderView:
+    source = await backend.get(provider_id, visible_types(role))
+    if source is None:
+        raise HTTPException(404, f"no provider with id {provider_id} visible to you")
+    return shape_provider(source, role, origin=None)

@@ -1,0 +1,121 @@
+"""One search, end to end: resolve the origin, plan, execute on the backend, explain, shape."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from indexer.geography import seat_of
+from indexer.schools import SchoolRegister
+from search_api.backends import SearchBackend
+from search_api.criteria import SearchCriteria
+from search_api.explanation import explain, utc_now
+from search_api.labels import facet_label
+from search_api.plan import Origin, Role, build_plan
+from search_api.ranking import decay_factor
+from search_api.shaping import ProviderHit, shape_hit, shaped_distance
+
+
+class FacetValue(BaseModel):
+    value: str
+    label: str
+    count: int
+
+
+class SearchResponse(BaseModel):
+    total: int
+    page: int
+    size: int
+    hits: list[ProviderHit]
+    facets: dict[str, list[FacetValue]]
+    took_ms: float
+
+
+class UnknownSchool(ValueError):
+    """The school code is not in the loaded register."""
+
+
+def resolve_origin(criteria: SearchCriteria, schools: SchoolRegister) -> Origin | None:
+    if criteria.school is not None:
+        school = schools.get(criteria.school)
+        if school is None:
+            raise UnknownSchool(
+                "unknown school unit code; pick the school with GET /v1/schools?q=NAME "
+                "(the register is loaded with 'placeringssok load-schools')"
+            )
+        return Origin(school.lat, school.lon)
+    if criteria.point is not None:
+        return Origin(criteria.point.lat, criteria.point.lon)
+    if criteria.municipality_code is not None:
+        return Origin(*seat_of(criteria.municipality_code))
+    return None
+
+
+def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list[FacetValue]:
+    """Counts, largest first; a selected value stays listed (with 0) so the caseworker can untick it."""
+    merged = dict(counts)
+    for value in selected:
+        merged.setdefault(value, 0)
+    ordered = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [FacetValue(value=v, label=facet_label(facet, v), count=n) for v, n in ordered]
+
+
+def _selected(criteria: SearchCriteria) -> dict[str, set[str]]:
+    return {
+        "provider_type": {str(v) for v in criteria.provider_types},
+        "target_groups": {str(v) for v in criteria.target_groups},
+        "methods": {str(v) for v in criteria.methods},
+        "languages": set(criteria.languages),
+        "county_code": set(criteria.county_codes),
+        "municipality_code": set(criteria.municipality_codes),
+        "ownership": {str(v) for v in criteria.ownership},
+        "legal_bases": {str(v) for v in criteria.legal_bases},
+        "assignments": {str(v) for v in criteria.assignments},
+        "framework_agreements": set(criteria.framework_agreements),
+        "has_vacancy": set() if criteria.has_vacancy is None else {str(criteria.has_vacancy).lower()},
+    }
+
+
+async def run_search(
+    criteria: SearchCriteria,
+    role: Role,
+    backend: SearchBackend,
+    schools: SchoolRegister,
+    stale_after: timedelta,
+) -> SearchResponse:
+    started = time.perf_counter()
+    origin = resolve_origin(criteria, schools)
+    plan = build_plan(criteria, origin, role)
+    result = await backend.search(plan)
+    now = utc_now()
+    hits = []
+    for hit in result.hits:
+        distance = shaped_distance(hit.source, origin)
+        decay = None
+        if plan.decay is not None and plan.origin is not None:
+            # Reported from the shaped distance, so a confidential home's exact spot cannot be worked back.
+            decay = round(float(decay_factor(distance or 0.0, plan.decay)), 4)
+        explanation = explain(
+            hit.source,
+            criteria,
+            distance=distance,
+            whole_km=bool(hit.source["confidential"]),
+            score=hit.score,
+            text_score=hit.text_score,
+            decay=decay,
+            now=now,
+            stale_after=stale_after,
+        )
+        hits.append(shape_hit(hit.source, role, origin, list(hit.highlights), explanation))
+    selected = _selected(criteria)
+    facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
+    return SearchResponse(
+        total=result.total,
+        page=criteria.page,
+        size=criteria.size,
+        hits=hits,
+        facets=facets,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+    )

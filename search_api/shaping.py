@@ -1,0 +1,168 @@
+"""The privacy-shaping step: the only code that turns an indexed document into something a caller sees.
+
+Every route passes every provider through ``shape_provider``, whatever the backend. Rules
+(domain.md, "Privacy and secrecy"): a confidential home is shown by id, a neutral name, its
+municipality, its agency (konsulentstött only) and a distance rounded to whole km; never a street
+address, phone, e-mail, website or coordinates. The public role never sees a confidential home.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from indexer.geography import distance_km
+from indexer.vocabularies import label
+from search_api.explanation import Explanation
+from search_api.plan import Origin, Role, visible_types
+
+
+class Labelled(BaseModel):
+    value: str
+    label: str
+
+
+class PermitView(BaseModel):
+    status: str
+    status_label: str
+    target_groups: list[Labelled]
+    age_min: int | None
+    age_max: int | None
+
+
+class InspectionView(BaseModel):
+    date: str
+    decision: str
+    decision_label: str
+    categories: list[Labelled]
+
+
+class Position(BaseModel):
+    lat: float
+    lon: float
+
+
+class ProviderView(BaseModel):
+    id: str
+    name: str
+    provider_type: str
+    provider_type_label: str
+    confidential: bool
+    organization: str | None
+    ownership: str
+    municipality_code: str
+    municipality: str
+    county_code: str
+    county: str
+    distance_km: float | None
+    location: Position | None
+    description: str
+    age_min: int
+    age_max: int
+    genders: list[Labelled]
+    target_groups: list[Labelled]
+    methods: list[Labelled]
+    languages: list[str]
+    legal_bases: list[Labelled]
+    assignments: list[Labelled]
+    capacity: int | None
+    vacancies: int | None
+    vacancies_updated_at: datetime | None
+    price_per_day_sek: int | None
+    framework_agreements: list[str]
+    permit: PermitView | None
+    inspections: list[InspectionView]
+    address: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+
+
+class ProviderHit(ProviderView):
+    highlights: list[str]
+    explanation: Explanation
+
+
+class ConfidentialLeak(Exception):
+    """A role was about to see a provider it may not see; the request fails closed."""
+
+
+def _labelled(vocabulary: str, values: list[str]) -> list[Labelled]:
+    return [Labelled(value=v, label=label(vocabulary, v)) for v in values]
+
+
+def shaped_distance(source: dict[str, Any], origin: Origin | None) -> float | None:
+    """Distance as the caller may see it: 0.1 km, or whole km for a confidential home."""
+    if origin is None:
+        return None
+    exact = distance_km(origin.lat, origin.lon, source["location"]["lat"], source["location"]["lon"])
+    return float(round(exact)) if source["confidential"] else round(exact, 1)
+
+
+def shape_provider(source: dict[str, Any], role: Role, origin: Origin | None) -> ProviderView:
+    if source["provider_type"] not in visible_types(role):
+        raise ConfidentialLeak(f"{role} may not see provider type {source['provider_type']}")
+    confidential = bool(source["confidential"])
+    permit = source.get("ivo_permit")
+    return ProviderView(
+        id=source["id"],
+        name=source["name"],
+        provider_type=source["provider_type"],
+        provider_type_label=label("provider_type", source["provider_type"]),
+        confidential=confidential,
+        organization=source["organization"]
+        if not confidential or source["provider_type"] == "konsulentstott_familjehem"
+        else None,
+        ownership=source["ownership"],
+        municipality_code=source["municipality_code"],
+        municipality=source["municipality"],
+        county_code=source["county_code"],
+        county=source["county"],
+        distance_km=shaped_distance(source, origin),
+        location=None if confidential else Position(**source["location"]),
+        description=source["description"],
+        age_min=source["age_min"],
+        age_max=source["age_max"],
+        genders=_labelled("genders", source["genders"]),
+        target_groups=_labelled("target_groups", source["target_groups"]),
+        methods=_labelled("methods", source["methods"]),
+        languages=source["languages"],
+        legal_bases=_labelled("legal_bases", source["legal_bases"]),
+        assignments=_labelled("assignments", source["assignments"]),
+        capacity=source["capacity"],
+        vacancies=source["vacancies"],
+        vacancies_updated_at=source["vacancies_updated_at"],
+        price_per_day_sek=source["price_per_day_sek"],
+        framework_agreements=source["framework_agreements"],
+        permit=None
+        if permit is None
+        else PermitView(
+            status=permit["status"],
+            status_label=label("permit_status", permit["status"]),
+            target_groups=_labelled("target_groups", permit["target_groups"]),
+            age_min=permit["age_min"],
+            age_max=permit["age_max"],
+        ),
+        inspections=[
+            InspectionView(
+                date=i["date"],
+                decision=i["decision"],
+                decision_label=label("inspection_decision", i["decision"]),
+                categories=_labelled("inspection_category", i["categories"]),
+            )
+            for i in source["inspections"]
+        ],
+        address=None if confidential else source["address"],
+        phone=None if confidential else source["phone"],
+        email=None if confidential else source["email"],
+        website=None if confidential else source["website"],
+    )
+
+
+def shape_hit(
+    source: dict[str, Any], role: Role, origin: Origin | None, highlights: list[str], explanation: Explanation
+) -> ProviderHit:
+    view = shape_provider(source, role, origin)
+    return ProviderHit(**view.__dict__, highlights=highlights, explanation=explanation)
