@@ -1,0 +1,142 @@
+"""The API against the brute-force oracle, for criteria hypothesis makes up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.documents import IndexedProvider
+from indexer.geography import municipalities
+from indexer.schools import SchoolRegister
+from indexer.vocabularies import Method, Ownership, ProviderType, TargetGroup
+from tests.conformance.conftest import Api
+from tests.oracle import oracle_search
+
+MUNICIPALITIES = sorted(municipalities())
+COUNTIES = sorted({code[:2] for code in MUNICIPALITIES})
+LANGUAGES = ["sv", "en", "ar", "so", "ti", "fa", "prs"]
+ALL_FACETS = [
+    "provider_type",
+    "target_groups",
+    "methods",
+    "languages",
+    "county_code",
+    "municipality_code",
+    "has_vacancy",
+    "ownership",
+    "legal_bases",
+    "assignments",
+    "framework_agreements",
+]
+
+
+def _subset(values: list[str], most: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(values), max_size=most, unique=True)
+
+
+@st.composite
+def criteria_strategy(draw: st.DrawFn, school_codes: list[str]) -> dict[str, Any]:
+    c: dict[str, Any] = {}
+    origin = draw(st.sampled_from(["school", "point", "municipality_code", None]))
+    if origin == "school":
+        c["school"] = draw(st.sampled_from(school_codes))
+    elif origin == "point":
+        c["point"] = {
+            "lat": draw(st.floats(55.4, 68.5, allow_nan=False)),
+            "lon": draw(st.floats(11.5, 23.5, allow_nan=False)),
+        }
+    elif origin == "municipality_code":
+        c["municipality_code"] = draw(st.sampled_from(MUNICIPALITIES))
+    if origin:
+        min_km = draw(st.one_of(st.none(), st.floats(0, 300, allow_nan=False)))
+        max_km = draw(st.one_of(st.none(), st.floats(5, 900, allow_nan=False)))
+        if min_km is not None and max_km is not None and max_km <= min_km:
+            max_km = min_km + 50
+        if min_km is not None:
+            c["min_km"] = min_km
+        if max_km is not None:
+            c["max_km"] = max_km
+        c["sort"] = draw(st.sampled_from(["distance", "relevance"]))
+    zones = draw(
+        st.lists(
+            st.one_of(
+                st.builds(
+                    lambda lat, lon, r: {"lat": lat, "lon": lon, "radius_km": r},
+                    st.floats(55.4, 68.5),
+                    st.floats(11.5, 23.5),
+                    st.floats(1, 250),
+                ),
+                st.builds(lambda m: {"municipality_code": m}, st.sampled_from(MUNICIPALITIES)),
+                st.builds(lambda k: {"county_code": k}, st.sampled_from(COUNTIES)),
+            ),
+            max_size=2,
+        )
+    )
+    if zones:
+        c["exclude"] = zones
+    groups = [str(t) for t in TargetGroup]
+    for key, values, most in (
+        ("needs", groups, 2),
+        ("provider_types", [str(t) for t in ProviderType], 3),
+        ("target_groups", groups, 2),
+        ("methods", [str(m) for m in Method], 2),
+        ("languages", LANGUAGES, 2),
+        ("county_codes", COUNTIES, 3),
+        ("ownership", [str(o) for o in Ownership], 2),
+    ):
+        chosen = draw(_subset(values, most))
+        if chosen:
+            c[key] = chosen
+    for key, strategy in (
+        ("has_vacancy", st.booleans()),
+        ("age", st.integers(0, 21)),
+        ("gender", st.sampled_from(["flickor", "pojkar", "alla"])),
+        ("max_price_per_day", st.integers(1000, 9000)),
+        ("permit_valid", st.booleans()),
+    ):
+        if draw(st.booleans()):
+            c[key] = draw(strategy)
+    c["facets"] = ALL_FACETS
+    return c
+
+
+@pytest.fixture(scope="module")
+def school_positions(api: Api) -> dict[str, tuple[float, float]]:
+    return {s.code: (s.lat, s.lon) for s in SchoolRegister.load(api.settings.schools_path).all()}
+
+
+def test_api_agrees_with_the_oracle(
+    api: Api, fixture_documents: list[IndexedProvider], school_positions: dict[str, tuple[float, float]]
+) -> None:
+    codes = sorted(school_positions)
+    totals: list[int] = []
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(criteria=criteria_strategy(codes), role=st.sampled_from(["caseworker", "public"]))
+    def check(criteria: dict[str, Any], role: str) -> None:
+        expected = oracle_search(fixture_documents, criteria, role, school_positions)
+        body = api.search({**criteria, "size": 100}, role)
+        assert body["total"] == expected.total
+        totals.append(expected.total)
+        got_facets = {name: {v["value"]: v["count"] for v in values if v["count"]} for name, values in body["facets"].items()}
+        assert got_facets == expected.facets
+        hits = api.search_all(criteria, role, limit=300)
+        assert [h["id"] for h in hits] == expected.ordered_ids[:300]
+        assert {h["id"]: h["distance_km"] for h in hits} == {i: expected.distances[i] for i in expected.ordered_ids[:300]}
+
+    check()
+    # Random criteria are often very narrow; the comparison must still have been made on real hits.
+    assert sum(1 for t in totals if t > 0) >= 10, totals
+
+
+def test_oracle_is_not_vacuous(fixture_documents: list[IndexedProvider]) -> None:
+    """The oracle itself filters: a strict search returns fewer providers than a loose one."""
+    loose = oracle_search(fixture_documents, {"facets": []}, "caseworker", {})
+    strict = oracle_search(
+        fixture_documents, {"needs": ["sjalvskadebeteende"], "age": 15, "facets": []}, "caseworker", {}
+    )
+    public = oracle_search(fixture_documents, {"facets": []}, "public", {})
+    assert 0 < strict.total < public.total < loose.total

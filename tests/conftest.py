@@ -1,0 +1,73 @@
+"""Shared test fixtures: the shipped fixture files, indexed for real into a temporary data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.documents import IndexedProvider
+from indexer.embedded.target import EmbeddedTarget
+from indexer.geocoding import AddressGeocoder
+from indexer.jobs import run_job
+from indexer.schools import read_school_register, save_schools
+from indexer.settings import ApiKey, Settings
+from indexer.source import read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+PROVIDERS = FIXTURES / "providers.jsonl"
+BROKEN = FIXTURES / "providers_broken.jsonl"
+SCHOOLS = FIXTURES / "schools.jsonl"
+GEOCODING_CACHE = FIXTURES / "geocoding-cache.json"
+
+CASEWORKER_KEY = "test-caseworker-key"
+PUBLIC_KEY = "test-public-key"
+PORTAL_ORIGIN = "https://portal.example.se"
+
+
+def offline_geocoder(cache: Path | None = None) -> AddressGeocoder:
+    """The shipped cache only: tests never reach for the network."""
+    return AddressGeocoder(cache or GEOCODING_CACHE, service="none")
+
+
+def test_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "geocoder": "none",
+        "api_keys": {
+            CASEWORKER_KEY: ApiKey(role="caseworker", origins=[PORTAL_ORIGIN]),
+            PUBLIC_KEY: ApiKey(role="public", origins=[PORTAL_ORIGIN]),
+        },
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def build_embedded(data_dir: Path, sources: list[Path] | None = None) -> None:
+    schools, problems = read_school_register(SCHOOLS)
+    assert not problems
+    save_schools(data_dir / "schools.json", schools)
+    run_job(EmbeddedTarget(data_dir / "embedded"), sources or [PROVIDERS], offline_geocoder(), incremental=False)
+
+
+@pytest.fixture(scope="session")
+def fixture_documents() -> list[IndexedProvider]:
+    """Every fixture provider, normalised exactly as the indexer does it."""
+    docs = [r.document for r in read_source([PROVIDERS], offline_geocoder()) if r.document is not None]
+    assert len(docs) > 700
+    return docs
+
+
+@pytest.fixture(scope="session")
+def raw_fixture_records() -> list[dict]:
+    """The export as the register wrote it, secrets included: what the privacy tests look for."""
+    return [json.loads(line) for line in PROVIDERS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def embedded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("embedded-data")
+    build_embedded(data_dir)
+    return data_dir

@@ -1,0 +1,119 @@
+"""A brute-force reference search: filter every document in plain Python, measure, sort.
+
+Written from the criteria's documented meaning, not from the search plan, so a bug in the plan or a
+compiler shows up as a disagreement. Free text is out of its scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.documents import IndexedProvider
+from indexer.geography import distance_km, seat_of
+
+INSTITUTIONAL = {"hvb", "stodboende", "sis_ungdomshem", "lss_bostad_barn"}
+
+SELECTION_OF_FACET = {
+    "provider_type": ("provider_types", "provider_type"),
+    "target_groups": ("target_groups", "target_groups"),
+    "methods": ("methods", "methods"),
+    "languages": ("languages", "languages"),
+    "county_code": ("county_codes", "county_code"),
+    "municipality_code": ("municipality_codes", "municipality_code"),
+    "ownership": ("ownership", "ownership"),
+    "legal_bases": ("legal_bases", "legal_bases"),
+    "assignments": ("assignments", "assignments"),
+    "framework_agreements": ("framework_agreements", "framework_agreements"),
+}
+
+
+@dataclass
+class OracleResult:
+    total: int
+    ordered_ids: list[str]
+    distances: dict[str, float | None]
+    facets: dict[str, dict[str, int]]
+
+
+def _values(doc: IndexedProvider, field: str) -> list[str]:
+    value = getattr(doc, field)
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _origin(criteria: dict[str, Any], schools: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
+    if criteria.get("school"):
+        return schools[criteria["school"]]
+    if criteria.get("point"):
+        return criteria["point"]["lat"], criteria["point"]["lon"]
+    if criteria.get("municipality_code"):
+        return seat_of(criteria["municipality_code"])
+    return None
+
+
+def _passes_filters(doc: IndexedProvider, c: dict[str, Any], role: str, d: float | None) -> bool:
+    if role == "public" and doc.provider_type not in INSTITUTIONAL:
+        return False
+    if not set(c.get("needs", [])) <= set(doc.target_groups):
+        return False
+    if c.get("age") is not None and not (doc.age_min <= c["age"] <= doc.age_max):
+        return False
+    if c.get("gender") is not None and not ({c["gender"], "alla"} & set(doc.genders)):
+        return False
+    if c.get("max_price_per_day") is not None and (
+        doc.price_per_day_sek is None or doc.price_per_day_sek > c["max_price_per_day"]
+    ):
+        return False
+    if c.get("permit_valid", True) and doc.permit_revoked:
+        return False
+    if c.get("max_km") is not None and not (d is not None and d <= c["max_km"]):
+        return False
+    if c.get("min_km") and not (d is not None and d > c["min_km"]):
+        return False
+    for zone in c.get("exclude", []):
+        if "radius_km" in zone:
+            if distance_km(zone["lat"], zone["lon"], doc.location.lat, doc.location.lon) <= zone["radius_km"]:
+                return False
+        elif "municipality_code" in zone:
+            if doc.municipality_code == zone["municipality_code"]:
+                return False
+        elif doc.county_code == zone["county_code"]:
+            return False
+    return True
+
+
+def _selected(doc: IndexedProvider, c: dict[str, Any], skip: str | None) -> bool:
+    for facet, (criterion, field) in SELECTION_OF_FACET.items():
+        if facet != skip and c.get(criterion) and not set(c[criterion]) & set(_values(doc, field)):
+            return False
+    return not (skip != "has_vacancy" and c.get("has_vacancy") is not None and doc.has_vacancy != c["has_vacancy"])
+
+
+def oracle_search(
+    docs: list[IndexedProvider], c: dict[str, Any], role: str, schools: dict[str, tuple[float, float]]
+) -> OracleResult:
+    origin = _origin(c, schools)
+    distance = {
+        doc.id: (distance_km(origin[0], origin[1], doc.location.lat, doc.location.lon) if origin else None)
+        for doc in docs
+    }
+    filtered = [doc for doc in docs if _passes_filters(doc, c, role, distance[doc.id])]
+    hits = [doc for doc in filtered if _selected(doc, c, None)]
+    facets: dict[str, dict[str, int]] = {}
+    for facet in c.get("facets", []):
+        field = "has_vacancy" if facet == "has_vacancy" else SELECTION_OF_FACET.get(facet, (facet, facet))[1]
+        counts: dict[str, int] = {}
+        for doc in filtered:
+            if _selected(doc, c, facet):
+                values = [str(doc.has_vacancy).lower()] if field == "has_vacancy" else _values(doc, field)
+                for value in values:
+                    counts[value] = counts.get(value, 0) + 1
+        facets[facet] = counts
+    ordered = sorted(hits, key=lambda doc: (distance[doc.id] or 0.0, doc.id))
+    shaped = {
+        doc.id: None
+        if distance[doc.id] is None
+        else (float(round(distance[doc.id])) if doc.confidential else round(distance[doc.id], 1))
+        for doc in hits
+    }
+    return OracleResult(total=len(hits), ordered_ids=[d.id for d in ordered], distances=shaped, facets=facets)
