@@ -90,6 +90,9 @@ class SchoolRegister:
     def __len__(self) -> int:
         return len(self._by_code)
 
+    def all(self) -> list[School]:
+        return sorted(self._by_code.values(), key=lambda s: s.code)
+
     def get(self, code: str) -> School | None:
         return self._by_code.get(code)
 

@@ -59,10 +59,13 @@ def problems_from(
 ) -> tuple[RecordProblem, ...]:
     found = []
     for err in error.errors(include_url=False):
-        reason = err["msg"]
-        if reason.startswith("Value error, "):
-            reason = reason[len("Value error, ") :]
-        found.append(RecordProblem(source, line, record_id, _field_of(err["loc"]), reason))
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        field = _field_of(err["loc"])
+        # A whole-record check (age_min above age_max) names its field first in its message.
+        first_word = reason.split(" ", 1)[0]
+        if field == "(record)" and first_word in Provider.model_fields:
+            field = first_word
+        found.append(RecordProblem(source, line, record_id, field, reason))
     return tuple(found)
 
 

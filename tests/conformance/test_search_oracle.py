@@ -121,11 +121,15 @@ def test_api_agrees_with_the_oracle(
         body = api.search({**criteria, "size": 100}, role)
         assert body["total"] == expected.total
         totals.append(expected.total)
-        got_facets = {name: {v["value"]: v["count"] for v in values if v["count"]} for name, values in body["facets"].items()}
+        got_facets = {
+            name: {v["value"]: v["count"] for v in values if v["count"]} for name, values in body["facets"].items()
+        }
         assert got_facets == expected.facets
         hits = api.search_all(criteria, role, limit=300)
         assert [h["id"] for h in hits] == expected.ordered_ids[:300]
-        assert {h["id"]: h["distance_km"] for h in hits} == {i: expected.distances[i] for i in expected.ordered_ids[:300]}
+        assert {h["id"]: h["distance_km"] for h in hits} == {
+            i: expected.distances[i] for i in expected.ordered_ids[:300]
+        }
 
     check()
     # Random criteria are often very narrow; the comparison must still have been made on real hits.

@@ -14,7 +14,7 @@ def _ids_with_word(docs: list[IndexedProvider], pattern: str) -> set[str]:
 
 
 def test_inflections_and_compounds_meet(api: Api, fixture_documents: list[IndexedProvider]) -> None:
-    """"självskadande flickor" finds homes described with "självskadebeteende" and "flicka"."""
+    """ "självskadande flickor" finds homes described with "självskadebeteende" and "flicka"."""
     both = _ids_with_word(fixture_documents, r"\bsjälvskadebeteende\b") & _ids_with_word(
         fixture_documents, r"\bflicka\b"
     )
@@ -39,7 +39,7 @@ def test_a_typo_in_a_long_word_is_forgiven(api: Api, fixture_documents: list[Ind
 
 
 def test_short_words_get_no_typo_grace(api: Api) -> None:
-    """"KBR" is not "KBT": fuzziness starts at five letters."""
+    """ "KBR" is not "KBT": fuzziness starts at five letters."""
     assert api.search({"q": "kbr", "permit_valid": False})["total"] == 0
 
 
