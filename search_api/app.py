@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.backend = backend or make_backend(settings)
+        if backend is None:
+            app.state.backend = make_backend(settings)
         try:
             yield
         finally:
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if backend is not None:
+        app.state.backend = backend
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(BackendUnavailable, _unavailable)
     app.add_exception_handler(ConfidentialLeak, _leak)

@@ -45,6 +45,9 @@ def test_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
+
+
 def build_embedded(data_dir: Path, sources: list[Path] | None = None) -> None:
     schools, problems = read_school_register(SCHOOLS)
     assert not problems
