@@ -23,9 +23,7 @@ app = typer.Typer(
 
 SourceOption = Annotated[
     list[Path],
-    typer.Option(
-        "--source", "-s", exists=True, dir_okay=False, readable=True, help="A JSON Lines export; repeatable."
-    ),
+    typer.Option("--source", "-s", exists=True, dir_okay=False, readable=True, help="A JSON Lines export; repeatable."),
 ]
 BackendOption = Annotated[
     Backend | None,
@@ -33,9 +31,7 @@ BackendOption = Annotated[
 ]
 CacheOption = Annotated[
     Path | None,
-    typer.Option(
-        "--geocoding-cache", help="JSON cache of geocoded addresses; default PLACERINGSSOK_GEOCODING_CACHE."
-    ),
+    typer.Option("--geocoding-cache", help="JSON cache of geocoded addresses; default PLACERINGSSOK_GEOCODING_CACHE."),
 ]
 
 
@@ -71,9 +67,7 @@ def _count_lines(paths: list[Path]) -> int:
     return total
 
 
-def _run_with_progress(
-    settings: Settings, sources: list[Path], cache: Path | None, **kwargs: object
-) -> JobReport:
+def _run_with_progress(settings: Settings, sources: list[Path], cache: Path | None, **kwargs: object) -> JobReport:
     target = _target(settings)
     geocoder = _geocoder(settings, cache)
     if sys.stderr.isatty():
@@ -131,9 +125,7 @@ def reindex(
     source: SourceOption,
     max_errors: Annotated[
         int | None,
-        typer.Option(
-            "--max-errors", min=0, help="Fail, leaving the live index as it is, above this many bad records."
-        ),
+        typer.Option("--max-errors", min=0, help="Fail, leaving the live index as it is, above this many bad records."),
     ] = None,
     backend: BackendOption = None,
     geocoding_cache: CacheOption = None,
@@ -178,9 +170,7 @@ def validate(source: SourceOption, geocoding_cache: CacheOption = None) -> None:
 def load_schools(
     source: Annotated[
         Path,
-        typer.Option(
-            "--source", "-s", exists=True, dir_okay=False, help="Skolverket school units, JSON Lines."
-        ),
+        typer.Option("--source", "-s", exists=True, dir_okay=False, help="Skolverket school units, JSON Lines."),
     ],
 ) -> None:
     """Load the school register into the data dir (SWEREF 99 TM converted to WGS84)."""
@@ -203,9 +193,7 @@ def status(backend: BackendOption = None) -> None:
     if settings.backend is Backend.elasticsearch:
         from indexer.elastic.target import ElasticsearchTarget
 
-        typer.echo(
-            json.dumps(ElasticsearchTarget.from_settings(settings).status(), indent=2, ensure_ascii=False)
-        )
+        typer.echo(json.dumps(ElasticsearchTarget.from_settings(settings).status(), indent=2, ensure_ascii=False))
         return
     from indexer.embedded.versions import IndexVersions
 
@@ -218,9 +206,7 @@ def status(backend: BackendOption = None) -> None:
     manifest = versions.manifest(pointer.live)
     typer.echo(f"live version: {pointer.live} (switched {pointer.switched_at})")
     typer.echo(f"previous version: {pointer.previous or '-'}")
-    typer.echo(
-        f"built: {manifest['built_at']} in {manifest['build_seconds']} s from {', '.join(manifest['sources'])}"
-    )
+    typer.echo(f"built: {manifest['built_at']} in {manifest['build_seconds']} s from {', '.join(manifest['sources'])}")
     typer.echo(f"documents: {manifest['documents']}")
     for provider_type, count in sorted(manifest["by_provider_type"].items()):
         typer.echo(f"  {provider_type:28} {count}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
 from indexer.geocoding import AddressGeocoder, GeocodingFailed
 from indexer.geography import counties, seat_of, sweref99tm_to_wgs84
@@ -19,16 +20,12 @@ from indexer.records import Provider
 from indexer.vocabularies import CONFIDENTIAL_TYPES, PermitStatus, ProviderType, label
 
 
-class GeoPoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class GeoPoint(TypedDict):
     lat: float
     lon: float
 
 
-class IndexedPermit(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class IndexedPermit(TypedDict):
     id: str
     status: str
     target_groups: list[str]
@@ -37,18 +34,19 @@ class IndexedPermit(BaseModel):
     places: int | None
 
 
-class IndexedInspection(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class IndexedInspection(TypedDict):
     date: date
     decision: str
     categories: list[str]
 
 
-class IndexedProvider(BaseModel):
-    """One provider as every backend indexes it; nothing here is secret."""
+class IndexedProvider(TypedDict):
+    """One provider as every backend indexes it; nothing here is secret.
 
-    model_config = ConfigDict(frozen=True)
+    A TypedDict rather than a model: it is built once per record on the indexing hot path from an
+    already validated ``Provider``, and serialised straight to JSON. ``INDEXED_PROVIDER`` validates
+    and describes it where that is wanted (tests, the Elasticsearch mapping check).
+    """
 
     id: str
     name: str
@@ -85,6 +83,9 @@ class IndexedProvider(BaseModel):
     email: str | None
     website: str | None
     updated_at: datetime
+
+
+INDEXED_PROVIDER: TypeAdapter[IndexedProvider] = TypeAdapter(IndexedProvider)
 
 
 class NormalisationFailed(Exception):
@@ -135,18 +136,18 @@ def to_document(provider: Provider, geocoder: AddressGeocoder | None) -> Indexed
     return IndexedProvider(
         id=provider.id,
         name=neutral_name(provider.provider_type, provider.municipality) if confidential else provider.name,
-        provider_type=provider.provider_type,
+        provider_type=str(provider.provider_type),
         confidential=confidential,
         organization=provider.organization,
-        ownership=provider.ownership,
+        ownership=str(provider.ownership),
         description=provider.description,
-        target_groups=sorted(set(provider.target_groups)),
+        target_groups=sorted({str(v) for v in provider.target_groups}),
         age_min=provider.age_min,
         age_max=provider.age_max,
-        genders=sorted(set(provider.genders)),
-        legal_bases=sorted(set(provider.legal_bases)),
-        assignments=sorted(set(provider.assignments)),
-        methods=sorted(set(provider.methods)),
+        genders=sorted({str(v) for v in provider.genders}),
+        legal_bases=sorted({str(v) for v in provider.legal_bases}),
+        assignments=sorted({str(v) for v in provider.assignments}),
+        methods=sorted({str(v) for v in provider.methods}),
         languages=sorted(set(provider.languages)),
         capacity=provider.capacity,
         vacancies=provider.vacancies,
@@ -157,15 +158,15 @@ def to_document(provider: Provider, geocoder: AddressGeocoder | None) -> Indexed
         if permit is None
         else IndexedPermit(
             id=permit.id,
-            status=permit.status,
-            target_groups=sorted(set(permit.target_groups)),
+            status=str(permit.status),
+            target_groups=sorted({str(v) for v in permit.target_groups}),
             age_min=permit.age_min,
             age_max=permit.age_max,
             places=permit.places,
         ),
         permit_revoked=permit is not None and permit.status == PermitStatus.aterkallat,
         inspections=[
-            IndexedInspection(date=i.date, decision=i.decision, categories=sorted(set(i.categories)))
+            IndexedInspection(date=i.date, decision=str(i.decision), categories=sorted({str(c) for c in i.categories}))
             for i in sorted(provider.inspections, key=lambda i: i.date, reverse=True)
         ],
         framework_agreements=sorted(set(provider.framework_agreements)),

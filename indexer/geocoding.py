@@ -40,9 +40,7 @@ def address_key(address: str) -> str:
 class AddressGeocoder:
     """Geocodes addresses once: a cache hit never touches the network, a miss is asked and stored."""
 
-    def __init__(
-        self, cache_path: Path | None, service: str = "nominatim", user_agent: str = "placeringssok"
-    ) -> None:
+    def __init__(self, cache_path: Path | None, service: str = "nominatim", user_agent: str = "placeringssok") -> None:
         self._cache_path = cache_path
         self._service = service
         self._user_agent = user_agent
@@ -57,9 +55,7 @@ class AddressGeocoder:
         if key in self._cache:
             hit = self._cache[key]
             if hit is None:
-                raise GeocodingFailed(
-                    f"no match for the address '{address}'; give lat/lon or sweref99tm instead"
-                )
+                raise GeocodingFailed(f"no match for the address '{address}'; give lat/lon or sweref99tm instead")
             return hit[0], hit[1]
         if self._service == "none":
             raise GeocodingFailed(

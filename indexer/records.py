@@ -52,17 +52,13 @@ def _is_language(code: str) -> bool:
 
 def _check_language(code: str) -> str:
     if not _is_language(code):
-        raise ValueError(
-            f"'{code}' is not an ISO 639-1 (or 639-3) language code, such as 'sv', 'ar' or 'prs'"
-        )
+        raise ValueError(f"'{code}' is not an ISO 639-1 (or 639-3) language code, such as 'sv', 'ar' or 'prs'")
     return code
 
 
 def _check_municipality(code: str) -> str:
     if code not in municipalities():
-        raise ValueError(
-            f"'{code}' is not one of Sweden's 290 municipality codes (SCB kommunkod, e.g. '0780')"
-        )
+        raise ValueError(f"'{code}' is not one of Sweden's 290 municipality codes (SCB kommunkod, e.g. '0780')")
     return code
 
 

@@ -102,9 +102,7 @@ class SchoolRegister:
         if not needle:
             return []
         if needle.isdigit():
-            return sorted(
-                (s for c, s in self._by_code.items() if c.startswith(needle)), key=lambda s: s.code
-            )[:limit]
+            return sorted((s for c, s in self._by_code.items() if c.startswith(needle)), key=lambda s: s.code)[:limit]
         starts, contains = [], []
         for name, school in self._names:
             if name.startswith(needle):

@@ -54,9 +54,7 @@ def _field_of(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(record)"
 
 
-def problems_from(
-    source: str, line: int, record_id: str | None, error: ValidationError
-) -> tuple[RecordProblem, ...]:
+def problems_from(source: str, line: int, record_id: str | None, error: ValidationError) -> tuple[RecordProblem, ...]:
     found = []
     for err in error.errors(include_url=False):
         reason = str(err["msg"]).removeprefix("Value error, ")
@@ -80,9 +78,7 @@ def parse_line(source: str, number: int, raw: bytes, geocoder: AddressGeocoder |
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        problem = RecordProblem(
-            source, number, None, "(line)", f"not valid JSON ({exc}); each line must be one object"
-        )
+        problem = RecordProblem(source, number, None, "(line)", f"not valid JSON ({exc}); each line must be one object")
         return SourceLineResult(number, problems=(problem,))
     record_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
     try:
@@ -95,9 +91,7 @@ def parse_line(source: str, number: int, raw: bytes, geocoder: AddressGeocoder |
     try:
         return SourceLineResult(number, document=to_document(record, geocoder))
     except NormalisationFailed as exc:
-        return SourceLineResult(
-            number, problems=(RecordProblem(source, number, record_id, exc.field, exc.reason),)
-        )
+        return SourceLineResult(number, problems=(RecordProblem(source, number, record_id, exc.field, exc.reason),))
 
 
 def read_source(paths: Iterable[Path], geocoder: AddressGeocoder | None) -> Iterator[SourceLineResult]:

@@ -78,10 +78,21 @@ def compound_parts(word: str) -> tuple[str, ...]:
     return _split(word.lower())
 
 
+# A compound starts with a domain part, so only words that do are worth trying to split.
+_HEADS = frozenset(form[:_MIN_PART] for form in _PART_FORMS)
+
+
 def compound_parts_text(*texts: str) -> str:
     """The parts of every domain compound in the texts, indexed in a field of their own so the
     stored text (and its highlights) stays as the register wrote it."""
-    return " ".join(part for text in texts for word in _WORD.findall(text) for part in _split(word.lower()))
+    parts: list[str] = []
+    for text in texts:
+        for word in text.lower().split():
+            word = word.lstrip("(\"'«-")
+            if word[:_MIN_PART] in _HEADS:
+                for token in _WORD.findall(word):
+                    parts += _split(token)
+    return " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

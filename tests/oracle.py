@@ -37,7 +37,7 @@ class OracleResult:
 
 
 def _values(doc: IndexedProvider, field: str) -> list[str]:
-    value = getattr(doc, field)
+    value = doc[field]
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
@@ -52,19 +52,19 @@ def _origin(criteria: dict[str, Any], schools: dict[str, tuple[float, float]]) -
 
 
 def _passes_filters(doc: IndexedProvider, c: dict[str, Any], role: str, d: float | None) -> bool:
-    if role == "public" and doc.provider_type not in INSTITUTIONAL:
+    if role == "public" and doc["provider_type"] not in INSTITUTIONAL:
         return False
-    if not set(c.get("needs", [])) <= set(doc.target_groups):
+    if not set(c.get("needs", [])) <= set(doc["target_groups"]):
         return False
-    if c.get("age") is not None and not (doc.age_min <= c["age"] <= doc.age_max):
+    if c.get("age") is not None and not (doc["age_min"] <= c["age"] <= doc["age_max"]):
         return False
-    if c.get("gender") is not None and not ({c["gender"], "alla"} & set(doc.genders)):
+    if c.get("gender") is not None and not ({c["gender"], "alla"} & set(doc["genders"])):
         return False
     if c.get("max_price_per_day") is not None and (
-        doc.price_per_day_sek is None or doc.price_per_day_sek > c["max_price_per_day"]
+        doc["price_per_day_sek"] is None or doc["price_per_day_sek"] > c["max_price_per_day"]
     ):
         return False
-    if c.get("permit_valid", True) and doc.permit_revoked:
+    if c.get("permit_valid", True) and doc["permit_revoked"]:
         return False
     if c.get("max_km") is not None and not (d is not None and d <= c["max_km"]):
         return False
@@ -72,12 +72,15 @@ def _passes_filters(doc: IndexedProvider, c: dict[str, Any], role: str, d: float
         return False
     for zone in c.get("exclude", []):
         if "radius_km" in zone:
-            if distance_km(zone["lat"], zone["lon"], doc.location.lat, doc.location.lon) <= zone["radius_km"]:
+            if (
+                distance_km(zone["lat"], zone["lon"], doc["location"]["lat"], doc["location"]["lon"])
+                <= zone["radius_km"]
+            ):
                 return False
         elif "municipality_code" in zone:
-            if doc.municipality_code == zone["municipality_code"]:
+            if doc["municipality_code"] == zone["municipality_code"]:
                 return False
-        elif doc.county_code == zone["county_code"]:
+        elif doc["county_code"] == zone["county_code"]:
             return False
     return True
 
@@ -86,7 +89,7 @@ def _selected(doc: IndexedProvider, c: dict[str, Any], skip: str | None) -> bool
     for facet, (criterion, field) in SELECTION_OF_FACET.items():
         if facet != skip and c.get(criterion) and not set(c[criterion]) & set(_values(doc, field)):
             return False
-    return not (skip != "has_vacancy" and c.get("has_vacancy") is not None and doc.has_vacancy != c["has_vacancy"])
+    return not (skip != "has_vacancy" and c.get("has_vacancy") is not None and doc["has_vacancy"] != c["has_vacancy"])
 
 
 def oracle_search(
@@ -94,10 +97,12 @@ def oracle_search(
 ) -> OracleResult:
     origin = _origin(c, schools)
     distance = {
-        doc.id: (distance_km(origin[0], origin[1], doc.location.lat, doc.location.lon) if origin else None)
+        doc["id"]: (
+            distance_km(origin[0], origin[1], doc["location"]["lat"], doc["location"]["lon"]) if origin else None
+        )
         for doc in docs
     }
-    filtered = [doc for doc in docs if _passes_filters(doc, c, role, distance[doc.id])]
+    filtered = [doc for doc in docs if _passes_filters(doc, c, role, distance[doc["id"]])]
     hits = [doc for doc in filtered if _selected(doc, c, None)]
     facets: dict[str, dict[str, int]] = {}
     for facet in c.get("facets", []):
@@ -105,15 +110,15 @@ def oracle_search(
         counts: dict[str, int] = {}
         for doc in filtered:
             if _selected(doc, c, facet):
-                values = [str(doc.has_vacancy).lower()] if field == "has_vacancy" else _values(doc, field)
+                values = [str(doc["has_vacancy"]).lower()] if field == "has_vacancy" else _values(doc, field)
                 for value in values:
                     counts[value] = counts.get(value, 0) + 1
         facets[facet] = counts
-    ordered = sorted(hits, key=lambda doc: (distance[doc.id] or 0.0, doc.id))
+    ordered = sorted(hits, key=lambda doc: (distance[doc["id"]] or 0.0, doc["id"]))
     shaped = {
-        doc.id: None
-        if distance[doc.id] is None
-        else (float(round(distance[doc.id])) if doc.confidential else round(distance[doc.id], 1))
+        doc["id"]: None
+        if distance[doc["id"]] is None
+        else (float(round(distance[doc["id"]])) if doc["confidential"] else round(distance[doc["id"]], 1))
         for doc in hits
     }
-    return OracleResult(total=len(hits), ordered_ids=[d.id for d in ordered], distances=shaped, facets=facets)
+    return OracleResult(total=len(hits), ordered_ids=[d["id"] for d in ordered], distances=shaped, facets=facets)

@@ -88,27 +88,25 @@ class ColumnStore:
     def append(self, docs: Sequence[IndexedProvider]) -> range:
         """Add documents as new live rows; returns their row numbers."""
         start = len(self.ids)
-        self.ids = np.concatenate([self.ids, np.array([d.id for d in docs], dtype="<U64")])
+        self.ids = np.concatenate([self.ids, np.array([d["id"] for d in docs], dtype="<U64")])
         rows = {
-            "lat": [d.location.lat for d in docs],
-            "lon": [d.location.lon for d in docs],
-            "age_min": [d.age_min for d in docs],
-            "age_max": [d.age_max for d in docs],
-            "capacity": [d.capacity for d in docs],
-            "vacancies": [d.vacancies for d in docs],
-            "price_per_day_sek": [
-                np.nan if d.price_per_day_sek is None else d.price_per_day_sek for d in docs
-            ],
-            "vacancies_updated_at": [_epoch(d.vacancies_updated_at) for d in docs],
-            "updated_at": [_epoch(d.updated_at) for d in docs],
+            "lat": [d["location"]["lat"] for d in docs],
+            "lon": [d["location"]["lon"] for d in docs],
+            "age_min": [d["age_min"] for d in docs],
+            "age_max": [d["age_max"] for d in docs],
+            "capacity": [d["capacity"] for d in docs],
+            "vacancies": [d["vacancies"] for d in docs],
+            "price_per_day_sek": [np.nan if d["price_per_day_sek"] is None else d["price_per_day_sek"] for d in docs],
+            "vacancies_updated_at": [_epoch(d["vacancies_updated_at"]) for d in docs],
+            "updated_at": [_epoch(d["updated_at"]) for d in docs],
         }
         for name, values in rows.items():
             self.numbers[name] = np.concatenate([self.numbers[name], np.array(values, dtype=np.float64)])
         flag_rows = {
             "alive": [True] * len(docs),
-            "has_vacancy": [d.has_vacancy for d in docs],
-            "permit_revoked": [d.permit_revoked for d in docs],
-            "confidential": [d.confidential for d in docs],
+            "has_vacancy": [d["has_vacancy"] for d in docs],
+            "permit_revoked": [d["permit_revoked"] for d in docs],
+            "confidential": [d["confidential"] for d in docs],
         }
         for name, values in flag_rows.items():
             self.flags[name] = np.concatenate([self.flags[name], np.array(values, dtype=bool)])
@@ -116,14 +114,14 @@ class ColumnStore:
             self.keyword_codes[name] = np.concatenate(
                 [
                     self.keyword_codes[name],
-                    np.array([self._code(name, getattr(d, name)) for d in docs], np.int32),
+                    np.array([self._code(name, d[name]) for d in docs], np.int32),
                 ]
             )
         for name in MULTI_FIELDS:
-            self._append_multi(name, [getattr(d, name) for d in docs])
+            self._append_multi(name, [d[name] for d in docs])
         if self._row_of is not None:
             for offset, d in enumerate(docs):
-                self._row_of[d.id] = start + offset
+                self._row_of[d["id"]] = start + offset
         return range(start, len(self.ids))
 
     def kill(self, rows: Iterable[int]) -> None:

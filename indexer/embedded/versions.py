@@ -81,9 +81,7 @@ class IndexVersions:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise WriterBusy(
-                    "another reindex or sync is running on this data dir; wait for it to finish"
-                ) from exc
+                raise WriterBusy("another reindex or sync is running on this data dir; wait for it to finish") from exc
             try:
                 yield
             finally:

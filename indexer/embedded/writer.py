@@ -18,7 +18,7 @@ import tantivy
 
 from indexer.documents import IndexedProvider
 from indexer.embedded.columns import ColumnStore
-from indexer.embedded.text_index import open_index, to_tantivy
+from indexer.embedded.text_index import open_index, to_tantivy_json
 from indexer.embedded.versions import MANIFEST, IndexVersions, write_json_atomically
 from indexer.source import Deletion
 
@@ -66,17 +66,17 @@ class EmbeddedWriter:
     def upsert(self, docs: Sequence[IndexedProvider]) -> None:
         fresh: list[IndexedProvider] = []
         for doc in docs:
-            known = self._newest_known(doc.id)
-            if known is not None and known >= doc.updated_at.timestamp():
+            known = self._newest_known(doc["id"])
+            if known is not None and known >= doc["updated_at"].timestamp():
                 self.counts.stale += 1
-                self.counts.stale_ids.append(doc.id)
+                self.counts.stale_ids.append(doc["id"])
                 continue
-            self._remove(doc.id)
-            self.tombstones.pop(doc.id, None)
+            self._remove(doc["id"])
+            self.tombstones.pop(doc["id"], None)
             fresh.append(doc)
         rows = self.columns.append(fresh)
         for doc, row in zip(fresh, rows, strict=True):
-            self.writer.add_document(to_tantivy(doc, row))
+            self.writer.add_json(to_tantivy_json(doc, row))
         self.counts.indexed += len(fresh)
 
     def delete(self, deletions: Sequence[Deletion]) -> None:

@@ -10,7 +10,7 @@ from tests.conformance.conftest import Api
 
 def _ids_with_word(docs: list[IndexedProvider], pattern: str) -> set[str]:
     rx = re.compile(pattern, re.IGNORECASE)
-    return {d.id for d in docs if rx.search(d.description)}
+    return {d["id"] for d in docs if rx.search(d["description"])}
 
 
 def test_inflections_and_compounds_meet(api: Api, fixture_documents: list[IndexedProvider]) -> None:
