@@ -28,6 +28,10 @@ class GeocodingFailed(Exception):
     """The address could not be turned into coordinates; the message says why and what to do."""
 
 
+class NotInCache(GeocodingFailed):
+    """A cache-only geocoder (an indexing worker) met a new address: the main process asks for it."""
+
+
 class _Geocoder(Protocol):
     def geocode(self, query: str, *, exactly_one: bool, timeout: float, country_codes: str) -> object: ...
 
@@ -40,7 +44,15 @@ def address_key(address: str) -> str:
 class AddressGeocoder:
     """Geocodes addresses once: a cache hit never touches the network, a miss is asked and stored."""
 
-    def __init__(self, cache_path: Path | None, service: str = "nominatim", user_agent: str = "placeringssok") -> None:
+    def __init__(
+        self,
+        cache_path: Path | None,
+        service: str = "nominatim",
+        user_agent: str = "placeringssok",
+        *,
+        cache_only: bool = False,
+    ) -> None:
+        self._cache_only = cache_only
         self._cache_path = cache_path
         self._service = service
         self._user_agent = user_agent
@@ -57,6 +69,8 @@ class AddressGeocoder:
             if hit is None:
                 raise GeocodingFailed(f"no match for the address '{address}'; give lat/lon or sweref99tm instead")
             return hit[0], hit[1]
+        if self._cache_only:
+            raise NotInCache(address)
         if self._service == "none":
             raise GeocodingFailed(
                 "the address is not in the geocoding cache and geocoding is off "
@@ -91,6 +105,12 @@ class AddressGeocoder:
         if place is None:
             return None
         return float(place.latitude), float(place.longitude)  # type: ignore[attr-defined]
+
+    def cache_only_copy(self) -> AddressGeocoder:
+        """The same cache, answering only from it: for worker processes, so that every network
+        request (and the geocoding service's rate limit) stays in one process."""
+        self.save()
+        return AddressGeocoder(self._cache_path, self._service, self._user_agent, cache_only=True)
 
     def save(self) -> None:
         """Write new answers back, atomically, so a crash never leaves half a cache."""

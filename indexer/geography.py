@@ -8,6 +8,7 @@ Earth radius, the same as Elasticsearch's ``arc`` distance.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -65,13 +66,36 @@ def distance_km(
 ) -> NDArray[np.float64]: ...
 def distance_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
     """Great-circle distance in km (haversine, R = 6371.0088 km); vectorised over the second point."""
+    if isinstance(lat2, float | int):
+        # One pair: plain floats, as numpy's per-call overhead is ten times the arithmetic.
+        h = (
+            math.sin(math.radians(lat2 - lat1) / 2) ** 2
+            + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        )
+        return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
     phi1 = np.radians(lat1)
     phi2 = np.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = np.radians(np.subtract(lon2, lon1))
-    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    d = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-    return float(d) if np.ndim(d) == 0 else d
+    h = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(np.subtract(lon2, lon1)) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) of a box that contains every point within ``km``.
+
+    A cheap prefilter only: whatever it keeps is then measured exactly with ``distance_km``.
+    """
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    low, high = lat - dlat, lat + dlat
+    widest = max(abs(low), abs(high))
+    if widest >= 89.0:
+        return low, high, -180.0, 180.0
+    dlon = math.degrees(km / (EARTH_RADIUS_KM * math.cos(math.radians(widest))))
+    if dlon >= 180.0:
+        return low, high, -180.0, 180.0
+    return low, high, lon - dlon, lon + dlon
 
 
 @cache

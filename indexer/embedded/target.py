@@ -5,11 +5,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from indexer.embedded.text_index import to_tantivy_json
 from indexer.embedded.versions import IndexVersions
 from indexer.embedded.writer import EmbeddedWriter
 
 
 class EmbeddedTarget:
+    # Worker processes turn documents into tantivy JSON while the writer indexes.
+    prepare = staticmethod(to_tantivy_json)
+
     def __init__(self, root: Path) -> None:
         self.versions = IndexVersions(root)
 

@@ -18,7 +18,7 @@ import tantivy
 
 from indexer.documents import IndexedProvider
 from indexer.embedded.columns import ColumnStore
-from indexer.embedded.text_index import open_index, to_tantivy_json
+from indexer.embedded.text_index import open_index, to_tantivy_json, with_row
 from indexer.embedded.versions import MANIFEST, IndexVersions, write_json_atomically
 from indexer.source import Deletion
 
@@ -63,9 +63,10 @@ class EmbeddedWriter:
             return float(self.columns.numbers["updated_at"][row])
         return self.tombstones.get(provider_id)
 
-    def upsert(self, docs: Sequence[IndexedProvider]) -> None:
-        fresh: list[IndexedProvider] = []
-        for doc in docs:
+    def upsert(self, docs: Sequence[IndexedProvider], payloads: Sequence[object] | None = None) -> None:
+        fresh: list[tuple[IndexedProvider, str]] = []
+        prepared = payloads if payloads is not None else [None] * len(docs)
+        for doc, payload in zip(docs, prepared, strict=True):
             known = self._newest_known(doc["id"])
             if known is not None and known >= doc["updated_at"].timestamp():
                 self.counts.stale += 1
@@ -73,10 +74,10 @@ class EmbeddedWriter:
                 continue
             self._remove(doc["id"])
             self.tombstones.pop(doc["id"], None)
-            fresh.append(doc)
-        rows = self.columns.append(fresh)
-        for doc, row in zip(fresh, rows, strict=True):
-            self.writer.add_json(to_tantivy_json(doc, row))
+            fresh.append((doc, payload if isinstance(payload, str) else to_tantivy_json(doc)))
+        rows = self.columns.append([doc for doc, _ in fresh])
+        for (_, tantivy_json), row in zip(fresh, rows, strict=True):
+            self.writer.add_json(with_row(tantivy_json, row))
         self.counts.indexed += len(fresh)
 
     def delete(self, deletions: Sequence[Deletion]) -> None:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from indexer.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnStore
 from indexer.embedded.text_index import TEXT_FIELDS, open_index, swedish_analyzer
 from indexer.embedded.versions import POINTER, IndexVersions
-from indexer.geography import distance_km
+from indexer.geography import bounding_box, distance_km
 from indexer.text_analysis import TYPO_MIN_LENGTH, TextQuery
 from indexer.vocabularies import INSTITUTIONAL_TYPES
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
@@ -184,6 +184,37 @@ class EmbeddedBackend:
             musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(per_field)))
         return tantivy.Query.boolean_query(musts) if musts else None
 
+    def _with_filters(self, snap: _Snapshot, text_query: tantivy.Query, plan: SearchPlan) -> tantivy.Query:
+        """The text query narrowed by the filters tantivy can apply itself, at no score.
+
+        Collecting every text match costs per match, so keyword filters and the box around a radius
+        go into the query. Only a superset is needed: every filter is applied exactly afterwards.
+        """
+        schema = snap.index.schema
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Must, text_query)]
+
+        def no_score(query: tantivy.Query) -> tuple[tantivy.Occur, tantivy.Query]:
+            return tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)
+
+        for clause in plan.filters:
+            if isinstance(clause, AnyOf):
+                clauses.append(no_score(tantivy.Query.term_set_query(schema, clause.field, list(clause.values))))
+            elif isinstance(clause, AllOf):
+                clauses += [no_score(tantivy.Query.term_query(schema, clause.field, v)) for v in clause.values]
+            elif isinstance(clause, Not) and isinstance(clause.clause, AnyOf):
+                inner = clause.clause
+                clauses.append(
+                    (tantivy.Occur.MustNot, tantivy.Query.term_set_query(schema, inner.field, list(inner.values)))
+                )
+            elif isinstance(clause, WithinKm):
+                low_lat, high_lat, low_lon, high_lon = bounding_box(clause.lat, clause.lon, clause.km)
+                for field, low, high in (("lat", low_lat, high_lat), ("lon", low_lon, high_lon)):
+                    box = tantivy.Query.range_query(
+                        schema, field, tantivy.FieldType.Float, low, high, use_inverted_index=False
+                    )
+                    clauses.append(no_score(box))
+        return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
+
     def _mask(self, snap: _Snapshot, clause: Clause, rows: Rows, origin_distance: Mask | None) -> Mask:
         c = snap.columns
         if isinstance(clause, Not):
@@ -241,7 +272,8 @@ class EmbeddedBackend:
                 rows = rows[:0]
                 text_score = np.zeros(0)
             else:
-                found = snap.searcher.search(text_query, limit=max(1, snap.searcher.num_docs), count=False).hits
+                scored = self._with_filters(snap, text_query, plan)
+                found = snap.searcher.search(scored, limit=max(1, snap.searcher.num_docs), count=False).hits
                 addresses = [address for _, address in found]
                 text_rows = np.asarray(snap.searcher.fast_field_values("row", addresses), dtype=np.int64)
                 order = np.argsort(text_rows)
@@ -259,6 +291,12 @@ class EmbeddedBackend:
         for clause in plan.filters:
             if clause not in geo:
                 narrow(self._mask(snap, clause, rows, None))
+        for clause in geo:
+            if isinstance(clause, WithinKm):
+                # A box around the circle drops most rows for two comparisons each; exact below.
+                low_lat, high_lat, low_lon, high_lon = bounding_box(clause.lat, clause.lon, clause.km)
+                lat, lon = c.numbers["lat"][rows], c.numbers["lon"][rows]
+                narrow((lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon))
         distance = None
         if plan.origin is not None:
             distance = distance_km(plan.origin.lat, plan.origin.lon, c.numbers["lat"][rows], c.numbers["lon"][rows])

@@ -149,3 +149,27 @@ def test_oracle_is_not_vacuous(fixture_documents: list[IndexedProvider]) -> None
     )
     public = oracle_search(fixture_documents, {"facets": []}, "public", {})
     assert 0 < strict.total < public.total < loose.total
+
+
+def test_text_combined_with_filters_is_the_intersection(
+    api: Api, fixture_documents: list[IndexedProvider], school_positions: dict[str, tuple[float, float]]
+) -> None:
+    """Free text narrows exactly like a filter: text hits under criteria = text hits ∩ oracle hits."""
+    codes = sorted(school_positions)
+    words = ["missbruk", "självskadebeteende", "flickor", "trauma", "KBT", "ensamkommande", '"lågaffektivt bemötande"']
+    text_hits = {w: {h["id"] for h in api.search_all({"q": w, "permit_valid": False})} for w in words}
+    assert all(text_hits.values())
+    compared: list[int] = []
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(
+        criteria=criteria_strategy(codes), role=st.sampled_from(["caseworker", "public"]), word=st.sampled_from(words)
+    )
+    def check(criteria: dict[str, Any], role: str, word: str) -> None:
+        expected = set(oracle_search(fixture_documents, criteria, role, school_positions).ordered_ids) & text_hits[word]
+        got = {h["id"] for h in api.search_all({**criteria, "q": word}, role)}
+        assert got == expected
+        compared.append(len(expected))
+
+    check()
+    assert sum(1 for n in compared if n > 0) >= 8, compared

@@ -1,0 +1,130 @@
+"""Benchmark: reindex N generated providers into the embedded index, against reading and validating.
+
+    python scripts/bench_reindex.py [--providers 100000] [--keep]
+
+Each phase runs in its own process so its peak memory is its own. Prints providers/s, seconds and
+peak RSS for: read + validate (JSON + schema), read + validate + normalise (what `validate` does),
+and a full reindex (validate, normalise, write, verify, switch). Targets on a 2-core machine: at
+least 5,000 providers/s, and a reindex at most 3x the read-and-validate time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_validate(source: Path) -> dict:
+    import orjson
+
+    from indexer.records import SOURCE_LINE
+    from indexer.source import read_lines
+
+    started = time.perf_counter()
+    count = 0
+    for _, raw in read_lines(source):
+        SOURCE_LINE.validate_python(orjson.loads(raw))
+        count += 1
+    return {"records": count, "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def phase_normalise(source: Path) -> dict:
+    from indexer.geocoding import AddressGeocoder
+    from indexer.source import read_source
+
+    started = time.perf_counter()
+    count = sum(1 for r in read_source([source], AddressGeocoder(None, service="none")) if r.document)
+    return {"records": count, "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def phase_reindex(source: Path) -> dict:
+    from indexer.embedded.target import EmbeddedTarget
+    from indexer.geocoding import AddressGeocoder
+    from indexer.jobs import run_job
+
+    with tempfile.TemporaryDirectory(prefix="bench-reindex-") as data_dir:
+        started = time.perf_counter()
+        report = run_job(
+            EmbeddedTarget(Path(data_dir) / "embedded"),
+            [source],
+            AddressGeocoder(None, service="none"),
+            incremental=False,
+        )
+        seconds = time.perf_counter() - started
+    return {"records": report.indexed, "seconds": seconds, "peak_mb": _peak_mb()}
+
+
+PHASES = {"validate": phase_validate, "normalise": phase_normalise, "reindex": phase_reindex}
+
+
+def ensure_source(count: int) -> Path:
+    folder = ROOT / "bench-data" / f"n{count}"
+    source = folder / "providers.jsonl"
+    if not source.exists():
+        print(f"generating {count} providers into {folder} ...", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "generate_fixtures.py"),
+                "--providers",
+                str(count),
+                "--out",
+                str(folder),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return source
+
+
+def run_phase(name: str, source: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--source", str(source)], check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--providers", type=int, default=100_000)
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args.source)))
+        return
+
+    source = ensure_source(args.providers)
+    results = {name: run_phase(name, source) for name in ("validate", "normalise", "reindex")}
+    print(f"\nreindex benchmark: {args.providers} providers, {source.stat().st_size / 1e6:.0f} MB of JSON Lines")
+    print(f"{'phase':34} {'seconds':>8} {'providers/s':>12} {'peak MB':>8}")
+    labels = {
+        "validate": "read + validate (JSON, schema)",
+        "normalise": "read + validate + normalise",
+        "reindex": "reindex (write, verify, switch)",
+    }
+    for name, r in results.items():
+        print(f"{labels[name]:34} {r['seconds']:8.2f} {r['records'] / r['seconds']:12,.0f} {r['peak_mb']:8.0f}")
+    rate = results["reindex"]["records"] / results["reindex"]["seconds"]
+    ratio = results["reindex"]["seconds"] / results["validate"]["seconds"]
+    ratio_normalised = results["reindex"]["seconds"] / results["normalise"]["seconds"]
+    print(f"\nreindex rate: {rate:,.0f} providers/s (target >= 5,000): {'met' if rate >= 5000 else 'NOT met'}")
+    print(f"reindex / read+validate: {ratio:.2f}x (target <= 3x): {'met' if ratio <= 3 else 'NOT met'}")
+    print(f"reindex / read+validate+normalise: {ratio_normalised:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
