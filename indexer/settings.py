@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     stale_vacancy_days: int = 14
 
+    @field_validator("anonymous_role", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: object) -> object:
+        # PLACERINGSSOK_ANONYMOUS_ROLE= (empty) is how ops say "no anonymous access".
+        return None if value == "" else value
+
     elasticsearch_url: str | None = Field(
         default=None, validation_alias=AliasChoices("PLACERINGSSOK_ELASTICSEARCH_URL", "ELASTICSEARCH_URL")
     )
@@ -49,6 +55,18 @@ class Settings(BaseSettings):
     elasticsearch_ca_certs: Path | None = None
     elasticsearch_timeout_s: float = 10.0
     elasticsearch_index: str = "providers"
+    elasticsearch_retries: int = Field(
+        default=5, ge=1, description="indexer attempts per request on connection errors, timeouts, 429 and 502-504"
+    )
+    elasticsearch_retry_backoff_s: float = Field(
+        default=1.0, ge=0, description="first wait between indexer attempts; doubles up to 30 s"
+    )
+    elasticsearch_lock_stale_s: float = Field(
+        default=3600.0, gt=0, description="a writer lock older than this is taken to belong to a dead reindex"
+    )
+    elasticsearch_mappings: Path | None = Field(
+        default=None, description="settings + mappings JSON; default mappings/providers.json of the checkout"
+    )
 
     @property
     def embedded_dir(self) -> Path:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from indexer.vocabularies import label
 from search_api.criteria import SearchCriteria
+from search_api.ranking import STALE_FACTOR
 
 RECENT_INSPECTION = timedelta(days=730)
 PERMIT_REQUIRED_OWNERSHIP = frozenset({"enskild", "ideell"})
@@ -31,6 +32,7 @@ class RankingFactors(BaseModel):
     score: float
     text_score: float
     distance_decay: float | None
+    freshness: float
 
 
 class Explanation(BaseModel):
@@ -97,6 +99,7 @@ def explain(
     relaxed = [] if criteria.permit_valid else ["Verksamheter med återkallat tillstånd visas också"]
 
     warnings: list[str] = []
+    freshness = STALE_FACTOR
     updated = source.get("vacancies_updated_at")
     if updated is None:
         warnings.append("Lediga platser har aldrig bekräftats")
@@ -104,6 +107,8 @@ def explain(
         age = now - datetime.fromisoformat(updated)
         if age > stale_after:
             warnings.append(f"Lediga platser bekräftades för {age.days} dagar sedan")
+        else:
+            freshness = 1.0
     for inspection in source.get("inspections", []):
         when = date.fromisoformat(inspection["date"])
         if now.date() - when <= RECENT_INSPECTION:
@@ -116,7 +121,11 @@ def explain(
         permit=permit_check(source, criteria),
         warnings=warnings,
         ranking=RankingFactors(
-            sort=criteria.sort, score=round(score, 6), text_score=round(text_score, 6), distance_decay=decay
+            sort=criteria.sort,
+            score=round(score, 6),
+            text_score=round(text_score, 6),
+            distance_decay=decay,
+            freshness=freshness,
         ),
     )
 

@@ -6,7 +6,7 @@ Criteria become a small algebra of clauses (``AnyOf``, ``AllOf``, ``AtMost``, ``
 - ``filters`` apply to hits and to every facet count;
 - ``selections`` are the multi-select facet choices: OR within a facet (one clause), AND across
   facets; a facet's counts apply every other selection but not its own;
-- ranking is ``text_score x decay(distance)`` (see ``ranking``), ties by distance then id.
+- ranking is ``text_score x decay(distance) x freshness`` (see ``ranking``), ties by distance then id.
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ class SearchPlan:
     selections: tuple[tuple[str, Clause], ...]
     origin: Origin | None
     decay: Decay | None
+    # Vacancies confirmed before this moment (epoch seconds) are stale and rank lower.
+    stale_before: float
     facets: tuple[str, ...]
     sort: SortOrder
     offset: int
@@ -149,7 +151,7 @@ def _selection(criteria: SearchCriteria) -> list[tuple[FacetName, Clause]]:
     return chosen
 
 
-def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role) -> SearchPlan:
+def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role, stale_before: float) -> SearchPlan:
     """The one translation from criteria to plan; ``origin`` is already resolved (school -> point)."""
     filters: list[Clause] = [AnyOf("provider_type", tuple(sorted(visible_types(role))))]
     if criteria.needs:
@@ -181,6 +183,7 @@ def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role) -> S
         selections=tuple(_selection(criteria)),
         origin=origin,
         decay=decay_for(criteria.max_km) if origin is not None else None,
+        stale_before=stale_before,
         facets=tuple(dict.fromkeys(criteria.facets)),
         sort=criteria.sort,
         offset=(criteria.page - 1) * criteria.size,

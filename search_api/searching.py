@@ -87,9 +87,9 @@ async def run_search(
 ) -> SearchResponse:
     started = time.perf_counter()
     origin = resolve_origin(criteria, schools)
-    plan = build_plan(criteria, origin, role)
-    result = await backend.search(plan)
     now = utc_now()
+    plan = build_plan(criteria, origin, role, stale_before=(now - stale_after).timestamp())
+    result = await backend.search(plan)
     hits = []
     for hit in result.hits:
         distance = shaped_distance(hit.source, origin)

@@ -7,10 +7,12 @@ compiler shows up as a disagreement. Free text is out of its scope.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from indexer.documents import IndexedProvider
 from indexer.geography import distance_km, seat_of
+from search_api.ranking import STALE_FACTOR, decay_factor, decay_for
 
 INSTITUTIONAL = {"hvb", "stodboende", "sis_ungdomshem", "lss_bostad_barn"}
 
@@ -114,7 +116,21 @@ def oracle_search(
                 for value in values:
                     counts[value] = counts.get(value, 0) + 1
         facets[facet] = counts
-    ordered = sorted(hits, key=lambda doc: (distance[doc["id"]] or 0.0, doc["id"]))
+    cutoff = datetime.now(UTC) - timedelta(days=14)
+
+    def relevance(doc: IndexedProvider) -> float:
+        # Ranking is defined once (search_api.ranking); the oracle applies the definition directly.
+        fresh = doc["vacancies_updated_at"] is not None and doc["vacancies_updated_at"] >= cutoff
+        score = 1.0 if fresh else STALE_FACTOR
+        if origin is not None:
+            score *= float(decay_factor(distance[doc["id"]], decay_for(c.get("max_km"))))
+        return score
+
+    def key(doc: IndexedProvider) -> tuple:
+        d = distance[doc["id"]] or 0.0
+        return (d, doc["id"]) if c.get("sort") == "distance" else (-relevance(doc), d, doc["id"])
+
+    ordered = sorted(hits, key=key)
     shaped = {
         doc["id"]: None
         if distance[doc["id"]] is None

@@ -39,7 +39,7 @@ from search_api.plan import (
     SearchPlan,
     WithinKm,
 )
-from search_api.ranking import decay_factor
+from search_api.ranking import decay_factor, freshness_factor
 
 Rows = NDArray[np.int64]
 Mask = NDArray[np.bool_]
@@ -323,7 +323,10 @@ class EmbeddedBackend:
         hits_rows = rows[everything]
         hit_text = text_score[everything] if text_score is not None else np.ones(len(hits_rows))
         hit_distance = distance[everything] if distance is not None else np.zeros(len(hits_rows))
-        score = hit_text * decay_factor(hit_distance, plan.decay) if plan.decay is not None else hit_text
+        freshness = freshness_factor(c.numbers["vacancies_updated_at"][hits_rows], plan.stale_before)
+        score = hit_text * freshness
+        if plan.decay is not None:
+            score = score * decay_factor(hit_distance, plan.decay)
         page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance)
         highlights = self._highlighter(snap, text_query) if text_query is not None else None
         hits = []
