@@ -92,23 +92,24 @@ class Location(_Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> Location:
+        has_point = self.lat is not None or self.lon is not None
+        if has_point + (self.sweref99tm is not None) + (self.address is not None) == 1:
+            if has_point and (self.lat is None or self.lon is None):
+                raise ValueError("a WGS84 location needs both lat and lon")
+            return self
         forms = [
             name
             for name, given in (
-                ("lat/lon", self.lat is not None or self.lon is not None),
+                ("lat/lon", has_point),
                 ("sweref99tm", self.sweref99tm is not None),
                 ("address", self.address is not None),
             )
             if given
         ]
-        if len(forms) != 1:
-            raise ValueError(
-                "give exactly one location form: {lat, lon}, {sweref99tm: {northing, easting}} or {address}; "
-                f"got {' and '.join(forms) or 'none'}"
-            )
-        if forms == ["lat/lon"] and (self.lat is None or self.lon is None):
-            raise ValueError("a WGS84 location needs both lat and lon")
-        return self
+        raise ValueError(
+            "give exactly one location form: {lat, lon}, {sweref99tm: {northing, easting}} or {address}; "
+            f"got {' and '.join(forms) or 'none'}"
+        )
 
 
 class IvoPermit(_Strict):

@@ -87,11 +87,10 @@ def compound_parts_text(*texts: str) -> str:
     stored text (and its highlights) stays as the register wrote it."""
     parts: list[str] = []
     for text in texts:
-        for word in text.lower().split():
-            word = word.lstrip("(\"'«-")
-            if word[:_MIN_PART] in _HEADS:
-                for token in _WORD.findall(word):
-                    parts += _split(token)
+        for word in _WORD.findall(text.lower()):
+            # Two parts of three letters at least, and the head must be a domain part.
+            if len(word) >= 2 * _MIN_PART and word[:_MIN_PART] in _HEADS:
+                parts += _split(word)
     return " ".join(parts)
 
 
