@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,25 +12,14 @@ from indexer.documents import IndexedProvider
 from indexer.geography import municipalities
 from indexer.schools import SchoolRegister
 from indexer.vocabularies import Method, Ownership, ProviderType, TargetGroup
+from search_api.criteria import FacetName
 from tests.conformance.conftest import Api
 from tests.oracle import oracle_search
 
 MUNICIPALITIES = sorted(municipalities())
 COUNTIES = sorted({code[:2] for code in MUNICIPALITIES})
 LANGUAGES = ["sv", "en", "ar", "so", "ti", "fa", "prs"]
-ALL_FACETS = [
-    "provider_type",
-    "target_groups",
-    "methods",
-    "languages",
-    "county_code",
-    "municipality_code",
-    "has_vacancy",
-    "ownership",
-    "legal_bases",
-    "assignments",
-    "framework_agreements",
-]
+ALL_FACETS = list(get_args(FacetName))
 
 
 def _subset(values: list[str], most: int) -> st.SearchStrategy[list[str]]:
