@@ -20,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from indexer.documents import IndexedProvider
 from indexer.geocoding import AddressGeocoder
@@ -42,7 +42,9 @@ class WriteCountsLike(Protocol):
 class IndexWriter(Protocol):
     counts: WriteCountsLike
 
-    def upsert(self, docs: Sequence[IndexedProvider], payloads: Sequence[object] | None = None) -> None: ...
+    def upsert(self, items: Sequence[Any]) -> None:
+        """Index prepared documents (``IndexTarget.prepare``'s results, or the documents themselves)."""
+
     def delete(self, deletions: Sequence[Deletion]) -> None: ...
     def commit(self, sources: list[str]) -> str: ...
     def abandon(self) -> None: ...
@@ -98,12 +100,17 @@ def _start_worker(geocoder: AddressGeocoder, prepare: Prepare | None) -> None:
     _worker_geocoder, _worker_prepare = geocoder, prepare
 
 
+def _ready(_: int) -> None:
+    return None
+
+
 def _parse_chunk(source: str, lines: _Lines, geocoder: AddressGeocoder | None, prepare: Prepare | None) -> list:
     results = []
     for number, raw in lines:
         result = parse_line(source, number, raw, geocoder)
         if prepare is not None and result.document is not None:
-            result = replace(result, payload=prepare(result.document))
+            # Only the prepared form travels back from a worker: it is what the writer needs.
+            result = replace(result, document=None, payload=prepare(result.document))
         results.append(result)
     return results
 
@@ -162,9 +169,8 @@ def _parsed(
 
 def _chunks(
     results: Iterator[SourceLineResult], report: JobReport, max_errors: int | None, progress: ProgressCallback | None
-) -> Iterator[tuple[list[IndexedProvider], list[object], list[Deletion]]]:
-    docs: list[IndexedProvider] = []
-    payloads: list[object] = []
+) -> Iterator[tuple[list[Any], list[Deletion]]]:
+    items: list[Any] = []
     deletions: list[Deletion] = []
     for result in results:
         report.read += 1
@@ -176,18 +182,19 @@ def _chunks(
                     "the live index is unchanged",
                     report,
                 )
+        elif result.payload is not None:
+            items.append(result.payload)
         elif result.document is not None:
-            docs.append(result.document)
-            payloads.append(result.payload)
+            items.append(result.document)
         elif result.deletion is not None:
             deletions.append(result.deletion)
-        if len(docs) + len(deletions) >= CHUNK:
-            yield docs, payloads, deletions
-            docs, payloads, deletions = [], [], []
+        if len(items) + len(deletions) >= CHUNK:
+            yield items, deletions
+            items, deletions = [], []
         if progress is not None:
             progress(1)
-    if docs or deletions:
-        yield docs, payloads, deletions
+    if items or deletions:
+        yield items, deletions
 
 
 def default_workers(paths: Sequence[Path]) -> int:
@@ -220,18 +227,18 @@ def run_job(
             initializer=_start_worker,
             initargs=(geocoder.cache_only_copy(), prepare),
         )
+        # Start the workers now: forked later, they would inherit the writer lock (and outlive a
+        # killed parent holding it) and the writer's threads.
+        list(pool.map(_ready, range(workers)))
     try:
         with target.writer_lock():
             report.removed_versions += target.remove_unreferenced()
             writer = target.begin(from_live=incremental)
             try:
                 results = _parsed(sources, geocoder, prepare, pool, workers)
-                for docs, payloads, deletions in _chunks(results, report, max_errors, progress):
+                for items, deletions in _chunks(results, report, max_errors, progress):
                     # Per id the newer record wins whatever the order, so upserts may go first.
-                    if prepare is None:
-                        writer.upsert(docs)
-                    else:
-                        writer.upsert(docs, payloads)
+                    writer.upsert(items)
                     writer.delete(deletions)
                 version = writer.commit([str(p) for p in sources])
             except BaseException:

@@ -8,10 +8,12 @@ row number so text hits join to columns.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,7 +47,66 @@ _FLAG_FIELDS: tuple[str, ...] = ("alive", "has_vacancy", "permit_revoked", "conf
 
 
 def _epoch(value: datetime | None) -> float:
-    return np.nan if value is None else value.timestamp()
+    return math.nan if value is None else value.timestamp()
+
+
+class ColumnValues(NamedTuple):
+    """One document's values for the column store: small and cheap to send between processes."""
+
+    id: str
+    lat: float
+    lon: float
+    age_min: float
+    age_max: float
+    capacity: float
+    vacancies: float
+    price_per_day_sek: float
+    vacancies_updated_at: float
+    updated_at: float
+    has_vacancy: bool
+    permit_revoked: bool
+    confidential: bool
+    provider_type: str
+    ownership: str
+    county_code: str
+    municipality_code: str
+    target_groups: list[str]
+    methods: list[str]
+    languages: list[str]
+    legal_bases: list[str]
+    assignments: list[str]
+    genders: list[str]
+    framework_agreements: list[str]
+
+
+def column_values(doc: IndexedProvider) -> ColumnValues:
+    price = doc["price_per_day_sek"]
+    return ColumnValues(
+        doc["id"],
+        doc["location"]["lat"],
+        doc["location"]["lon"],
+        doc["age_min"],
+        doc["age_max"],
+        doc["capacity"],
+        doc["vacancies"],
+        math.nan if price is None else price,
+        _epoch(doc["vacancies_updated_at"]),
+        _epoch(doc["updated_at"]),
+        doc["has_vacancy"],
+        doc["permit_revoked"],
+        doc["confidential"],
+        doc["provider_type"],
+        doc["ownership"],
+        doc["county_code"],
+        doc["municipality_code"],
+        doc["target_groups"],
+        doc["methods"],
+        doc["languages"],
+        doc["legal_bases"],
+        doc["assignments"],
+        doc["genders"],
+        doc["framework_agreements"],
+    )
 
 
 @dataclass
@@ -85,43 +146,25 @@ class ColumnStore:
             self._row_of = {str(i): r for r, i in enumerate(self.ids) if alive[r]}
         return self._row_of.get(provider_id)
 
-    def append(self, docs: Sequence[IndexedProvider]) -> range:
+    def append(self, rows: Sequence[ColumnValues]) -> range:
         """Add documents as new live rows; returns their row numbers."""
         start = len(self.ids)
-        self.ids = np.concatenate([self.ids, np.array([d["id"] for d in docs], dtype="<U64")])
-        rows = {
-            "lat": [d["location"]["lat"] for d in docs],
-            "lon": [d["location"]["lon"] for d in docs],
-            "age_min": [d["age_min"] for d in docs],
-            "age_max": [d["age_max"] for d in docs],
-            "capacity": [d["capacity"] for d in docs],
-            "vacancies": [d["vacancies"] for d in docs],
-            "price_per_day_sek": [np.nan if d["price_per_day_sek"] is None else d["price_per_day_sek"] for d in docs],
-            "vacancies_updated_at": [_epoch(d["vacancies_updated_at"]) for d in docs],
-            "updated_at": [_epoch(d["updated_at"]) for d in docs],
-        }
-        for name, values in rows.items():
-            self.numbers[name] = np.concatenate([self.numbers[name], np.array(values, dtype=np.float64)])
-        flag_rows = {
-            "alive": [True] * len(docs),
-            "has_vacancy": [d["has_vacancy"] for d in docs],
-            "permit_revoked": [d["permit_revoked"] for d in docs],
-            "confidential": [d["confidential"] for d in docs],
-        }
-        for name, values in flag_rows.items():
-            self.flags[name] = np.concatenate([self.flags[name], np.array(values, dtype=bool)])
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in ColumnValues._fields]
+        by_name = dict(zip(ColumnValues._fields, columns, strict=True))
+        self.ids = np.concatenate([self.ids, np.array(by_name["id"], dtype="<U64")])
+        for name in _NUMBER_FIELDS:
+            self.numbers[name] = np.concatenate([self.numbers[name], np.array(by_name[name], dtype=np.float64)])
+        self.flags["alive"] = np.concatenate([self.flags["alive"], np.ones(len(rows), dtype=bool)])
+        for name in _FLAG_FIELDS[1:]:
+            self.flags[name] = np.concatenate([self.flags[name], np.array(by_name[name], dtype=bool)])
         for name in KEYWORD_FIELDS:
-            self.keyword_codes[name] = np.concatenate(
-                [
-                    self.keyword_codes[name],
-                    np.array([self._code(name, d[name]) for d in docs], np.int32),
-                ]
-            )
+            codes = np.array([self._code(name, v) for v in by_name[name]], np.int32)
+            self.keyword_codes[name] = np.concatenate([self.keyword_codes[name], codes])
         for name in MULTI_FIELDS:
-            self._append_multi(name, [d[name] for d in docs])
+            self._append_multi(name, by_name[name])
         if self._row_of is not None:
-            for offset, d in enumerate(docs):
-                self._row_of[d["id"]] = start + offset
+            for offset, provider_id in enumerate(by_name["id"]):
+                self._row_of[provider_id] = start + offset
         return range(start, len(self.ids))
 
     def kill(self, rows: Iterable[int]) -> None:
@@ -138,7 +181,7 @@ class ColumnStore:
             values.append(value)
             return len(values) - 1
 
-    def _append_multi(self, name: str, lists: list[list[str]]) -> None:
+    def _append_multi(self, name: str, lists: Sequence[Sequence[str]]) -> None:
         values = self.multi_values[name]
         index = {v: i for i, v in enumerate(values)}
         for items in lists:

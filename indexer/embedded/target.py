@@ -5,14 +5,14 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from indexer.embedded.text_index import to_tantivy_json
+from indexer.embedded.text_index import prepare_provider
 from indexer.embedded.versions import IndexVersions
 from indexer.embedded.writer import EmbeddedWriter
 
 
 class EmbeddedTarget:
-    # Worker processes turn documents into tantivy JSON while the writer indexes.
-    prepare = staticmethod(to_tantivy_json)
+    # Worker processes turn documents into tantivy JSON and column values while the writer indexes.
+    prepare = staticmethod(prepare_provider)
 
     def __init__(self, root: Path) -> None:
         self.versions = IndexVersions(root)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 import tantivy
 
 from indexer.documents import IndexedProvider
-from indexer.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS
+from indexer.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnValues, column_values
 from indexer.text_analysis import compound_parts_text
 from indexer.vocabularies import label
 
@@ -111,3 +112,14 @@ def to_tantivy_json(doc: IndexedProvider) -> str:
 def with_row(tantivy_json: str, row: int) -> str:
     """Add the row number to a prepared document: cheaper than serialising the document again."""
     return f'{tantivy_json[:-1]},"row":{row}}}'
+
+
+class PreparedProvider(NamedTuple):
+    """What the embedded writer needs of a document, made where the document is made."""
+
+    columns: ColumnValues
+    tantivy_json: str
+
+
+def prepare_provider(doc: IndexedProvider) -> PreparedProvider:
+    return PreparedProvider(column_values(doc), to_tantivy_json(doc))

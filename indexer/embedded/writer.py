@@ -16,9 +16,8 @@ from pathlib import Path
 
 import tantivy
 
-from indexer.documents import IndexedProvider
 from indexer.embedded.columns import ColumnStore
-from indexer.embedded.text_index import open_index, to_tantivy_json, with_row
+from indexer.embedded.text_index import PreparedProvider, open_index, with_row
 from indexer.embedded.versions import MANIFEST, IndexVersions, write_json_atomically
 from indexer.source import Deletion
 
@@ -63,21 +62,21 @@ class EmbeddedWriter:
             return float(self.columns.numbers["updated_at"][row])
         return self.tombstones.get(provider_id)
 
-    def upsert(self, docs: Sequence[IndexedProvider], payloads: Sequence[object] | None = None) -> None:
-        fresh: list[tuple[IndexedProvider, str]] = []
-        prepared = payloads if payloads is not None else [None] * len(docs)
-        for doc, payload in zip(docs, prepared, strict=True):
-            known = self._newest_known(doc["id"])
-            if known is not None and known >= doc["updated_at"].timestamp():
+    def upsert(self, items: Sequence[PreparedProvider]) -> None:
+        fresh: list[PreparedProvider] = []
+        for item in items:
+            provider_id = item.columns.id
+            known = self._newest_known(provider_id)
+            if known is not None and known >= item.columns.updated_at:
                 self.counts.stale += 1
-                self.counts.stale_ids.append(doc["id"])
+                self.counts.stale_ids.append(provider_id)
                 continue
-            self._remove(doc["id"])
-            self.tombstones.pop(doc["id"], None)
-            fresh.append((doc, payload if isinstance(payload, str) else to_tantivy_json(doc)))
-        rows = self.columns.append([doc for doc, _ in fresh])
-        for (_, tantivy_json), row in zip(fresh, rows, strict=True):
-            self.writer.add_json(with_row(tantivy_json, row))
+            self._remove(provider_id)
+            self.tombstones.pop(provider_id, None)
+            fresh.append(item)
+        rows = self.columns.append([item.columns for item in fresh])
+        for item, row in zip(fresh, rows, strict=True):
+            self.writer.add_json(with_row(item.tantivy_json, row))
         self.counts.indexed += len(fresh)
 
     def delete(self, deletions: Sequence[Deletion]) -> None:
