@@ -93,7 +93,8 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     if widest >= 89.0:
         return low, high, -180.0, 180.0
     dlon = math.degrees(km / (EARTH_RADIUS_KM * math.cos(math.radians(widest))))
-    if dlon >= 180.0:
+    if lon - dlon < -180.0 or lon + dlon > 180.0:
+        # Across the antimeridian a single longitude range cannot hold the circle.
         return low, high, -180.0, 180.0
     return low, high, lon - dlon, lon + dlon
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -98,6 +100,14 @@ _worker_prepare: Prepare | None = None
 def _start_worker(geocoder: AddressGeocoder, prepare: Prepare | None) -> None:
     global _worker_geocoder, _worker_prepare
     _worker_geocoder, _worker_prepare = geocoder, prepare
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent was killed (SIGKILL leaves no chance to clean up) ends itself."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _ready(_: int) -> None:

@@ -204,12 +204,11 @@ def main() -> None:
         server.wait(timeout=30)
 
     print(f"\nsearch benchmark: {args.providers} providers, {args.backend} backend, one server worker, 2 cores shared")
-    print(
-        f"{'endpoint':10} {'conc':>4} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>6}"
-    )
+    columns = ("conc", "requests", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors")
+    print(f"{'endpoint':10} " + " ".join(f"{c:>8}" for c in columns))
     for (name, concurrency), r in results.items():
         print(
-            f"{name:10} {concurrency:4d} {r['n']:8d} {r['p50']:8.2f} {r['p95']:8.2f} {r['p99']:8.2f} "
+            f"{name:10} {concurrency:8d} {r['n']:8d} {r['p50']:8.2f} {r['p95']:8.2f} {r['p99']:8.2f} "
             f"{r['rps']:8.0f} {r['failures']:6d}"
         )
     p95 = results[("search", 1)]["p95"]

@@ -63,13 +63,21 @@ class EmbeddedWriter:
         return self.tombstones.get(provider_id)
 
     def upsert(self, items: Sequence[PreparedProvider]) -> None:
-        fresh: list[PreparedProvider] = []
+        # Newest per id within the chunk first: the same id twice in one export must not index twice.
+        newest: dict[str, PreparedProvider] = {}
         for item in items:
-            provider_id = item.columns.id
+            seen = newest.get(item.columns.id)
+            if seen is not None:
+                older = item if item.columns.updated_at <= seen.columns.updated_at else seen
+                self._count_stale(older.columns.id)
+                if older is item:
+                    continue
+            newest[item.columns.id] = item
+        fresh: list[PreparedProvider] = []
+        for provider_id, item in newest.items():
             known = self._newest_known(provider_id)
             if known is not None and known >= item.columns.updated_at:
-                self.counts.stale += 1
-                self.counts.stale_ids.append(provider_id)
+                self._count_stale(provider_id)
                 continue
             self._remove(provider_id)
             self.tombstones.pop(provider_id, None)
@@ -79,13 +87,16 @@ class EmbeddedWriter:
             self.writer.add_json(with_row(item.tantivy_json, row))
         self.counts.indexed += len(fresh)
 
+    def _count_stale(self, provider_id: str) -> None:
+        self.counts.stale += 1
+        self.counts.stale_ids.append(provider_id)
+
     def delete(self, deletions: Sequence[Deletion]) -> None:
         for deletion in deletions:
             stamp = deletion.updated_at.timestamp()
             known = self._newest_known(deletion.id)
             if known is not None and known >= stamp:
-                self.counts.stale += 1
-                self.counts.stale_ids.append(deletion.id)
+                self._count_stale(deletion.id)
                 continue
             if self._remove(deletion.id):
                 self.counts.deleted += 1
