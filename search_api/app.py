@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from indexer.settings import Backend, Settings, get_settings
 from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend
-from search_api.routes import health, providers, schools, suggest
+from search_api.routes import embed, health, providers, schools, suggest
 from search_api.shaping import ConfidentialLeak
 
 log = logging.getLogger("placeringssok")
@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if backend is None:
             app.state.backend = make_backend(settings)
+        # Open the index now, so the first caseworker does not wait for it (and /readyz is honest).
+        await app.state.backend.readiness()
         try:
             yield
         finally:
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.include_router(schools.router)
     app.include_router(suggest.router)
     app.include_router(health.router)
+    app.include_router(embed.router)
     origins = sorted({o for key in settings.api_keys.values() for o in key.origins})
     if origins:
         app.add_middleware(
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
             allow_origins=origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key"],
+            expose_headers=["Retry-After"],
             allow_credentials=False,
             max_age=600,
         )

@@ -1,0 +1,1305 @@
+/*
+ * <placeringssok-search>: the Placeringssök search box that municipal portals embed with one script tag.
+ *
+ *   <script src="https://API/embed/placeringssok.js" defer></script>
+ *   <placeringssok-search api-key="..." county="07" facets="provider_type,target_groups"></placeringssok-search>
+ *
+ * Rules this file keeps (domain.md, "Privacy and secrecy"; WCAG 2.1 AA, which binds the portals):
+ * - A search describes a child. Criteria, typed text and the school travel only in POST bodies, never in a
+ *   URL; nothing is written to cookies or Web Storage; inputs opt out of autofill history and of spellcheck
+ *   (Chrome's enhanced spellcheck sends text to a third party). Requests go only to the API base.
+ * - No dependencies, no build step, no eval and no inline handlers, so a portal's strict CSP can load it.
+ *   Styles are constructable stylesheets, which CSP's style-src does not block.
+ * - Every UI string is Swedish. Both text fields follow the WAI-ARIA 1.2 combobox pattern (list
+ *   autocomplete, manual selection) with the listbox in the same shadow root, so the IDREFs resolve.
+ */
+(() => {
+  'use strict';
+
+  const TAG = 'placeringssok-search';
+  if (customElements.get(TAG)) return;
+
+  // document.currentScript is only set while this classic script runs: the default API base is its origin.
+  const SCRIPT_ORIGIN = (() => {
+    try {
+      const script = document.currentScript;
+      return script && script.src ? new URL(script.src).origin : window.location.origin;
+    } catch {
+      return window.location.origin;
+    }
+  })();
+
+  // Facet name in the response -> the criteria field its selection goes to.
+  const FACET_FIELDS = {
+    provider_type: 'provider_types',
+    target_groups: 'target_groups',
+    methods: 'methods',
+    languages: 'languages',
+    county_code: 'county_codes',
+    municipality_code: 'municipality_codes',
+    ownership: 'ownership',
+    legal_bases: 'legal_bases',
+    assignments: 'assignments',
+    framework_agreements: 'framework_agreements',
+  };
+  const FACET_LEGENDS = {
+    provider_type: 'Verksamhetsform',
+    target_groups: 'Målgrupp',
+    methods: 'Behandlingsmetod',
+    languages: 'Språk',
+    county_code: 'Län',
+    municipality_code: 'Kommun',
+    ownership: 'Driftsform',
+    legal_bases: 'Lagrum',
+    assignments: 'Uppdrag',
+    framework_agreements: 'Ramavtal',
+    needs: 'Behov',
+  };
+  const FIELD_LABELS = {
+    q: 'Söktext',
+    school: 'Barnets skola',
+    max_km: 'Högsta avstånd',
+    min_km: 'Minsta avstånd',
+    age: 'Barnets ålder',
+    needs: 'Behov',
+    sort: 'Sortering',
+    page: 'Sida',
+    has_vacancy: 'Lediga platser',
+  };
+  for (const [facet, field] of Object.entries(FACET_FIELDS)) FIELD_LABELS[field] = FACET_LEGENDS[facet];
+
+  const DEFAULT_FACETS = ['provider_type', 'target_groups', 'methods', 'languages', 'county_code'];
+  const MAX_KM_CHOICES = [10, 20, 40, 80, 150, 300];
+  // A minimum distance is how a caseworker keeps a child away from a threat ("at least 150 km from Malmö").
+  const MIN_KM_CHOICES = [10, 20, 50, 100, 150, 200, 300];
+  const SORTS = [
+    ['relevance', 'Bäst matchning'],
+    ['distance', 'Närmast skolan först'],
+    ['price', 'Lägst pris först'],
+    ['vacancies_updated', 'Senast bekräftade platser först'],
+  ];
+  const SUGGESTION_KINDS = {
+    provider: 'verksamhet',
+    target_group: 'behov',
+    method: 'metod',
+    municipality: 'kommun',
+  };
+  const PAGE_SIZE = 10;
+  const MAX_PAGE = 500; // the API's limit
+  const FACET_VALUES_SHOWN = 6;
+  const DEBOUNCE_MS = 250;
+  const MIN_CHARS = 2;
+
+  const numberFormat = new Intl.NumberFormat('sv-SE');
+  const decimalFormat = new Intl.NumberFormat('sv-SE', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const scoreFormat = new Intl.NumberFormat('sv-SE', { maximumFractionDigits: 2 });
+  const dateFormat = new Intl.DateTimeFormat('sv-SE', { day: 'numeric', month: 'long', year: 'numeric' });
+
+  const STYLES = `
+:host {
+  display: block;
+  container-type: inline-size;
+  font-family: var(--pls-font, inherit);
+  font-size: var(--pls-font-size, 1rem);
+  line-height: 1.5;
+  color: var(--pls-color-text, #1b1b1b);
+  background: var(--pls-color-bg, #ffffff);
+  --_accent: var(--pls-color-accent, #1a56a6);
+  --_accent-text: var(--pls-color-accent-text, #ffffff);
+  --_border: var(--pls-color-border, #6b6b6b);
+  --_subtle: var(--pls-color-border-subtle, #d0d0d0);
+  --_muted: var(--pls-color-muted, #4d4d4d);
+  --_focus: var(--pls-color-focus, #a83b00);
+  --_error: var(--pls-color-error, #b00020);
+  --_warning-bg: var(--pls-color-warning-bg, #fff4e5);
+  --_warning-text: var(--pls-color-warning-text, #5c3200);
+  --_warning-border: var(--pls-color-warning-border, #b45309);
+  --_mark: var(--pls-color-mark, #ffe27a);
+  --_radius: var(--pls-radius, 0.25rem);
+}
+:host([hidden]) { display: none; }
+[hidden] { display: none !important; }
+*, *::before, *::after { box-sizing: border-box; }
+h2, h3, p, ul, ol, dl, dd, fieldset { margin: 0; }
+h2 { font-size: 1.25rem; line-height: 1.3; }
+h3 { font-size: 1.125rem; line-height: 1.3; }
+a { color: var(--_accent); }
+:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
+.visually-hidden {
+  position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;
+}
+form { display: grid; gap: 1rem; }
+.field { display: flex; flex-direction: column; gap: 0.25rem; min-width: 0; }
+label, legend { font-weight: 600; }
+fieldset { border: 1px solid var(--_subtle); border-radius: var(--_radius); padding: 0.75rem; min-width: 0; }
+legend { padding: 0 0.25rem; }
+.place { display: grid; gap: 0.75rem; }
+.row { display: flex; flex-wrap: wrap; gap: 0.75rem; }
+.row > .field { flex: 1 1 9rem; }
+.hint { color: var(--_muted); font-size: 0.875rem; }
+.field-error { color: var(--_error); font-weight: 600; }
+input[type=text], select {
+  font: inherit; color: inherit; background: var(--pls-color-input-bg, #ffffff);
+  border: 2px solid var(--_border); border-radius: var(--_radius);
+  padding: 0.5rem 0.625rem; min-height: 2.75rem; width: 100%; max-width: 100%;
+}
+input[aria-invalid=true], select[aria-invalid=true] { border-color: var(--_error); }
+input[type=checkbox] { width: 1.25rem; height: 1.25rem; margin: 0.125rem 0 0; flex: none; accent-color: var(--_accent); }
+.combo { position: relative; }
+[role=listbox] {
+  position: absolute; left: 0; right: 0; top: 100%; z-index: 10;
+  margin: 0.25rem 0 0; padding: 0.25rem 0; list-style: none;
+  background: var(--pls-color-bg, #ffffff); color: var(--pls-color-text, #1b1b1b);
+  border: 2px solid var(--_border); border-radius: var(--_radius);
+  max-height: 18rem; overflow-y: auto; box-shadow: 0 0.25rem 0.75rem rgba(0, 0, 0, 0.2);
+}
+[role=option] { padding: 0.5rem 0.75rem; cursor: pointer; overflow-wrap: anywhere; }
+[role=option]:hover { background: #eef3fa; }
+[role=option][aria-selected=true] { background: var(--_accent); color: var(--_accent-text); }
+.kind { font-size: 0.875rem; color: var(--_muted); }
+[role=option][aria-selected=true] .kind { color: inherit; }
+.chosen { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; }
+button {
+  font: inherit; min-height: 2.75rem; padding: 0.5rem 1rem; cursor: pointer;
+  border: 2px solid var(--_accent); border-radius: var(--_radius);
+  background: var(--_accent); color: var(--_accent-text);
+}
+button.secondary { background: transparent; color: var(--_accent); }
+button.link { border: 0; background: none; color: var(--_accent); text-decoration: underline; padding: 0.25rem; min-height: 2.75rem; }
+button:disabled { cursor: default; background: #ededed; border-color: #c4c4c4; color: #595959; }
+.actions { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; }
+.skip:not(:focus) { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.active { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; margin-top: 1rem; }
+.active ul { display: flex; flex-wrap: wrap; gap: 0.5rem; list-style: none; padding: 0; }
+.chip { padding: 0.25rem 0.75rem; min-height: 2.75rem; background: transparent; color: var(--_accent); overflow-wrap: anywhere; text-align: start; }
+.error { margin-top: 1rem; }
+.error:empty { display: none; }
+.error-box {
+  display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center;
+  border: 2px solid var(--_error); border-left-width: 0.5rem; border-radius: var(--_radius); padding: 0.75rem;
+}
+.error-box p { flex: 1 1 14rem; font-weight: 600; }
+.layout { display: grid; gap: 1.5rem; margin-top: 1.5rem; }
+@container (min-width: 46rem) {
+  .layout { grid-template-columns: minmax(13rem, 18rem) minmax(0, 1fr); align-items: start; }
+}
+.filters, .facets { display: grid; gap: 1rem; }
+.toggle, .facet li { display: flex; gap: 0.5rem; align-items: flex-start; }
+.toggle label, .facet label { font-weight: 400; overflow-wrap: anywhere; }
+.facet ul { list-style: none; padding: 0; display: grid; gap: 0.375rem; margin-top: 0.25rem; }
+.count { color: var(--_muted); }
+.results { display: grid; gap: 1rem; min-width: 0; }
+.results[aria-busy=true] .hits { opacity: 0.6; }
+.results-head { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: end; justify-content: space-between; }
+.results-head h2:focus { outline: none; }
+.results-head h2:focus-visible { outline: 3px solid var(--_focus); }
+.sort { flex: 0 1 16rem; }
+.status { font-weight: 600; }
+.hits { list-style: none; padding: 0; display: grid; gap: 1rem; }
+.hit { border: 1px solid var(--_subtle); border-radius: var(--_radius); padding: 1rem; display: grid; gap: 0.5rem; overflow-wrap: anywhere; }
+.meta { color: var(--_muted); }
+.facts { display: grid; gap: 0.25rem; }
+.facts div { display: flex; flex-wrap: wrap; gap: 0 0.5rem; }
+.facts dt { font-weight: 600; }
+.facts dt::after { content: ":"; }
+.stale { color: var(--_warning-text); background: var(--_warning-bg); padding: 0 0.25rem; }
+.warnings { background: var(--_warning-bg); color: var(--_warning-text); border-left: 0.25rem solid var(--_warning-border); padding: 0.5rem 0.75rem; }
+.warnings ul { padding-left: 1.25rem; }
+.warnings p { font-weight: 600; }
+.snippet { font-style: italic; }
+mark { background: var(--_mark); color: inherit; font-style: normal; padding: 0 0.1em; }
+details summary { cursor: pointer; color: var(--_accent); font-weight: 600; min-height: 2.75rem; display: flex; align-items: center; }
+details summary::before { content: "▸" / ""; margin-right: 0.375rem; }
+details[open] summary::before { content: "▾" / ""; }
+details summary::-webkit-details-marker { display: none; }
+details ul { padding-left: 1.25rem; }
+.empty { padding: 1rem; border: 1px dashed var(--_border); border-radius: var(--_radius); }
+.pagination { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.pagination ul { display: flex; flex-wrap: wrap; gap: 0.5rem; list-style: none; padding: 0; }
+.pagination button { min-width: 2.75rem; padding: 0.5rem 0.75rem; }
+.pagination button[aria-current=page] { background: var(--_accent); color: var(--_accent-text); }
+@media (forced-colors: active) {
+  [role=option][aria-selected=true] { background: Highlight; color: HighlightText; forced-color-adjust: none; }
+  mark { forced-color-adjust: none; }
+}
+`;
+
+  function adoptStyles(root) {
+    // Constructable stylesheets pass a portal's CSP without 'unsafe-inline'; <style> is the fallback.
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLES);
+      root.adoptedStyleSheets = [sheet];
+    } catch {
+      const style = document.createElement('style');
+      style.textContent = STYLES;
+      root.append(style);
+    }
+  }
+
+  /** Build an element: h('button', {class: 'x', onclick: fn}, 'text'). Never parses HTML. */
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+      else if (key === 'text') el.textContent = value;
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  /** The engine's highlight (escaped text with <mark>) as nodes: text and <mark> only, nothing else survives. */
+  function highlightNodes(html) {
+    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+    const out = [];
+    for (const node of doc.body.childNodes) {
+      if (node.nodeType === Node.ELEMENT_NODE && node.nodeName === 'MARK') out.push(h('mark', null, node.textContent));
+      else out.push(document.createTextNode(node.textContent || ''));
+    }
+    return out;
+  }
+
+  function plural(n, one, many) {
+    return `${numberFormat.format(n)} ${n === 1 ? one : many}`;
+  }
+
+  /** A confidential home's distance is whole km on purpose; showing "12,0" would claim a precision it lacks. */
+  function km(value, whole) {
+    return whole ? `${numberFormat.format(Math.round(value))} km` : `${decimalFormat.format(value)} km`;
+  }
+
+  function daysAgo(iso) {
+    const then = Date.parse(iso);
+    if (Number.isNaN(then)) return null;
+    return Math.max(0, Math.floor((Date.now() - then) / 86400000));
+  }
+
+  function safeHttpUrl(value) {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url : null;
+    } catch {
+      return null;
+    }
+  }
+
+  class ApiError extends Error {
+    constructor(status, body, retryAfter) {
+      super(`HTTP ${status}`);
+      this.status = status;
+      this.body = body;
+      this.retryAfter = retryAfter;
+    }
+  }
+
+  /** Swedish text for a failed request: what happened and what the reader can do. */
+  function errorText(error) {
+    if (error.local) return error.local;
+    switch (error.status) {
+      case 0:
+        return 'Det gick inte att nå Placeringssök. Kontrollera internetanslutningen och försök igen.';
+      case 503:
+      case 502:
+      case 504: {
+        const seconds = Number.parseInt(error.retryAfter || '', 10);
+        const when = Number.isFinite(seconds) && seconds > 0 ? ` om cirka ${plural(seconds, 'sekund', 'sekunder')}` : ' om en stund';
+        return `Sökningen är tillfälligt otillgänglig. Försök igen${when}.`;
+      }
+      case 401:
+        return 'Sökrutan har en ogiltig eller saknad API-nyckel. Kontakta den som ansvarar för webbplatsen.';
+      case 403:
+        return 'Sökrutan får inte användas på den här webbplatsen med sin API-nyckel. Kontakta den som ansvarar för webbplatsen.';
+      case 422: {
+        const errors = (error.body && Array.isArray(error.body.errors) && error.body.errors) || [];
+        const parts = errors.map((e) => {
+          const field = String(e.field || '').split('.')[0];
+          return `${FIELD_LABELS[field] || field || 'Sökningen'}: ${e.message}`;
+        });
+        const detail = parts.length ? parts.join('; ') : (error.body && error.body.detail) || '';
+        return `Sökningen kunde inte göras eftersom något i den är ogiltigt. ${detail}`.trim();
+      }
+      case 429:
+        return 'För många sökningar på kort tid. Vänta en stund och försök igen.';
+      default:
+        return `Något gick fel i sökningen (felkod ${error.status}). Försök igen om en stund.`;
+    }
+  }
+
+  /**
+   * One WAI-ARIA 1.2 combobox: a text input that owns a listbox of suggestions (list autocomplete,
+   * manual selection). DOM focus stays on the input; aria-activedescendant points at the active option.
+   */
+  class Combobox {
+    constructor({ input, listbox, load, describe, pick, announce }) {
+      this.input = input;
+      this.listbox = listbox;
+      this.load = load;
+      this.describe = describe;
+      this.pick = pick;
+      this.announce = announce;
+      this.items = [];
+      this.active = -1;
+      this.timer = 0;
+      this.seq = 0;
+      // After a pick, Enter or Escape, a late answer must not reopen the list under the reader.
+      this.quiet = false;
+      input.addEventListener('input', () => this.onInput());
+      input.addEventListener('keydown', (event) => this.onKeydown(event));
+      input.addEventListener('blur', () => this.close());
+      // mousedown would blur the input and close the list before the click lands.
+      listbox.addEventListener('mousedown', (event) => event.preventDefault());
+      listbox.addEventListener('click', (event) => {
+        const option = event.target.closest('[role=option]');
+        if (option) this.choose(Number(option.dataset.index));
+      });
+    }
+
+    get isOpen() {
+      return !this.listbox.hidden;
+    }
+
+    onInput() {
+      this.quiet = false;
+      window.clearTimeout(this.timer);
+      const text = this.input.value.trim();
+      if (text.length < MIN_CHARS) {
+        this.seq += 1;
+        this.items = [];
+        this.close();
+        return;
+      }
+      this.timer = window.setTimeout(() => this.fetch(text), DEBOUNCE_MS);
+    }
+
+    async fetch(text) {
+      const seq = ++this.seq;
+      let items = [];
+      try {
+        items = await this.load(text);
+      } catch {
+        items = []; // a failed suggestion is not worth an alert; the search itself reports errors
+      }
+      if (seq !== this.seq || this.quiet || this.input.value.trim() !== text) return;
+      this.items = items;
+      this.active = -1;
+      this.render();
+      if (items.length && this.input.getRootNode().activeElement === this.input) {
+        this.open();
+        this.announce(`${plural(items.length, 'förslag', 'förslag')}. Välj med pil upp och pil ned.`);
+      } else {
+        this.close();
+        if (!items.length) this.announce('Inga förslag.');
+      }
+    }
+
+    render() {
+      const prefix = this.listbox.id;
+      this.listbox.replaceChildren(
+        ...this.items.map((item, index) => {
+          const { text, detail } = this.describe(item);
+          return h(
+            'li',
+            { role: 'option', id: `${prefix}-${index}`, 'data-index': index, 'aria-selected': 'false', part: 'option' },
+            text,
+            detail ? h('span', { class: 'kind' }, ` – ${detail}`) : null,
+          );
+        }),
+      );
+    }
+
+    open() {
+      this.listbox.hidden = false;
+      this.input.setAttribute('aria-expanded', 'true');
+    }
+
+    close() {
+      this.listbox.hidden = true;
+      this.input.setAttribute('aria-expanded', 'false');
+      this.setActive(-1);
+    }
+
+    setActive(index) {
+      this.active = index;
+      const options = this.listbox.querySelectorAll('[role=option]');
+      options.forEach((option, i) => option.setAttribute('aria-selected', String(i === index)));
+      if (index >= 0 && options[index]) {
+        this.input.setAttribute('aria-activedescendant', options[index].id);
+        options[index].scrollIntoView({ block: 'nearest' });
+      } else {
+        this.input.removeAttribute('aria-activedescendant');
+      }
+    }
+
+    choose(index) {
+      const item = this.items[index];
+      if (!item) return;
+      this.quiet = true;
+      this.close();
+      this.pick(item);
+    }
+
+    onKeydown(event) {
+      const count = this.items.length;
+      switch (event.key) {
+        case 'ArrowDown':
+          if (!count) return;
+          event.preventDefault();
+          if (!this.isOpen) {
+            this.open();
+            this.setActive(event.altKey ? -1 : 0);
+          } else {
+            this.setActive((this.active + 1) % count);
+          }
+          break;
+        case 'ArrowUp':
+          if (!count) return;
+          event.preventDefault();
+          if (!this.isOpen) this.open();
+          this.setActive(this.active <= 0 ? count - 1 : this.active - 1);
+          break;
+        case 'Enter':
+          if (this.isOpen && this.active >= 0) {
+            event.preventDefault();
+            this.choose(this.active);
+          } else {
+            // No option chosen: Enter submits the form (the search), and the list stays shut.
+            this.quiet = true;
+            this.close();
+          }
+          break;
+        case 'Escape':
+          if (this.isOpen) {
+            event.preventDefault();
+            this.quiet = true;
+            this.close();
+          } else if (this.input.value) {
+            event.preventDefault();
+            this.input.value = '';
+            this.input.dispatchEvent(new Event('input', { bubbles: true }));
+          }
+          break;
+        case 'Tab':
+          this.close();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  class PlaceringssokSearch extends HTMLElement {
+    static get observedAttributes() {
+      return ['api-base', 'api-key', 'county', 'facets'];
+    }
+
+    constructor() {
+      super();
+      this._root = this.attachShadow({ mode: 'open' });
+      adoptStyles(this._root);
+      this._state = {
+        q: '',
+        school: null, // {code, name, municipality}
+        maxKm: '',
+        minKm: '',
+        age: '',
+        needs: new Map(), // value -> label
+        selected: new Map(), // facet -> Set(values)
+        hasVacancy: false,
+        sort: 'relevance',
+        page: 1,
+        result: null,
+        error: null,
+      };
+      this._labels = new Map(); // `${facet}\n${value}` -> label, learned from responses and suggestions
+      this._expanded = new Set(); // facets whose long list is shown in full
+      this._county = null;
+      this._seq = 0;
+      this._controller = null;
+      this._built = false;
+      this._pending = false;
+    }
+
+    connectedCallback() {
+      if (!this._built) {
+        this._build();
+        this._built = true;
+        this._applyCounty();
+      }
+      if (!this._state.result && !this._state.error) this._search();
+    }
+
+    disconnectedCallback() {
+      if (this._controller) this._controller.abort();
+    }
+
+    attributeChangedCallback(name, oldValue, newValue) {
+      if (!this._built || oldValue === newValue) return;
+      if (name === 'county') this._applyCounty();
+      this._state.page = 1;
+      // Several attributes set together cause one search, not one each.
+      if (this._pending) return;
+      this._pending = true;
+      queueMicrotask(() => {
+        this._pending = false;
+        if (this.isConnected) this._search();
+      });
+    }
+
+    get _apiBase() {
+      return (this.getAttribute('api-base') || SCRIPT_ORIGIN).replace(/\/+$/, '');
+    }
+
+    get _displayFacets() {
+      const asked = (this.getAttribute('facets') || '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name in FACET_FIELDS);
+      const facets = asked.length ? [...new Set(asked)] : [...DEFAULT_FACETS];
+      // A preselected county must stay visible, or the reader could not see or untick it.
+      if (this._county && !facets.includes('county_code')) facets.push('county_code');
+      return facets;
+    }
+
+    _applyCounty() {
+      const counties = this._selectedSet('county_code');
+      if (this._county) counties.delete(this._county);
+      const county = (this.getAttribute('county') || '').trim();
+      this._county = /^\d{2}$/.test(county) ? county : null;
+      if (this._county) counties.add(this._county);
+    }
+
+    _selectedSet(facet) {
+      if (!this._state.selected.has(facet)) this._state.selected.set(facet, new Set());
+      return this._state.selected.get(facet);
+    }
+
+    _label(facet, value) {
+      return this._labels.get(`${facet}\n${value}`) || value;
+    }
+
+    // ---- building the static parts once -------------------------------------------------------
+
+    _build() {
+      const el = (this._els = {});
+      // role=status is polite already; aria-live and aria-atomic are spelled out for older screen readers.
+      el.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', part: 'status' });
+      el.suggestStatus = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      el.error = h('div', { class: 'error', role: 'alert', part: 'error' });
+
+      // Free text with suggestions.
+      el.q = h('input', {
+        id: 'q',
+        type: 'text',
+        role: 'combobox',
+        'aria-autocomplete': 'list',
+        'aria-expanded': 'false',
+        'aria-controls': 'q-listbox',
+        'aria-describedby': 'q-hint',
+        autocomplete: 'off',
+        autocapitalize: 'off',
+        spellcheck: 'false',
+        maxlength: '300',
+        part: 'input',
+      });
+      el.qList = h('ul', { id: 'q-listbox', role: 'listbox', 'aria-label': 'Förslag', hidden: true, part: 'listbox' });
+
+      // School picker: the origin of every distance.
+      el.school = h('input', {
+        id: 'school',
+        type: 'text',
+        role: 'combobox',
+        'aria-autocomplete': 'list',
+        'aria-expanded': 'false',
+        'aria-controls': 'school-listbox',
+        'aria-describedby': 'school-hint school-error',
+        autocomplete: 'off',
+        autocapitalize: 'off',
+        spellcheck: 'false',
+        maxlength: '100',
+        part: 'input',
+      });
+      el.schoolList = h('ul', { id: 'school-listbox', role: 'listbox', 'aria-label': 'Skolor', hidden: true, part: 'listbox' });
+      el.schoolError = h('p', { id: 'school-error', class: 'field-error', hidden: true });
+      el.schoolChosenText = h('span');
+      el.schoolChosen = h(
+        'p',
+        { class: 'chosen', hidden: true },
+        el.schoolChosenText,
+        h('button', { type: 'button', class: 'secondary', onclick: () => this._clearSchool(true) }, 'Ta bort skolan'),
+      );
+      el.maxKm = h(
+        'select',
+        { id: 'max-km', 'aria-describedby': 'distance-hint', part: 'select', onchange: () => this._onDistance() },
+        h('option', { value: '' }, 'Ingen gräns'),
+        MAX_KM_CHOICES.map((n) => h('option', { value: n }, `${n} km`)),
+      );
+      el.minKm = h(
+        'select',
+        { id: 'min-km', 'aria-describedby': 'distance-hint', part: 'select', onchange: () => this._onDistance() },
+        h('option', { value: '' }, 'Inget'),
+        MIN_KM_CHOICES.map((n) => h('option', { value: n }, `${n} km`)),
+      );
+      el.distanceHint = h(
+        'p',
+        { id: 'distance-hint', class: 'hint' },
+        'Avstånden räknas från skolan du väljer. Åldern används för att kontrollera IVO-tillståndet.',
+      );
+      el.age = h(
+        'select',
+        { id: 'age', 'aria-describedby': 'distance-hint', part: 'select', onchange: () => this._restart() },
+        h('option', { value: '' }, 'Inte angiven'),
+        Array.from({ length: 21 }, (_, n) => h('option', { value: n }, `${n} år`)),
+      );
+
+      const form = h(
+        'form',
+        { role: 'search', 'aria-label': 'Sök placering', novalidate: true, part: 'form', onsubmit: (e) => this._onSubmit(e) },
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'q' }, 'Sök verksamhet, behov, metod eller kommun'),
+          h('div', { class: 'combo' }, el.q, el.qList),
+          h('p', { id: 'q-hint', class: 'hint' }, 'Förslag visas när du skriver. Välj med pil upp och ned och Enter.'),
+        ),
+        h(
+          'fieldset',
+          { class: 'place', part: 'place' },
+          h('legend', null, 'Barnets skola och avstånd'),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: 'school' }, 'Barnets skola (valfritt)'),
+            h('div', { class: 'combo' }, el.school, el.schoolList),
+            h('p', { id: 'school-hint', class: 'hint' }, 'Skriv skolans namn och välj den i listan.'),
+            el.schoolError,
+            el.schoolChosen,
+          ),
+          h(
+            'div',
+            { class: 'row' },
+            h('div', { class: 'field' }, h('label', { for: 'max-km' }, 'Högst så här långt bort'), el.maxKm),
+            h('div', { class: 'field' }, h('label', { for: 'min-km' }, 'Minst så här långt bort'), el.minKm),
+            h('div', { class: 'field' }, h('label', { for: 'age' }, 'Barnets ålder'), el.age),
+          ),
+          el.distanceHint,
+        ),
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'submit', part: 'button' }, 'Sök'),
+          // Keyboard users would otherwise tab through every facet checkbox to reach the hits.
+          h(
+            'button',
+            { type: 'button', class: 'secondary skip', onclick: () => this._els.resultsHeading.focus() },
+            'Hoppa till sökresultaten',
+          ),
+        ),
+      );
+
+      el.activeList = h('ul', { 'aria-labelledby': 'active-label' });
+      el.active = h(
+        'div',
+        { class: 'active', hidden: true, part: 'active-filters' },
+        h('p', { id: 'active-label' }, 'Valda filter:'),
+        el.activeList,
+        h('button', { type: 'button', class: 'link', onclick: () => this._clearFilters() }, 'Rensa alla filter'),
+      );
+
+      el.vacancy = h('input', { id: 'vacancy', type: 'checkbox', 'data-key': 'has_vacancy', onchange: () => this._onVacancy() });
+      el.vacancyLabel = h('label', { for: 'vacancy' }, 'Bara verksamheter med lediga platser');
+      el.facets = h('div', { class: 'facets' });
+      el.filters = h(
+        'section',
+        { class: 'filters', 'aria-labelledby': 'filters-heading', part: 'filters' },
+        h('h2', { id: 'filters-heading' }, 'Filtrera'),
+        h('div', { class: 'toggle', part: 'vacancy' }, el.vacancy, el.vacancyLabel),
+        el.facets,
+      );
+
+      el.sort = h(
+        'select',
+        { id: 'sort', part: 'select', onchange: () => this._onSort() },
+        SORTS.map(([value, text]) => h('option', { value }, text)),
+      );
+      el.resultsHeading = h('h2', { id: 'results-heading', tabindex: '-1' }, 'Sökresultat');
+      el.hits = h('ol', { class: 'hits', part: 'hits', 'aria-labelledby': 'results-heading' });
+      el.empty = h('div', { class: 'empty', hidden: true });
+      el.pagination = h('nav', { class: 'pagination', 'aria-label': 'Sidor i sökresultatet', part: 'pagination', hidden: true });
+      el.results = h(
+        'section',
+        { class: 'results', 'aria-labelledby': 'results-heading', part: 'results' },
+        h(
+          'div',
+          { class: 'results-head' },
+          h('div', null, el.resultsHeading, el.status),
+          h('div', { class: 'field sort' }, h('label', { for: 'sort' }, 'Sortera'), el.sort),
+        ),
+        el.hits,
+        el.empty,
+        el.pagination,
+      );
+
+      this._root.append(
+        form,
+        el.active,
+        el.error,
+        h('div', { class: 'layout' }, el.filters, el.results),
+        el.suggestStatus,
+      );
+
+      this._freeText = new Combobox({
+        input: el.q,
+        listbox: el.qList,
+        load: (q) => this._post('/v1/suggest', { q, limit: 8 }),
+        describe: (s) => ({ text: s.text, detail: SUGGESTION_KINDS[s.kind] }),
+        pick: (s) => this._onSuggestion(s),
+        announce: (text) => this._announceSuggestions(text),
+      });
+      this._schools = new Combobox({
+        input: el.school,
+        listbox: el.schoolList,
+        load: (q) => this._post('/v1/schools/search', { q, limit: 10 }),
+        describe: (s) => ({ text: s.name, detail: s.municipality }),
+        pick: (s) => this._onSchool(s),
+        announce: (text) => this._announceSuggestions(text),
+      });
+      // Editing the school's name un-chooses it: a distance must never be measured from a stale school.
+      el.school.addEventListener('input', () => {
+        this._hideSchoolError();
+        if (this._state.school) {
+          this._clearSchool(false);
+          this._restart();
+        }
+      });
+      this._updateSortChoices();
+    }
+
+    _announceSuggestions(text) {
+      this._els.suggestStatus.textContent = text;
+    }
+
+    // ---- user actions -----------------------------------------------------------------------
+
+    _onSubmit(event) {
+      event.preventDefault();
+      const el = this._els;
+      if (el.school.value.trim() && !this._state.school) {
+        this._showSchoolError('Välj skolan i listan med förslag, eller töm fältet.');
+        el.school.focus();
+        return;
+      }
+      this._state.q = el.q.value.trim();
+      this._restart();
+    }
+
+    _onSuggestion(suggestion) {
+      const el = this._els;
+      const kind = suggestion.kind;
+      if (kind === 'target_group') {
+        // A target group the caseworker names is the child's need: every hit must list it, and the
+        // permit-scope check then tells whether the IVO permit covers it.
+        this._state.needs.set(suggestion.value, suggestion.text);
+        el.q.value = this._state.q;
+      } else if (kind === 'method') {
+        this._labels.set(`methods\n${suggestion.value}`, suggestion.text);
+        this._selectedSet('methods').add(suggestion.value);
+        el.q.value = this._state.q;
+      } else if (kind === 'municipality') {
+        this._labels.set(`municipality_code\n${suggestion.value}`, suggestion.text);
+        this._selectedSet('municipality_code').add(suggestion.value);
+        el.q.value = this._state.q;
+      } else {
+        el.q.value = suggestion.text;
+        this._state.q = suggestion.text;
+      }
+      this._restart();
+    }
+
+    _onSchool(school) {
+      this._state.school = school;
+      const el = this._els;
+      el.school.value = `${school.name}, ${school.municipality}`;
+      el.schoolChosenText.textContent = `Vald skola: ${school.name}, ${school.municipality}`;
+      el.schoolChosen.hidden = false;
+      this._hideSchoolError();
+      this._updateSortChoices();
+      this._restart();
+    }
+
+    _clearSchool(search) {
+      const el = this._els;
+      this._state.school = null;
+      el.schoolChosen.hidden = true;
+      if (search) {
+        el.school.value = '';
+        el.school.focus();
+      }
+      if (this._state.sort === 'distance') {
+        this._state.sort = 'relevance';
+        el.sort.value = 'relevance';
+      }
+      this._updateSortChoices();
+      if (search) this._restart();
+    }
+
+    _showSchoolError(text) {
+      const el = this._els;
+      el.schoolError.textContent = text;
+      el.schoolError.hidden = false;
+      el.school.setAttribute('aria-invalid', 'true');
+    }
+
+    _hideSchoolError() {
+      const el = this._els;
+      el.schoolError.hidden = true;
+      el.schoolError.textContent = '';
+      el.school.removeAttribute('aria-invalid');
+    }
+
+    _onDistance() {
+      const el = this._els;
+      this._state.maxKm = el.maxKm.value;
+      this._state.minKm = el.minKm.value;
+      // Without a school there is nothing to measure from; the hint under the fields says so.
+      if (this._state.school) this._restart();
+      else this._validate(true);
+    }
+
+    _onVacancy() {
+      this._state.hasVacancy = this._els.vacancy.checked;
+      this._restart();
+    }
+
+    _onSort() {
+      this._state.sort = this._els.sort.value;
+      this._restart();
+    }
+
+    _onFacet(facet, value, checked) {
+      const set = this._selectedSet(facet);
+      if (checked) set.add(value);
+      else set.delete(value);
+      this._restart();
+    }
+
+    _removeFilter(facet, value, index) {
+      if (facet === 'needs') this._state.needs.delete(value);
+      else this._selectedSet(facet).delete(value);
+      this._restart({ refocusChip: index });
+    }
+
+    _clearFilters() {
+      this._state.needs.clear();
+      this._state.selected.clear();
+      this._state.hasVacancy = false;
+      this._els.vacancy.checked = false;
+      this._restart();
+      this._els.q.focus();
+    }
+
+    _goToPage(page) {
+      this._state.page = page;
+      this._search({ focusResults: true });
+    }
+
+    _restart(options) {
+      this._state.page = 1;
+      this._search(options);
+    }
+
+    _updateSortChoices() {
+      const distance = this._els.sort.querySelector('option[value=distance]');
+      distance.disabled = !this._state.school;
+    }
+
+    // ---- talking to the API -----------------------------------------------------------------
+
+    async _post(path, body, signal) {
+      const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+      const key = this.getAttribute('api-key');
+      if (key) headers['X-API-Key'] = key;
+      let response;
+      try {
+        response = await fetch(`${this._apiBase}${path}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          mode: 'cors',
+          credentials: 'omit',
+          cache: 'no-store',
+          referrerPolicy: 'no-referrer',
+          signal,
+        });
+      } catch (error) {
+        if (error && error.name === 'AbortError') throw error;
+        throw new ApiError(0, null, null);
+      }
+      if (!response.ok) {
+        let data = null;
+        try {
+          data = await response.json();
+        } catch {
+          data = null;
+        }
+        throw new ApiError(response.status, data, response.headers.get('Retry-After'));
+      }
+      return response.json();
+    }
+
+    _criteria() {
+      const st = this._state;
+      const facets = [...new Set([...this._displayFacets, 'has_vacancy'])].slice(0, 12);
+      const criteria = { facets, sort: st.sort, page: st.page, size: PAGE_SIZE };
+      if (st.q) criteria.q = st.q;
+      if (st.school) {
+        criteria.school = st.school.code;
+        if (st.maxKm) criteria.max_km = Number(st.maxKm);
+        if (st.minKm) criteria.min_km = Number(st.minKm);
+      } else if (criteria.sort === 'distance') {
+        criteria.sort = 'relevance';
+      }
+      if (st.age !== '') criteria.age = Number(st.age);
+      if (st.needs.size) criteria.needs = [...st.needs.keys()];
+      for (const [facet, values] of st.selected) {
+        if (values.size && FACET_FIELDS[facet]) criteria[FACET_FIELDS[facet]] = [...values];
+      }
+      if (st.hasVacancy) criteria.has_vacancy = true;
+      return criteria;
+    }
+
+    /** Catch what the API would refuse before asking it, with the Swedish words of the form. */
+    _validate(show) {
+      const el = this._els;
+      const max = Number(this._state.maxKm);
+      const min = Number(this._state.minKm);
+      const bad = this._state.maxKm !== '' && this._state.minKm !== '' && max <= min;
+      for (const select of [el.maxKm, el.minKm]) {
+        if (bad) select.setAttribute('aria-invalid', 'true');
+        else select.removeAttribute('aria-invalid');
+      }
+      if (bad && show) {
+        this._state.error = { local: `”Högst” (${max} km) måste vara längre än ”Minst” (${min} km). Ändra något av avstånden.` };
+        this._renderError();
+      } else if (!bad && this._state.error && this._state.error.local) {
+        this._state.error = null;
+        this._renderError();
+      }
+      return !bad;
+    }
+
+    async _search({ focusResults = false, refocusChip = null } = {}) {
+      this._state.age = this._els.age.value;
+      if (!this._validate(true)) return;
+      if (this._controller) this._controller.abort();
+      const controller = (this._controller = new AbortController());
+      const seq = ++this._seq;
+      this._els.results.setAttribute('aria-busy', 'true');
+      try {
+        const data = await this._post('/v1/providers/search', this._criteria(), controller.signal);
+        if (seq !== this._seq) return;
+        this._state.result = data;
+        this._state.error = null;
+      } catch (error) {
+        if ((error && error.name === 'AbortError') || seq !== this._seq) return;
+        this._state.result = null;
+        this._state.error = error instanceof ApiError ? error : new ApiError(0, null, null);
+      }
+      this._els.results.removeAttribute('aria-busy');
+      this._render({ refocusChip });
+      if (focusResults) this._els.resultsHeading.focus();
+    }
+
+    // ---- rendering the parts that follow the results ----------------------------------------
+
+    _render({ refocusChip = null } = {}) {
+      const result = this._state.result;
+      if (result) {
+        for (const [facet, values] of Object.entries(result.facets || {})) {
+          for (const v of values) this._labels.set(`${facet}\n${v.value}`, v.label);
+        }
+      }
+      this._renderError();
+      this._renderActiveFilters(refocusChip);
+      this._renderFacets();
+      this._renderResults();
+      this._renderPagination();
+    }
+
+    _renderError() {
+      const el = this._els;
+      const error = this._state.error;
+      if (!error) {
+        el.error.replaceChildren();
+        return;
+      }
+      const retry = error.local
+        ? null
+        : h('button', { type: 'button', class: 'secondary', onclick: () => this._search() }, 'Försök igen');
+      el.error.replaceChildren(h('div', { class: 'error-box' }, h('p', null, errorText(error)), retry));
+      if (!error.local) el.status.textContent = 'Sökningen misslyckades.';
+    }
+
+    _renderActiveFilters(refocusChip) {
+      const el = this._els;
+      const chips = [];
+      for (const [value, text] of this._state.needs) chips.push(['needs', value, `${FACET_LEGENDS.needs}: ${text}`]);
+      for (const [facet, values] of this._state.selected) {
+        for (const value of values) chips.push([facet, value, `${FACET_LEGENDS[facet]}: ${this._label(facet, value)}`]);
+      }
+      el.activeList.replaceChildren(
+        ...chips.map(([facet, value, text], index) =>
+          h(
+            'li',
+            null,
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'chip',
+                'data-chip': index,
+                'aria-label': `Ta bort filtret ${text}`,
+                part: 'chip',
+                onclick: () => this._removeFilter(facet, value, index),
+              },
+              text,
+              h('span', { 'aria-hidden': 'true' }, ' ✕'),
+            ),
+          ),
+        ),
+      );
+      el.active.hidden = chips.length === 0;
+      if (refocusChip !== null) {
+        // Keep keyboard focus near where it was: the next chip, or the search field when none is left.
+        const next = el.activeList.querySelector(`[data-chip="${Math.min(refocusChip, chips.length - 1)}"]`);
+        (next || el.q).focus();
+      }
+    }
+
+    _renderFacets() {
+      const el = this._els;
+      const result = this._state.result;
+      const focused = this._root.activeElement;
+      const focusKey = focused && el.filters.contains(focused) ? focused.dataset.key : null;
+
+      const vacancyCount = result && (result.facets.has_vacancy || []).find((v) => v.value === 'true');
+      el.vacancyLabel.textContent = `Bara verksamheter med lediga platser${vacancyCount ? ` (${numberFormat.format(vacancyCount.count)})` : ''}`;
+      el.vacancy.checked = this._state.hasVacancy;
+
+      const groups = [];
+      this._displayFacets.forEach((facet, facetIndex) => {
+        const values = (result && result.facets[facet]) || [];
+        const selected = this._selectedSet(facet);
+        if (!values.length && !selected.size) return;
+        const expanded = this._expanded.has(facet);
+        const shown = values.filter((v, i) => expanded || i < FACET_VALUES_SHOWN || selected.has(v.value));
+        const legendId = `facet-${facetIndex}-legend`;
+        const items = shown.map((v, i) => {
+          const id = `facet-${facetIndex}-${i}`;
+          return h(
+            'li',
+            null,
+            h('input', {
+              id,
+              type: 'checkbox',
+              checked: selected.has(v.value),
+              'data-key': `${facet}\n${v.value}`,
+              onchange: (event) => this._onFacet(facet, v.value, event.target.checked),
+            }),
+            h('label', { for: id }, v.label, ' ', h('span', { class: 'count' }, `(${numberFormat.format(v.count)})`)),
+          );
+        });
+        const more =
+          values.length > FACET_VALUES_SHOWN
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link',
+                  'aria-expanded': String(expanded),
+                  'data-key': `more\n${facet}`,
+                  onclick: () => {
+                    if (expanded) this._expanded.delete(facet);
+                    else this._expanded.add(facet);
+                    this._renderFacets();
+                  },
+                },
+                expanded ? `Visa färre` : `Visa alla ${numberFormat.format(values.length)}`,
+                h('span', { class: 'visually-hidden' }, `, ${FACET_LEGENDS[facet]}`),
+              )
+            : null;
+        groups.push(
+          h(
+            'fieldset',
+            { class: 'facet', part: 'facet' },
+            h('legend', { id: legendId }, FACET_LEGENDS[facet]),
+            h('ul', null, items),
+            more,
+          ),
+        );
+      });
+      el.facets.replaceChildren(...groups);
+      if (focusKey) {
+        const again = [...el.filters.querySelectorAll('[data-key]')].find((node) => node.dataset.key === focusKey);
+        if (again) again.focus();
+      }
+    }
+
+    _renderResults() {
+      const el = this._els;
+      const result = this._state.result;
+      if (!result) {
+        el.hits.replaceChildren();
+        el.empty.hidden = true;
+        if (!this._state.error) el.status.textContent = '';
+        return;
+      }
+      const pages = Math.min(Math.ceil(result.total / result.size), MAX_PAGE);
+      let status = result.total === 0 ? 'Inga träffar' : plural(result.total, 'träff', 'träffar');
+      if (pages > 1) status += `, sida ${numberFormat.format(result.page)} av ${numberFormat.format(pages)}`;
+      el.status.textContent = status;
+      el.hits.replaceChildren(...result.hits.map((hit, index) => this._hit(hit, index)));
+      el.empty.hidden = result.total !== 0;
+      el.empty.replaceChildren(
+        h('p', null, 'Inga verksamheter matchar sökningen.'),
+        h('p', null, 'Prova att ta bort filter, öka avståndet eller ändra söktexten.'),
+      );
+    }
+
+    _hit(hit, index) {
+      const titleId = `hit-${index}-title`;
+      const explanation = hit.explanation || { matched: [], relaxed: [], warnings: [], permit: {}, ranking: {} };
+      const facts = [];
+      const fact = (term, ...value) => facts.push(h('div', null, h('dt', null, term), h('dd', null, ...value)));
+
+      if (hit.distance_km !== null && hit.distance_km !== undefined) fact('Avstånd', `${km(hit.distance_km, hit.confidential)} från skolan`);
+
+      const staleNote = (explanation.warnings || []).find((w) => w.startsWith('Lediga platser'));
+      let vacancies = hit.vacancies === null || hit.vacancies === undefined ? 'uppgift saknas' : numberFormat.format(hit.vacancies);
+      if (hit.vacancies !== null && hit.vacancies !== undefined && hit.capacity) vacancies += ` av ${numberFormat.format(hit.capacity)}`;
+      const freshness = [];
+      if (hit.vacancies_updated_at) {
+        const days = daysAgo(hit.vacancies_updated_at);
+        const when = days === 0 ? 'i dag' : days === 1 ? 'i går' : `för ${plural(days, 'dag', 'dagar')} sedan`;
+        const date = dateFormat.format(new Date(hit.vacancies_updated_at));
+        freshness.push(h('span', { class: staleNote ? 'stale' : null }, `bekräftat ${when} (${date})${staleNote ? ', kan vara inaktuellt' : ''}`));
+      } else if (hit.vacancies !== null && hit.vacancies !== undefined) {
+        freshness.push(h('span', { class: 'stale' }, 'aldrig bekräftat'));
+      }
+      fact('Lediga platser', vacancies, freshness.length ? ', ' : '', freshness);
+      fact('Ålder', `${hit.age_min}–${hit.age_max} år`);
+      if (hit.price_per_day_sek !== null && hit.price_per_day_sek !== undefined) {
+        fact('Pris', `${numberFormat.format(hit.price_per_day_sek)} kr per dygn`);
+      }
+      if (hit.target_groups && hit.target_groups.length) fact('Målgrupper', hit.target_groups.map((t) => t.label).join(', '));
+      if (hit.methods && hit.methods.length) fact('Metoder', hit.methods.map((m) => m.label).join(', '));
+      if (hit.permit) {
+        const covered = explanation.permit && explanation.permit.covered === true && this._state.needs.size;
+        fact('IVO', hit.permit.status_label, covered ? ', omfattar behoven' : '');
+      }
+
+      const warnings = [
+        ...((explanation.permit && explanation.permit.messages) || []),
+        ...(explanation.warnings || []).filter((w) => w !== staleNote),
+      ];
+      const contact = [];
+      if (hit.address) contact.push(h('span', null, hit.address));
+      if (hit.phone) contact.push(h('a', { href: `tel:${hit.phone.replace(/[^\d+]/g, '')}` }, hit.phone));
+      if (hit.email) contact.push(h('a', { href: `mailto:${hit.email}` }, hit.email));
+      const website = hit.website && safeHttpUrl(hit.website);
+      if (website) {
+        contact.push(
+          h('a', { href: website.href, rel: 'noopener noreferrer', target: '_blank' }, website.hostname, h('span', { class: 'visually-hidden' }, ' (öppnas i nytt fönster)')),
+        );
+      }
+
+      const ranking = explanation.ranking || {};
+      const why = [...(explanation.matched || []), ...(explanation.relaxed || [])];
+      if (ranking.sort === 'relevance' || !ranking.sort) {
+        let text = `Rangordning: textmatchning ${scoreFormat.format(ranking.text_score || 0)}`;
+        if (ranking.distance_decay !== null && ranking.distance_decay !== undefined) {
+          text += ` × avståndsfaktor ${scoreFormat.format(ranking.distance_decay)}`;
+        }
+        why.push(text);
+      } else {
+        const sortText = (SORTS.find(([value]) => value === ranking.sort) || [null, ranking.sort])[1];
+        why.push(`Sorterat: ${sortText.toLowerCase()}`);
+      }
+
+      return h(
+        'li',
+        { class: 'hit', part: 'hit' },
+        h('h3', { id: titleId, part: 'hit-title' }, hit.name),
+        h(
+          'p',
+          { class: 'meta' },
+          [hit.provider_type_label, `${hit.municipality}, ${hit.county}`, hit.organization].filter(Boolean).join(' · '),
+        ),
+        h('dl', { class: 'facts' }, facts),
+        warnings.length
+          ? h('div', { class: 'warnings', part: 'warning' }, h('p', null, 'Att kontrollera:'), h('ul', null, warnings.map((w) => h('li', null, w))))
+          : null,
+        (hit.highlights || []).length
+          ? h('p', { class: 'snippet' }, '… ', hit.highlights.map((html, i) => [i ? ' … ' : '', highlightNodes(html)]), ' …')
+          : null,
+        contact.length ? h('p', { class: 'contact' }, h('span', { class: 'visually-hidden' }, 'Kontakt: '), contact.map((c, i) => [i ? ' · ' : '', c])) : null,
+        h('details', { part: 'explanation' }, h('summary', null, 'Därför visas träffen'), h('ul', null, why.map((w) => h('li', null, w)))),
+      );
+    }
+
+    _renderPagination() {
+      const el = this._els;
+      const result = this._state.result;
+      const pages = result ? Math.min(Math.ceil(result.total / result.size), MAX_PAGE) : 0;
+      if (pages <= 1) {
+        el.pagination.hidden = true;
+        el.pagination.replaceChildren();
+        return;
+      }
+      const page = result.page;
+      const first = Math.max(1, Math.min(page - 2, pages - 4));
+      const last = Math.min(pages, first + 4);
+      const numbers = [];
+      for (let n = first; n <= last; n += 1) {
+        numbers.push(
+          h(
+            'li',
+            null,
+            h(
+              'button',
+              {
+                type: 'button',
+                class: n === page ? null : 'secondary',
+                'aria-label': `Sida ${n}`,
+                'aria-current': n === page ? 'page' : null,
+                onclick: () => this._goToPage(n),
+              },
+              String(n),
+            ),
+          ),
+        );
+      }
+      el.pagination.replaceChildren(
+        h(
+          'button',
+          { type: 'button', class: 'secondary', 'aria-label': 'Föregående sida', disabled: page <= 1, onclick: () => this._goToPage(page - 1) },
+          'Föregående',
+        ),
+        h('ul', null, numbers),
+        h(
+          'button',
+          { type: 'button', class: 'secondary', 'aria-label': 'Nästa sida', disabled: page >= pages, onclick: () => this._goToPage(page + 1) },
+          'Nästa',
+        ),
+      );
+      el.pagination.hidden = false;
+    }
+  }
+
+  customElements.define(TAG, PlaceringssokSearch);
+})();

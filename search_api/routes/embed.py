@@ -1,0 +1,165 @@
+"""The embeddable search box: its script, a demo portal page and an iframe fallback.
+
+Portals add ``<script src=".../embed/placeringssok.js" defer>`` and ``<placeringssok-search>``. Portals
+whose CMS blocks third-party scripts frame ``/embed/frame`` instead. The pages here carry only
+presentation settings in their URLs (a county to preselect, which facets to show): search criteria
+describe a child and travel only in the element's POST bodies (domain.md, privacy rule 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from functools import cache
+from importlib.resources import files
+from typing import Annotated, get_args
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from search_api.criteria import FacetName
+from search_api.deps import SettingsDep
+
+router = APIRouter(tags=["embed"], include_in_schema=False)
+
+SCRIPT_PATH = "/embed/placeringssok.js"
+# Facets the element can show as checkbox groups (has_vacancy is its own toggle; genders has no
+# multi-select criterion).
+FRAME_FACETS = frozenset(get_args(FacetName)) - {"has_vacancy", "genders"}
+# Short enough that a fix reaches portals within minutes, and the ETag makes revalidation cheap.
+ASSET_CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=60"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+@cache
+def _asset(name: str) -> tuple[bytes, str]:
+    content = (files("search_api") / "embed" / name).read_bytes()
+    return content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _static(request: Request, name: str, media_type: str) -> Response:
+    content, etag = _asset(name)
+    headers = {
+        "Cache-Control": ASSET_CACHE_CONTROL,
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+        # Portals that isolate themselves (COEP) may still load the script from the API's origin.
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media_type, headers=headers)
+
+
+def content_security_policy(frame_ancestors: str = "'self'") -> str:
+    """Everything from our own origin only: no inline script or style, no third party, no form posts."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        f"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
+    )
+
+
+def _page(title: str, body: str, *, frame_ancestors: str = "'self'") -> HTMLResponse:
+    document = f"""<!doctype html>
+<html lang="sv">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{html.escape(title)}</title>
+<link rel="stylesheet" href="/embed/demo.css">
+<link rel="icon" href="/embed/favicon.svg" type="image/svg+xml">
+<script src="{SCRIPT_PATH}" defer></script>
+</head>
+{body}
+</html>
+"""
+    return HTMLResponse(
+        document,
+        headers={
+            "Content-Security-Policy": content_security_policy(frame_ancestors),
+            "Cache-Control": "no-cache",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.api_route(SCRIPT_PATH, methods=["GET", "HEAD"], summary="The <placeringssok-search> custom element")
+async def element_script(request: Request) -> Response:
+    return _static(request, "placeringssok.js", "text/javascript; charset=utf-8")
+
+
+@router.api_route(
+    "/embed/demo.css",
+    methods=["GET", "HEAD"],
+    summary="Styles of the demo and iframe pages (never of the element itself)",
+)
+async def demo_styles(request: Request) -> Response:
+    return _static(request, "demo.css", "text/css; charset=utf-8")
+
+
+@router.api_route("/embed/favicon.svg", methods=["GET", "HEAD"], summary="The pages' icon (saves a 404 per visit)")
+async def favicon(request: Request) -> Response:
+    return _static(request, "favicon.svg", "image/svg+xml")
+
+
+@router.get("/demo", response_class=HTMLResponse, summary="A portal page embedding the search box")
+async def demo() -> HTMLResponse:
+    snippet = html.escape(
+        f'<script src="https://placeringssok.example.se{SCRIPT_PATH}" defer></script>\n'
+        '<placeringssok-search api-key="DIN-NYCKEL" county="07"></placeringssok-search>'
+    )
+    body = f"""<body>
+<header class="site-header">
+<p class="site-name">Exempelkommunen · Socialtjänstens intranät</p>
+</header>
+<main id="innehall">
+<h1>Hitta en placering</h1>
+<p class="lead">Sök bland HVB-hem, stödboenden och andra verksamheter. Sökningen skickas inte i
+webbadressen och sparas inte i webbläsaren.</p>
+<placeringssok-search></placeringssok-search>
+<section class="embed-help" aria-labelledby="embed-heading">
+<h2 id="embed-heading">Så bäddar du in sökrutan</h2>
+<p>Lägg till en skripttagg och ett element på sidan:</p>
+<pre><code>{snippet}</code></pre>
+<p>Kan er webbplats inte ladda skript från andra adresser? Använd iframe-varianten på
+<a href="/embed/frame">/embed/frame</a>.</p>
+</section>
+</main>
+</body>"""
+    return _page("Hitta en placering – Placeringssök (demo)", body)
+
+
+def _frame_ancestors(origins: list[str]) -> str:
+    # The portals registered for an API key may frame the fallback; nobody else (clickjacking).
+    allowed = sorted({o for o in origins if _ORIGIN.match(o)})
+    return " ".join(["'self'", *allowed])
+
+
+@router.get("/embed/frame", response_class=HTMLResponse, summary="The search box as a page, for an iframe")
+async def frame(
+    settings: SettingsDep,
+    county: Annotated[str | None, Query(pattern=r"^\d{2}$", description="County code to preselect.")] = None,
+    facets: Annotated[
+        str | None, Query(max_length=300, description="Comma-separated facets to show, e.g. provider_type,methods.")
+    ] = None,
+) -> HTMLResponse:
+    attributes = ""
+    if county:
+        attributes += f' county="{html.escape(county)}"'
+    if facets:
+        names = [name.strip() for name in facets.split(",") if name.strip()]
+        unknown = [name for name in names if name not in FRAME_FACETS]
+        if unknown:
+            raise HTTPException(400, f"unknown facet {unknown[0]!r}; choose from {', '.join(sorted(FRAME_FACETS))}")
+        attributes += f' facets="{html.escape(",".join(names))}"'
+    body = f"""<body class="frame">
+<main>
+<h1 class="visually-hidden">Placeringssök</h1>
+<placeringssok-search{attributes}></placeringssok-search>
+</main>
+</body>"""
+    origins = [origin for key in settings.api_keys.values() for origin in key.origins]
+    return _page("Placeringssök", body, frame_ancestors=_frame_ancestors(origins))
