@@ -103,6 +103,7 @@ def _print_report(report: JobReport) -> None:
 
 
 def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwargs: object) -> None:
+    from indexer.elastic.errors import ElasticsearchFailure
     from indexer.embedded.versions import NoLiveIndex, WriterBusy
     from indexer.embedded.writer import VerificationFailed
 
@@ -113,7 +114,7 @@ def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwa
         for problem in exc.report.problems:
             typer.echo(f"bad record: {problem}", err=True)
         raise _fail(str(exc)) from exc
-    except (WriterBusy, NoLiveIndex, VerificationFailed) as exc:
+    except (WriterBusy, NoLiveIndex, VerificationFailed, ElasticsearchFailure) as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:
         raise _fail(f"{exc}; check the data dir {settings.data_dir} and free disk space") from exc
@@ -191,9 +192,14 @@ def status(backend: BackendOption = None) -> None:
     """Show the live version, its documents by provider type, build time and the data dir."""
     settings = _settings(backend)
     if settings.backend is Backend.elasticsearch:
+        from indexer.elastic.errors import ElasticsearchFailure
         from indexer.elastic.target import ElasticsearchTarget
 
-        typer.echo(json.dumps(ElasticsearchTarget.from_settings(settings).status(), indent=2, ensure_ascii=False))
+        try:
+            found = ElasticsearchTarget.from_settings(settings).status()
+        except ElasticsearchFailure as exc:
+            raise _fail(str(exc)) from exc
+        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
     from indexer.embedded.versions import IndexVersions
 
@@ -215,14 +221,15 @@ def status(backend: BackendOption = None) -> None:
 @app.command()
 def rollback(backend: BackendOption = None) -> None:
     """Make the previous version live again (the current one becomes the previous)."""
-    from indexer.embedded.versions import NoLiveIndex
+    from indexer.elastic.errors import ElasticsearchFailure
+    from indexer.embedded.versions import NoLiveIndex, WriterBusy
 
     settings = _settings(backend)
-    target = _target(settings)
     try:
+        target = _target(settings)
         with target.writer_lock():
             live = target.rollback()
-    except NoLiveIndex as exc:
+    except (NoLiveIndex, WriterBusy, ElasticsearchFailure) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"live version: {live}")
 

@@ -1,0 +1,51 @@
+"""An ``IndexedProvider`` as the Elasticsearch index stores it.
+
+``_source`` is the provider's JSON exactly as every backend returns it, plus the search-only text
+fields the embedded index builds the same way (``to_tantivy``): Swedish labels of the vocabularies,
+the place, and the parts of domain compounds. The API leaves those out of ``_source`` when it reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import orjson
+
+from indexer.documents import IndexedProvider
+from indexer.embedded.text_index import labels_text
+from indexer.text_analysis import compound_parts_text
+
+# Indexed for search, never part of the provider the API returns; the mapping test allows exactly these.
+SEARCH_ONLY_FIELDS: tuple[str, ...] = ("labels", "place", "parts", "name_suggest")
+
+
+def external_version(updated_at: datetime) -> int:
+    """The document's Elasticsearch version: ``updated_at`` in epoch milliseconds, so with
+    ``version_type=external`` an older record can never replace a newer one."""
+    return round(updated_at.timestamp() * 1000)
+
+
+def to_elastic(doc: IndexedProvider) -> dict[str, Any]:
+    # Through orjson, as the embedded index stores its source: both backends return the same JSON.
+    source: dict[str, Any] = orjson.loads(orjson.dumps(doc))
+    labels = labels_text(doc)
+    source["labels"] = labels
+    source["place"] = f"{doc['municipality']} {doc['county']}"
+    source["parts"] = compound_parts_text(doc["name"], labels, doc["description"])
+    if not doc["confidential"]:
+        # A confidential home's public name is a neutral label: nothing to suggest as someone types.
+        source["name_suggest"] = doc["name"]
+    return source
+
+
+class BulkDocument(NamedTuple):
+    """A provider ready for the bulk API; what worker processes send the writer (small to pickle)."""
+
+    id: str
+    version: int
+    source: dict[str, Any]
+
+
+def prepare_for_bulk(doc: IndexedProvider) -> BulkDocument:
+    return BulkDocument(doc["id"], external_version(doc["updated_at"]), to_elastic(doc))

@@ -1,0 +1,166 @@
+"""Elasticsearch as a place jobs write to: versioned indexes, the live and previous aliases, a lock.
+
+A reindex creates ``<alias>-<version>`` (replicas 0, refresh off), loads and verifies it, then moves
+the alias in ONE ``_aliases`` call that also points ``<alias>-previous`` at the version it replaces.
+Readers see the old index or the new one, never half of either. ``rollback`` swaps the two aliases
+in one call. Every other ``<alias>-<version>`` (older ones, orphans of killed runs) is deleted.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import AuthorizationException, Elasticsearch, NotFoundError
+
+from indexer.elastic.client import connect, printable_nodes
+from indexer.elastic.documents import prepare_for_bulk
+from indexer.elastic.errors import NoLiveIndex, RequestRefused
+from indexer.elastic.index_definition import IndexNames, load_index_definition
+from indexer.elastic.lock import WriterLock
+from indexer.elastic.retries import ClusterCalls
+from indexer.elastic.writer import ElasticsearchWriter
+from indexer.settings import Settings
+
+
+class ElasticsearchTarget:
+    # Run where documents are made (worker processes on large sources): each one's bulk body.
+    prepare = staticmethod(prepare_for_bulk)
+
+    def __init__(self, client: Elasticsearch, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self.names = IndexNames(settings.elasticsearch_index)
+        self.calls = ClusterCalls(settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ElasticsearchTarget:
+        """No request is made here; the first one is the writer lock's."""
+        return cls(connect(settings), settings)
+
+    # -- the IndexTarget protocol -------------------------------------------------------------
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        lock = WriterLock(self.client, self.calls, self.names.locks, self.settings.elasticsearch_lock_stale_s)
+        return lock.held()
+
+    def begin(self, *, from_live: bool) -> ElasticsearchWriter:
+        definition = load_index_definition(self.settings)
+        if from_live:
+            with self.calls.explained(f"finding the live index of {self.names.alias}"):
+                live = self.live()
+            if live is None:
+                raise NoLiveIndex(
+                    f"the alias {self.names.alias} points at no index yet, so there is nothing to sync onto; "
+                    "run 'placeringssok reindex --backend elasticsearch --source FILE' first"
+                )
+            return ElasticsearchWriter(self.client, self.calls, live, definition, fresh=False)
+        version = self.names.new_version(datetime.now(UTC))
+        with self.calls.explained(f"creating {version}"):
+            self._refuse_index_named_like_the_alias()
+            self.calls(
+                self.client.indices.create,
+                index=version,
+                settings=definition.creation_settings(),
+                mappings=definition.mappings,
+            )
+        return ElasticsearchWriter(self.client, self.calls, version, definition, fresh=True)
+
+    def switch_to(self, version: str) -> None:
+        with self.calls.explained(f"moving the alias {self.names.alias} to {version}"):
+            live = self._indexes_of(self.names.alias)
+            if live == [version]:
+                return  # a sync wrote into the live index: nothing moves
+            previous = self._indexes_of(self.names.previous)
+            actions: list[dict[str, Any]] = [{"remove": {"index": i, "alias": self.names.alias}} for i in live]
+            actions.append({"add": {"index": version, "alias": self.names.alias}})
+            if live:
+                actions += [{"remove": {"index": i, "alias": self.names.previous}} for i in previous]
+                actions.append({"add": {"index": live[0], "alias": self.names.previous}})
+            self.calls(self.client.indices.update_aliases, actions=actions)
+
+    def remove_unreferenced(self) -> list[str]:
+        """Delete every version that is neither live nor previous. Only under the writer lock, so no
+        build in progress is removed."""
+        with self.calls.explained(f"removing old versions of {self.names.alias}"):
+            keep = set(self._indexes_of(self.names.alias)) | set(self._indexes_of(self.names.previous))
+            found = self.calls(
+                self.client.indices.get, index=self.names.versions_pattern, expand_wildcards="open,closed"
+            )
+            removed = sorted(i for i in found if self.names.is_version(i) and i not in keep)
+            for index in removed:
+                self.calls(self.client.indices.delete, index=index, ignore_unavailable=True)
+        return removed
+
+    def rollback(self) -> str:
+        with self.calls.explained(f"rolling {self.names.alias} back"):
+            live = self._indexes_of(self.names.alias)
+            previous = self._indexes_of(self.names.previous)
+            if not live or not previous:
+                raise NoLiveIndex(f"there is no previous version of {self.names.alias} to roll back to")
+            actions = [
+                *({"remove": {"index": i, "alias": self.names.alias}} for i in live),
+                *({"remove": {"index": i, "alias": self.names.previous}} for i in previous),
+                {"add": {"index": previous[0], "alias": self.names.alias}},
+                {"add": {"index": live[0], "alias": self.names.previous}},
+            ]
+            self.calls(self.client.indices.update_aliases, actions=actions)
+        return previous[0]
+
+    # -- for ops --------------------------------------------------------------------------------
+
+    def live(self) -> str | None:
+        indexes = self._indexes_of(self.names.alias)
+        return indexes[0] if indexes else None
+
+    def status(self) -> dict[str, Any]:
+        """The live version, its documents by provider type, when and from what it was built."""
+        with self.calls.explained(f"reading the status of {self.names.alias}"):
+            try:
+                version = self.calls(self.client.info)["version"]["number"]
+            except AuthorizationException:
+                version = "unknown (the user lacks the 'monitor' cluster privilege)"
+            live = self.live()
+            if live is None:
+                raise NoLiveIndex(
+                    f"the alias {self.names.alias} points at no index; "
+                    "run 'placeringssok reindex --backend elasticsearch --source FILE'"
+                )
+            previous = self._indexes_of(self.names.previous)
+            meta = self.calls(self.client.indices.get_mapping, index=live)[live]["mappings"].get("_meta", {})
+            counts = self.calls(
+                self.client.search,
+                index=live,
+                size=0,
+                track_total_hits=True,
+                aggs={"types": {"terms": {"field": "provider_type", "size": 50}}},
+            )
+        return {
+            "cluster": printable_nodes(self.settings),
+            "elasticsearch_version": version,
+            "alias": self.names.alias,
+            "live_version": live,
+            "previous_version": previous[0] if previous else None,
+            "built_at": meta.get("built_at"),
+            "build_seconds": meta.get("build_seconds"),
+            "sources": meta.get("sources", []),
+            "documents": counts["hits"]["total"]["value"],
+            "by_provider_type": {b["key"]: b["doc_count"] for b in counts["aggregations"]["types"]["buckets"]},
+        }
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _indexes_of(self, alias: str) -> list[str]:
+        try:
+            return sorted(self.calls(self.client.indices.get_alias, name=alias))
+        except NotFoundError:
+            return []
+
+    def _refuse_index_named_like_the_alias(self) -> None:
+        alias = self.names.alias
+        if self.calls(self.client.indices.exists, index=alias) and not self._indexes_of(alias):
+            raise RequestRefused(
+                f"an index named '{alias}' exists, so it cannot be the alias this service switches; "
+                f"reindex into a new alias (PLACERINGSSOK_ELASTICSEARCH_INDEX) or delete that index"
+            )

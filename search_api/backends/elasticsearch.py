@@ -1,0 +1,362 @@
+"""The Elasticsearch backend: the same search plan, compiled with ``elasticsearch.dsl``.
+
+It mirrors the embedded backend clause for clause:
+
+- filters go to a bool ``filter`` (hits and every facet); ``Not`` is ``must_not``; ``WithinKm`` is an
+  exact ``geo_distance`` (arc, the same haversine as ``distance_km``);
+- facet selections go to ``post_filter``, and each facet counts inside a ``filter`` aggregation that
+  applies every other selection but its own (multi-select facets, no zero buckets);
+- text: each word group is a MUST of SHOULD alternatives over ``TEXT_FIELDS`` with their boosts,
+  compound parts at ``PART_WEIGHT``, one-edit fuzziness at ``FUZZY_WEIGHT`` (constant score, as
+  tantivy's fuzzy term query) for words of ``TYPO_MIN_LENGTH`` letters, quoted phrases as phrases;
+- ranking: ``function_score`` multiplies into the text score ``STALE_FACTOR`` for stale vacancies and
+  a gauss on ``location`` with ``decay_for``'s scale and offset; ties by distance, then id, exactly
+  as the embedded ``_page``.
+
+Distances are never read from Elasticsearch: the response layer measures them with ``distance_km``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import elastic_transport
+from elasticsearch import (
+    ApiError,
+    AsyncElasticsearch,
+    AuthenticationException,
+    AuthorizationException,
+    NotFoundError,
+)
+from elasticsearch.dsl import SF, A, Q, Search
+from elasticsearch.dsl.query import Query
+
+from indexer.elastic.client import connect_async
+from indexer.elastic.documents import SEARCH_ONLY_FIELDS
+from indexer.elastic.index_definition import load_index_definition
+from indexer.elastic.retries import error_type
+from indexer.embedded.text_index import TEXT_FIELDS
+from indexer.geography import distance_km
+from indexer.settings import Settings
+from indexer.text_analysis import TYPO_MIN_LENGTH, TextQuery
+from indexer.vocabularies import INSTITUTIONAL_TYPES
+from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
+from search_api.backends.embedded import FUZZY_WEIGHT, PART_WEIGHT
+from search_api.plan import FACET_FIELDS, AllOf, AnyOf, AtLeast, AtMost, Clause, Flag, Not, SearchPlan, WithinKm
+from search_api.ranking import STALE_FACTOR, decay_factor, freshness_factor
+
+# Enough buckets for every value of every facet: 290 municipalities is the largest fixed vocabulary.
+FACET_SIZE = 1000
+HIGHLIGHT_CHARS = 160
+SUGGEST_FIELDS = ("name_suggest", "name_suggest._2gram", "name_suggest._3gram")
+RETRY_AFTER_S = 5
+_ALNUM = re.compile(r"[^\W_]+")
+
+
+# -- the plan, compiled ----------------------------------------------------------------------------
+
+
+def _km(km: float) -> str:
+    # Elasticsearch refuses a zero radius; a millimetre is "the same place" for geo_point's
+    # centimetre-quantised coordinates.
+    return f"{max(float(km), 1e-6)!r}km"
+
+
+def compile_clause(clause: Clause) -> Query:
+    if isinstance(clause, Not):
+        return Q("bool", must_not=[compile_clause(clause.clause)])
+    if isinstance(clause, AnyOf | AllOf) and not clause.values:
+        return Q("match_none")  # as the embedded engine: an empty choice matches nothing
+    if isinstance(clause, AnyOf):
+        return Q("terms", **{clause.field: list(clause.values)})
+    if isinstance(clause, AllOf):
+        return Q("bool", filter=[Q("term", **{clause.field: value}) for value in clause.values])
+    if isinstance(clause, AtMost):
+        return Q("range", **{clause.field: {"lte": clause.value}})
+    if isinstance(clause, AtLeast):
+        return Q("range", **{clause.field: {"gte": clause.value}})
+    if isinstance(clause, Flag):
+        return Q("term", **{clause.field: clause.value})
+    if isinstance(clause, WithinKm):
+        return Q(
+            "geo_distance",
+            distance=_km(clause.km),
+            distance_type="arc",
+            location={"lat": clause.lat, "lon": clause.lon},
+        )
+    raise TypeError(f"unknown clause {clause!r}")
+
+
+def _all_of(clauses: tuple[Clause, ...] | list[Clause]) -> Query:
+    return Q("bool", filter=[compile_clause(c) for c in clauses]) if clauses else Q("match_all")
+
+
+def searchable(word: str, stopwords: frozenset[str]) -> bool:
+    """Does the index analyzer keep any token of the word? A stop word alone ("för") would make a
+    MUST clause that nothing matches; the embedded engine leaves such a word out, and so does this."""
+    return any(token not in stopwords for token in _ALNUM.findall(word.lower()))
+
+
+def compile_text(text: TextQuery, stopwords: frozenset[str]) -> Query | None:
+    fields = [f"{name}^{boost}" for name, boost in TEXT_FIELDS.items()]
+    musts: list[Query] = []
+    for group in text.words:
+        alternatives: list[Query] = []
+        for position, word in enumerate(group):
+            if not searchable(word, stopwords):
+                continue
+            weight = 1.0 if position == 0 else PART_WEIGHT
+            # most_fields sums the per-field scores, as the embedded SHOULD over every field does.
+            alternatives.append(Q("multi_match", query=word, fields=fields, type="most_fields", boost=weight))
+            if position == 0 and len(word) >= TYPO_MIN_LENGTH:
+                alternatives.append(
+                    Q(
+                        "multi_match",
+                        query=word,
+                        fields=fields,
+                        type="most_fields",
+                        fuzziness=1,
+                        prefix_length=0,
+                        fuzzy_transpositions=True,
+                        # Every near term scores its boost, like tantivy's fuzzy term query.
+                        fuzzy_rewrite="constant_score",
+                        boost=FUZZY_WEIGHT,
+                    )
+                )
+        if alternatives:
+            musts.append(Q("bool", should=alternatives))
+    for phrase in text.phrases:
+        if not any(searchable(word, stopwords) for word in phrase):
+            continue
+        said = " ".join(phrase)
+        per_field = [
+            Q("match_phrase", **{name: {"query": said, "boost": boost}}) for name, boost in TEXT_FIELDS.items()
+        ]
+        musts.append(Q("bool", should=per_field))
+    return Q("bool", must=musts) if musts else None
+
+
+def _geo_sort(plan: SearchPlan) -> list[dict[str, Any]]:
+    if plan.origin is None:
+        return []
+    origin = {"lat": plan.origin.lat, "lon": plan.origin.lon}
+    return [{"_geo_distance": {"location": origin, "order": "asc", "unit": "km", "distance_type": "arc"}}]
+
+
+def stale_vacancies(stale_before: float) -> Query:
+    """Vacancies confirmed before the cutoff, or never: ``freshness_factor``'s stale side. The index
+    keeps milliseconds, so "at or after the cutoff" is "at or after the next whole millisecond"."""
+    cutoff_ms = math.ceil(stale_before * 1000)
+    return Q("bool", must_not=[Q("range", vacancies_updated_at={"gte": cutoff_ms, "format": "epoch_millis"})])
+
+
+def compile_sort(plan: SearchPlan) -> list[dict[str, Any]]:
+    """The embedded ``_page`` order: the sort's own key, then distance, then id."""
+    by_id = [{"id": {"order": "asc"}}]
+    if plan.sort == "distance":
+        return [*_geo_sort(plan), *by_id]
+    if plan.sort == "relevance":
+        primary = {"_score": {"order": "desc"}}
+    elif plan.sort == "price":
+        primary = {"price_per_day_sek": {"order": "asc", "missing": "_last"}}
+    else:
+        primary = {"vacancies_updated_at": {"order": "desc", "missing": "_last"}}
+    return [primary, *_geo_sort(plan), *by_id]
+
+
+def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any]:
+    """The search request body for a plan."""
+    text = compile_text(plan.text, stopwords) if plan.text is not None else None
+    # No text: every hit's text score is 1. Only stop words: the embedded engine finds nothing either.
+    scored = Q("match_none") if plan.text is not None and text is None else text or Q("match_all")
+    query = Q("bool", must=[scored], filter=[compile_clause(c) for c in plan.filters])
+    # score = text x freshness x decay; a filtered function counts as 1 where its filter does not match.
+    functions = [SF({"filter": stale_vacancies(plan.stale_before).to_dict(), "weight": STALE_FACTOR})]
+    if plan.decay is not None and plan.origin is not None:
+        gauss = SF(
+            "gauss",
+            location={
+                "origin": {"lat": plan.origin.lat, "lon": plan.origin.lon},
+                "scale": _km(plan.decay.scale_km),
+                "offset": _km(plan.decay.offset_km),
+                "decay": plan.decay.decay,
+            },
+        )
+        functions.append(gauss)
+    query = Q("function_score", query=query, functions=functions, score_mode="multiply", boost_mode="multiply")
+    search = Search().query(query)[plan.offset : plan.offset + plan.size]
+    search = search.extra(track_total_hits=True, track_scores=True)
+    if plan.selections:
+        search = search.post_filter(_all_of([clause for _, clause in plan.selections]))
+    for facet in plan.facets:
+        scope = A("filter", filter=_all_of(plan.selections_except(facet)))
+        search.aggs.bucket(facet, scope).bucket("values", A("terms", field=FACET_FIELDS[facet], size=FACET_SIZE))
+    search = search.sort(*compile_sort(plan))
+    if text is not None:
+        search = search.highlight_options(
+            pre_tags=["<mark>"],
+            post_tags=["</mark>"],
+            encoder="html",
+            number_of_fragments=1,
+            fragment_size=HIGHLIGHT_CHARS,
+        ).highlight("description")
+    return search.to_dict()
+
+
+# -- the answer, read ---------------------------------------------------------------------------
+
+
+def _text_score(plan: SearchPlan, source: dict[str, Any], score: float) -> float:
+    """The text part of ``score = text_score x freshness x decay``: 1 without text, else the score over
+    the other factors, computed here from the shared definitions Elasticsearch was given."""
+    if plan.text is None:
+        return 1.0
+    updated = source.get("vacancies_updated_at")
+    stamp = datetime.fromisoformat(updated).timestamp() if updated else math.nan
+    factor = float(freshness_factor(stamp, plan.stale_before))
+    if plan.decay is not None and plan.origin is not None:
+        where = source["location"]
+        distance = distance_km(plan.origin.lat, plan.origin.lon, where["lat"], where["lon"])
+        factor *= float(decay_factor(distance, plan.decay))
+    # Far enough away Elasticsearch's float score underflows to 0 with the decay; so does this.
+    return score / factor if factor > 0 else 0.0
+
+
+def public_source(stored: dict[str, Any]) -> dict[str, Any]:
+    """The provider as indexed, without the search-only fields. Stripped here rather than with
+    ``_source`` excludes: source filtering may drop empty lists and nulls (elastic/elasticsearch#29622),
+    and the API needs every field of ``IndexedProvider`` exactly as the embedded index returns it."""
+    return {key: value for key, value in stored.items() if key not in SEARCH_ONLY_FIELDS}
+
+
+def _bucket_key(bucket: dict[str, Any]) -> str:
+    # Booleans come back as 1/0 with key_as_string "true"/"false", as the embedded facets name them.
+    return str(bucket.get("key_as_string", bucket["key"]))
+
+
+def read_result(plan: SearchPlan, response: dict[str, Any]) -> BackendResult:
+    hits = []
+    for hit in response["hits"]["hits"]:
+        score = float(hit.get("_score") or 0.0)
+        source = public_source(hit["_source"])
+        hits.append(
+            BackendHit(
+                source=source,
+                score=score,
+                text_score=_text_score(plan, source, score),
+                highlights=tuple(hit.get("highlight", {}).get("description", ())),
+            )
+        )
+    aggregations = response.get("aggregations", {})
+    facets = {
+        facet: {_bucket_key(b): int(b["doc_count"]) for b in aggregations[facet]["values"]["buckets"] if b["doc_count"]}
+        for facet in plan.facets
+    }
+    return BackendResult(total=int(response["hits"]["total"]["value"]), hits=hits, facets=facets)
+
+
+# -- the backend ----------------------------------------------------------------------------------
+
+
+class ElasticsearchBackend:
+    def __init__(self, client: AsyncElasticsearch, settings: Settings, stopwords: frozenset[str]) -> None:
+        self.client = client
+        self.alias = settings.elasticsearch_index
+        self.timeout_s = settings.elasticsearch_timeout_s
+        self.stopwords = stopwords
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ElasticsearchBackend:
+        """Builds the client (no request yet); the index definition gives the analyzer's stop words."""
+        # The access log is the one line per request. The transport's own line per call would double
+        # it and put index names and provider ids in the log; its warnings (a node failing) stay.
+        logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
+        return cls(connect_async(settings), settings, load_index_definition(settings).stopwords)
+
+    @asynccontextmanager
+    async def _answering(self) -> AsyncIterator[None]:
+        """Elasticsearch down, slow, overloaded or without an index: 503 with a reason, never 500.
+        Reasons name no host and no criteria: they reach callers and logs."""
+        try:
+            yield
+        except NotFoundError as exc:
+            if error_type(exc) == "index_not_found_exception":
+                raise BackendUnavailable(
+                    f"no index behind '{self.alias}' yet; run 'placeringssok reindex --backend elasticsearch'",
+                    retry_after_s=30,
+                ) from exc
+            raise
+        except elastic_transport.ConnectionTimeout as exc:
+            raise BackendUnavailable(
+                f"Elasticsearch did not answer within {self.timeout_s:g} s", retry_after_s=RETRY_AFTER_S
+            ) from exc
+        except elastic_transport.ConnectionError as exc:
+            raise BackendUnavailable("cannot connect to Elasticsearch", retry_after_s=RETRY_AFTER_S) from exc
+        except (AuthenticationException, AuthorizationException) as exc:
+            raise BackendUnavailable(
+                f"Elasticsearch refused the search service's credentials ({exc.meta.status})", retry_after_s=30
+            ) from exc
+        except ApiError as exc:
+            if exc.meta.status == 429 or exc.meta.status >= 500:
+                raise BackendUnavailable(
+                    f"Elasticsearch answered {exc.meta.status}", retry_after_s=RETRY_AFTER_S
+                ) from exc
+            raise
+
+    async def search(self, plan: SearchPlan) -> BackendResult:
+        body = compile_search(plan, self.stopwords)
+        async with self._answering():
+            response = await self.client.search(index=self.alias, body=body)
+        return read_result(plan, response.body)
+
+    async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+        try:
+            async with self._answering():
+                found = await self.client.get(index=self.alias, id=provider_id)
+        except NotFoundError:
+            return None  # the index is there, the provider is not
+        source = public_source(found["_source"])
+        return source if source["provider_type"] in visible_types else None
+
+    async def suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]:
+        # Confidential homes are never suggested: their public name is a neutral label.
+        allowed = sorted(visible_types & {str(t) for t in INSTITUTIONAL_TYPES})
+        if not allowed or not prefix.strip():
+            return []
+        search = (
+            Search()
+            .query(
+                Q(
+                    "bool",
+                    must=[Q("multi_match", query=prefix, type="bool_prefix", fields=list(SUGGEST_FIELDS))],
+                    filter=[Q("terms", provider_type=allowed)],
+                )
+            )
+            .source(["name"])
+            .sort({"_score": {"order": "desc"}}, {"id": {"order": "asc"}})[: limit * 4]
+        )
+        async with self._answering():
+            response = await self.client.search(index=self.alias, body=search.to_dict())
+        names = dict.fromkeys(hit["_source"]["name"] for hit in response["hits"]["hits"])
+        return list(names)[:limit]
+
+    async def readiness(self) -> Readiness:
+        try:
+            async with self._answering():
+                indexes = await self.client.indices.get_alias(name=self.alias)
+                counted = await self.client.count(index=self.alias)
+        except BackendUnavailable as exc:
+            return Readiness(ready=False, version=None, documents=None, reason=exc.reason)
+        except NotFoundError:
+            reason = f"the alias '{self.alias}' points at no index; run 'placeringssok reindex --backend elasticsearch'"
+            return Readiness(ready=False, version=None, documents=None, reason=reason)
+        return Readiness(ready=True, version=sorted(indexes.body)[0], documents=int(counted["count"]))
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -1,0 +1,334 @@
+"""The Elasticsearch requests the search plan compiles to: the structure that decides what a search
+means (filters, exclusion zones, multi-select facets, decay, sort order, typo tolerance). No server:
+these check the request bodies; the conformance suite checks what a real server answers to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from indexer.elastic.index_definition import load_index_definition
+from indexer.embedded.text_index import TEXT_FIELDS
+from indexer.geography import distance_km, seat_of
+from indexer.vocabularies import INSTITUTIONAL_TYPES
+from search_api.backends.elasticsearch import FACET_SIZE, compile_search, read_result
+from search_api.backends.embedded import FUZZY_WEIGHT, PART_WEIGHT
+from search_api.criteria import SearchCriteria
+from search_api.plan import Origin, SearchPlan, build_plan
+from search_api.ranking import DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
+
+STOPWORDS = load_index_definition().stopwords
+MALMO = Origin(*seat_of("1280"))
+
+
+# Vacancies confirmed before this moment are stale (2026-03-01 12:00:00.0005 UTC).
+STALE_BEFORE = 1772366400.0005
+
+
+def plan_for(role: str = "caseworker", origin: Origin | None = None, **criteria: Any) -> SearchPlan:
+    return build_plan(SearchCriteria(**criteria), origin, role, STALE_BEFORE)  # type: ignore[arg-type]
+
+
+def compiled(plan: SearchPlan) -> dict[str, Any]:
+    return compile_search(plan, STOPWORDS)
+
+
+def scored_bool(body: dict[str, Any]) -> dict[str, Any]:
+    """The bool query under the decay (if any): must = text, filter = the plan's filters."""
+    query = body["query"]
+    if "function_score" in query:
+        query = query["function_score"]["query"]
+    return query["bool"]
+
+
+def must_not(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [inner for f in filters if "bool" in f for inner in f["bool"].get("must_not", [])]
+
+
+def text_groups(body: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    (text,) = scored_bool(body)["must"]
+    return [group["bool"]["should"] for group in text["bool"]["must"]]
+
+
+# -- filters ------------------------------------------------------------------------------------
+
+
+def test_filters_become_bool_filters_that_apply_to_hits_and_facets() -> None:
+    body = compiled(
+        plan_for(
+            role="public",
+            needs=["sjalvskadebeteende", "trauma"],
+            age=15,
+            gender="flickor",
+            max_price_per_day=4000,
+        )
+    )
+    filters = scored_bool(body)["filter"]
+    assert {"terms": {"provider_type": sorted(str(t) for t in INSTITUTIONAL_TYPES)}} in filters
+    # needs are ALL required: one term per need, not one terms clause
+    assert {
+        "bool": {"filter": [{"term": {"target_groups": "sjalvskadebeteende"}}, {"term": {"target_groups": "trauma"}}]}
+    } in filters
+    assert {"range": {"age_min": {"lte": 15}}} in filters and {"range": {"age_max": {"gte": 15}}} in filters
+    assert {"terms": {"genders": ["alla", "flickor"]}} in filters
+    assert {"range": {"price_per_day_sek": {"lte": 4000}}} in filters
+    assert {"term": {"permit_revoked": False}} in filters
+    assert "post_filter" not in body, "filters are not facet selections"
+
+
+def test_revoked_permits_are_kept_only_when_asked() -> None:
+    assert {"term": {"permit_revoked": False}} not in scored_bool(compiled(plan_for(permit_valid=False)))["filter"]
+
+
+def test_radius_filters_and_exclusion_zones_are_exact_geo_clauses() -> None:
+    body = compiled(
+        plan_for(
+            origin=MALMO,
+            municipality_code="1280",
+            max_km=400,
+            min_km=150,
+            exclude=[
+                {"county_code": "13"},
+                {"municipality_code": "1480"},
+                {"lat": 57.7, "lon": 11.97, "radius_km": 30},
+            ],
+        )
+    )
+    filters = scored_bool(body)["filter"]
+    origin = {"lat": MALMO.lat, "lon": MALMO.lon}
+    assert {"geo_distance": {"distance": "400.0km", "distance_type": "arc", "location": origin}} in filters
+    excluded = must_not(filters)
+    assert {"geo_distance": {"distance": "150.0km", "distance_type": "arc", "location": origin}} in excluded
+    assert {
+        "geo_distance": {"distance": "30.0km", "distance_type": "arc", "location": {"lat": 57.7, "lon": 11.97}}
+    } in excluded
+    assert {"terms": {"county_code": ["13"]}} in excluded
+    assert {"terms": {"municipality_code": ["1480"]}} in excluded
+    assert len(excluded) == 4
+    assert not any("geo_bounding_box" in str(f) for f in filters), "never a bounding-box approximation"
+
+
+def test_a_zero_radius_still_compiles_to_a_valid_geo_distance() -> None:
+    filters = scored_bool(compiled(plan_for(origin=MALMO, municipality_code="1280", max_km=0)))["filter"]
+    (geo,) = [f for f in filters if "geo_distance" in f]
+    assert float(geo["geo_distance"]["distance"].removesuffix("km")) > 0  # Elasticsearch refuses 0
+
+
+# -- facets -------------------------------------------------------------------------------------
+
+
+def test_selections_go_to_post_filter_and_each_facet_ignores_only_its_own() -> None:
+    body = compiled(
+        plan_for(
+            target_groups=["missbruk", "trauma"],
+            county_codes=["12", "13"],
+            has_vacancy=True,
+            needs=["npf"],
+            facets=["target_groups", "county_code", "has_vacancy", "methods"],
+        )
+    )
+    target_groups = {"terms": {"target_groups": ["missbruk", "trauma"]}}
+    counties = {"terms": {"county_code": ["12", "13"]}}
+    vacancy = {"term": {"has_vacancy": True}}
+    assert body["post_filter"] == {"bool": {"filter": [target_groups, counties, vacancy]}}
+    aggs = body["aggs"]
+    assert aggs["target_groups"]["filter"] == {"bool": {"filter": [counties, vacancy]}}
+    assert aggs["county_code"]["filter"] == {"bool": {"filter": [target_groups, vacancy]}}
+    assert aggs["has_vacancy"]["filter"] == {"bool": {"filter": [target_groups, counties]}}
+    assert aggs["methods"]["filter"] == {"bool": {"filter": [target_groups, counties, vacancy]}}
+    for facet, field in (
+        ("target_groups", "target_groups"),
+        ("county_code", "county_code"),
+        ("has_vacancy", "has_vacancy"),
+    ):
+        assert aggs[facet]["aggs"]["values"]["terms"] == {"field": field, "size": FACET_SIZE}
+    # the needs filter narrows hits and every facet alike
+    assert {"bool": {"filter": [{"term": {"target_groups": "npf"}}]}} in scored_bool(body)["filter"]
+    assert body["track_total_hits"] is True
+
+
+def test_a_facet_without_other_selections_counts_everything_the_filters_leave() -> None:
+    aggs = compiled(plan_for(municipality_codes=["0180"], facets=["municipality_code"]))["aggs"]
+    assert aggs["municipality_code"]["filter"] == {"match_all": {}}
+    assert FACET_SIZE >= 290, "every municipality must fit in one facet"
+
+
+# -- ranking ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("max_km", [None, 40.0, 600.0])
+def test_distance_decay_is_the_shared_gauss(max_km: float | None) -> None:
+    criteria: dict[str, Any] = {"municipality_code": "1280"}
+    if max_km is not None:
+        criteria["max_km"] = max_km
+    body = compiled(plan_for(origin=MALMO, **criteria))
+    score = body["query"]["function_score"]
+    assert score["boost_mode"] == "multiply" and score["score_mode"] == "multiply"
+    _freshness, function = score["functions"]
+    gauss = function["gauss"]["location"]
+    expected = decay_for(max_km)
+    assert gauss["origin"] == {"lat": MALMO.lat, "lon": MALMO.lon}
+    assert gauss["scale"] == f"{expected.scale_km!r}km" and gauss["offset"] == f"{expected.offset_km!r}km"
+    assert gauss["decay"] == expected.decay == 0.5
+    if max_km is None:
+        assert expected.scale_km == DEFAULT_RADIUS_KM / 2
+
+
+def test_no_origin_means_no_decay() -> None:
+    functions = compiled(plan_for(q="missbruk"))["query"]["function_score"]["functions"]
+    assert not [f for f in functions if "gauss" in f]
+
+
+def test_stale_or_unconfirmed_vacancies_rank_lower_by_the_shared_factor() -> None:
+    (freshness,) = compiled(plan_for())["query"]["function_score"]["functions"]
+    assert freshness["weight"] == STALE_FACTOR
+    # milliseconds in the index: confirmed at or after the cutoff is at or after its next whole ms
+    fresh = {"range": {"vacancies_updated_at": {"gte": 1772366400001, "format": "epoch_millis"}}}
+    assert freshness["filter"] == {"bool": {"must_not": [fresh]}}, "never confirmed (missing) is stale too"
+
+
+def test_without_text_every_hit_scores_one() -> None:
+    assert scored_bool(compiled(plan_for()))["must"] == [{"match_all": {}}]
+
+
+# -- sort order -----------------------------------------------------------------------------------
+
+GEO = {
+    "_geo_distance": {
+        "location": {"lat": MALMO.lat, "lon": MALMO.lon},
+        "order": "asc",
+        "unit": "km",
+        "distance_type": "arc",
+    }
+}
+BY_ID = {"id": {"order": "asc"}}
+
+
+@pytest.mark.parametrize(
+    ("sort", "with_origin", "expected"),
+    [
+        ("relevance", True, [{"_score": {"order": "desc"}}, GEO, BY_ID]),
+        ("relevance", False, [{"_score": {"order": "desc"}}, BY_ID]),
+        ("distance", True, [GEO, BY_ID]),
+        ("price", True, [{"price_per_day_sek": {"order": "asc", "missing": "_last"}}, GEO, BY_ID]),
+        ("price", False, [{"price_per_day_sek": {"order": "asc", "missing": "_last"}}, BY_ID]),
+        ("vacancies_updated", True, [{"vacancies_updated_at": {"order": "desc", "missing": "_last"}}, GEO, BY_ID]),
+    ],
+)
+def test_sorts_break_ties_by_distance_then_id(sort: str, with_origin: bool, expected: list[dict[str, Any]]) -> None:
+    criteria: dict[str, Any] = {"sort": sort}
+    if with_origin:
+        criteria["municipality_code"] = "1280"
+    body = compiled(plan_for(origin=MALMO if with_origin else None, **criteria))
+    assert body["sort"] == expected
+    assert body["track_scores"] is True, "the score is reported whatever the order"
+
+
+def test_pages_and_source() -> None:
+    body = compiled(plan_for(page=3, size=25))
+    assert (body["from"], body["size"]) == (50, 25)
+    assert "_source" not in body, "the whole stored document comes back; read_result strips the search fields"
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def test_typo_tolerance_only_for_words_of_five_letters_or_more() -> None:
+    groups = text_groups(compiled(plan_for(q="kbt missbruk")))
+    short, long = groups
+    assert [a["multi_match"].get("fuzziness") for a in short] == [None]
+    exact, fuzzy = long
+    assert "fuzziness" not in exact["multi_match"]
+    assert fuzzy["multi_match"]["fuzziness"] == 1 and fuzzy["multi_match"]["boost"] == FUZZY_WEIGHT
+    assert fuzzy["multi_match"]["query"] == "missbruk"
+
+
+def test_each_word_searches_every_text_field_with_the_embedded_boosts() -> None:
+    (group,) = text_groups(compiled(plan_for(q="flickor")))
+    match = group[0]["multi_match"]
+    assert match["fields"] == [f"{name}^{boost}" for name, boost in TEXT_FIELDS.items()]
+    assert match["type"] == "most_fields", "scores summed over fields, as the embedded SHOULD"
+    assert match["boost"] == 1.0
+
+
+def test_compound_parts_are_weaker_alternatives_without_typo_grace() -> None:
+    (group,) = text_groups(compiled(plan_for(q="missbruksbehandling")))
+    queries = [(a["multi_match"]["query"], a["multi_match"]["boost"], "fuzziness" in a["multi_match"]) for a in group]
+    assert queries == [
+        ("missbruksbehandling", 1.0, False),
+        ("missbruksbehandling", FUZZY_WEIGHT, True),
+        ("missbruk", PART_WEIGHT, False),
+        ("behandling", PART_WEIGHT, False),
+    ]
+
+
+def test_stop_words_are_left_out_and_only_stop_words_match_nothing() -> None:
+    groups = text_groups(compiled(plan_for(q="hem för flickor")))
+    assert [g[0]["multi_match"]["query"] for g in groups] == ["hem", "flickor"]
+    assert scored_bool(compiled(plan_for(q="och för")))["must"] == [{"match_none": {}}]
+
+
+def test_quoted_phrases_are_phrase_queries_over_every_field() -> None:
+    (phrase,) = text_groups(compiled(plan_for(q='"lågaffektivt bemötande"')))
+    assert phrase == [
+        {"match_phrase": {name: {"query": "lågaffektivt bemötande", "boost": boost}}}
+        for name, boost in TEXT_FIELDS.items()
+    ]
+
+
+def test_text_hits_are_highlighted_with_marks() -> None:
+    highlight = compiled(plan_for(q="missbruk"))["highlight"]
+    assert highlight["fields"] == {"description": {}}
+    assert (highlight["pre_tags"], highlight["post_tags"], highlight["encoder"]) == (["<mark>"], ["</mark>"], "html")
+    assert "highlight" not in compiled(plan_for())
+
+
+# -- reading the answer ---------------------------------------------------------------------------
+
+
+def test_answers_are_read_into_hits_and_facets() -> None:
+    plan = plan_for(
+        origin=MALMO, q="missbruk", municipality_code="1280", max_km=300, facets=["has_vacancy", "county_code"]
+    )
+    near = {
+        "id": "a",
+        "location": {"lat": 56.0, "lon": 13.0},
+        "confidential": False,
+        "vacancies_updated_at": None,  # never confirmed: stale
+        "methods": [],
+    }
+    stored = near | {"labels": "HVB-hem Missbruk", "place": "Lund Skåne län", "parts": "", "name_suggest": "A"}
+    decay = STALE_FACTOR * float(decay_factor(distance_km(MALMO.lat, MALMO.lon, 56.0, 13.0), plan.decay))  # type: ignore[arg-type]
+    response = {
+        "hits": {
+            "total": {"value": 7, "relation": "eq"},
+            "hits": [
+                {
+                    "_id": "a",
+                    "_score": 2.0 * decay,
+                    "_source": stored,
+                    "highlight": {"description": ["<mark>missbruk</mark>"]},
+                }
+            ],
+        },
+        "aggregations": {
+            "has_vacancy": {
+                "doc_count": 7,
+                "values": {
+                    "buckets": [
+                        {"key": 1, "key_as_string": "true", "doc_count": 4},
+                        {"key": 0, "key_as_string": "false", "doc_count": 3},
+                    ]
+                },
+            },
+            "county_code": {"doc_count": 7, "values": {"buckets": [{"key": "12", "doc_count": 7}]}},
+        },
+    }
+    result = read_result(plan, response)
+    assert result.total == 7
+    assert result.facets == {"has_vacancy": {"true": 4, "false": 3}, "county_code": {"12": 7}}
+    (hit,) = result.hits
+    assert hit.source == near, "the provider exactly as indexed, search-only fields left out"
+    assert hit.highlights == ("<mark>missbruk</mark>",)
+    assert hit.text_score == pytest.approx(2.0) and hit.score == pytest.approx(2.0 * decay)
