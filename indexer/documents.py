@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-from indexer.geocoding import AddressGeocoder, GeocodingFailed, NotInCache
+from indexer.geocoding import AddressGeocoder, GeocodingFailed
 from indexer.geography import counties, seat_of, sweref99tm_to_wgs84
 from indexer.records import Provider
 from indexer.vocabularies import CONFIDENTIAL_TYPES, PermitStatus, ProviderType, label
@@ -111,8 +111,6 @@ def _exact_position(provider: Provider, geocoder: AddressGeocoder | None) -> tup
             raise NormalisationFailed("location.address", "geocoding is not available here")
         try:
             return geocoder.locate(loc.address)
-        except NotInCache:
-            raise
         except GeocodingFailed as exc:
             raise NormalisationFailed("location.address", str(exc)) from exc
     assert loc.lat is not None and loc.lon is not None

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 from geopy.exc import GeocoderServiceError, GeopyError
 from tenacity import (
@@ -28,14 +28,6 @@ class GeocodingFailed(Exception):
     """The address could not be turned into coordinates; the message says why and what to do."""
 
 
-class NotInCache(GeocodingFailed):
-    """A cache-only geocoder (an indexing worker) met a new address: the main process asks for it."""
-
-
-class _Geocoder(Protocol):
-    def geocode(self, query: str, *, exactly_one: bool, timeout: float, country_codes: str) -> object: ...
-
-
 def address_key(address: str) -> str:
     """The cache key: case and white space do not make two addresses different."""
     return " ".join(address.lower().split())
@@ -49,14 +41,13 @@ class AddressGeocoder:
         cache_path: Path | None,
         service: str = "nominatim",
         user_agent: str = "placeringssok",
-        *,
-        cache_only: bool = False,
+        service_options: dict[str, object] | None = None,
     ) -> None:
-        self._cache_only = cache_only
+        self._service_options = service_options or {}
         self._cache_path = cache_path
         self._service = service
         self._user_agent = user_agent
-        self._geocoder: _Geocoder | None = None
+        self._geocode: Callable[..., object] | None = None
         self._cache: dict[str, list[float] | None] = {}
         self._dirty = False
         if cache_path is not None and cache_path.exists():
@@ -69,8 +60,6 @@ class AddressGeocoder:
             if hit is None:
                 raise GeocodingFailed(f"no match for the address '{address}'; give lat/lon or sweref99tm instead")
             return hit[0], hit[1]
-        if self._cache_only:
-            raise NotInCache(address)
         if self._service == "none":
             raise GeocodingFailed(
                 "the address is not in the geocoding cache and geocoding is off "
@@ -97,20 +86,18 @@ class AddressGeocoder:
         reraise=False,
     )
     def _ask(self, address: str) -> tuple[float, float] | None:
-        if self._geocoder is None:
+        if self._geocode is None:
+            from geopy.extra.rate_limiter import RateLimiter
             from geopy.geocoders import get_geocoder_for_service
 
-            self._geocoder = get_geocoder_for_service(self._service)(user_agent=self._user_agent)
-        place = self._geocoder.geocode(address, exactly_one=True, timeout=10, country_codes="se")
+            service = get_geocoder_for_service(self._service)(user_agent=self._user_agent, **self._service_options)
+            # Public geocoders allow about one request a second. Retries are tenacity's (above), so
+            # the limiter neither retries nor swallows errors itself.
+            self._geocode = RateLimiter(service.geocode, min_delay_seconds=1.0, max_retries=0, swallow_exceptions=False)
+        place = self._geocode(address, exactly_one=True, timeout=10, country_codes="se")
         if place is None:
             return None
         return float(place.latitude), float(place.longitude)  # type: ignore[attr-defined]
-
-    def cache_only_copy(self) -> AddressGeocoder:
-        """The same cache, answering only from it: for worker processes, so that every network
-        request (and the geocoding service's rate limit) stays in one process."""
-        self.save()
-        return AddressGeocoder(self._cache_path, self._service, self._user_agent, cache_only=True)
 
     def save(self) -> None:
         """Write new answers back, atomically, so a crash never leaves half a cache."""

@@ -15,7 +15,7 @@ import orjson
 from pydantic import ValidationError
 
 from indexer.documents import IndexedProvider, NormalisationFailed, to_document
-from indexer.geocoding import AddressGeocoder, NotInCache
+from indexer.geocoding import AddressGeocoder
 from indexer.records import SOURCE_LINE, Provider, Tombstone
 
 
@@ -46,10 +46,6 @@ class SourceLineResult:
     document: IndexedProvider | None = None
     deletion: Deletion | None = None
     problems: tuple[RecordProblem, ...] = ()
-    # Worker processes: the address was not in the geocoding cache; the main process parses it again.
-    deferred: bool = False
-    # What the target prepares from the document, computed where the document was made.
-    payload: object = None
 
 
 def _field_of(loc: tuple[int | str, ...]) -> str:
@@ -94,8 +90,6 @@ def parse_line(source: str, number: int, raw: bytes, geocoder: AddressGeocoder |
     assert isinstance(record, Provider)
     try:
         return SourceLineResult(number, document=to_document(record, geocoder))
-    except NotInCache:
-        return SourceLineResult(number, deferred=True)
     except NormalisationFailed as exc:
         return SourceLineResult(number, problems=(RecordProblem(source, number, record_id, exc.field, exc.reason),))
 

@@ -101,24 +101,3 @@ def test_the_json_schema_describes_both_line_kinds() -> None:
     text = json.dumps(schema)
     assert "provider_type" in text and "sweref99tm" in text and "deleted" in text
     assert schema["$schema"].startswith("https://json-schema.org/")
-
-
-def test_worker_processes_read_exactly_like_one_process(tmp_path) -> None:
-    """Large sources are parsed in worker processes; the outcome must not depend on it."""
-    from indexer.embedded.columns import ColumnStore
-    from indexer.embedded.target import EmbeddedTarget
-    from indexer.embedded.versions import IndexVersions
-    from indexer.jobs import run_job
-
-    outcomes = []
-    for workers in (0, 1):
-        root = tmp_path / f"w{workers}"
-        report = run_job(
-            EmbeddedTarget(root), [PROVIDERS, BROKEN], offline_geocoder(), incremental=False, workers=workers
-        )
-        columns = ColumnStore.load(IndexVersions(root).live_dir() / "columns.npz")
-        outcomes.append(
-            ([str(p) for p in report.problems], report.indexed, list(columns.ids), columns.numbers["lat"].tolist())
-        )
-    assert outcomes[0] == outcomes[1]
-    assert outcomes[0][1] == 805 and len(outcomes[0][0]) >= 12

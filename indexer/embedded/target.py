@@ -11,7 +11,6 @@ from indexer.embedded.writer import EmbeddedWriter
 
 
 class EmbeddedTarget:
-    # Worker processes turn documents into tantivy JSON and column values while the writer indexes.
     prepare = staticmethod(prepare_provider)
 
     def __init__(self, root: Path) -> None:

@@ -331,13 +331,13 @@ class EmbeddedBackend:
         highlights = self._highlighter(snap, text_query) if text_query is not None else None
         hits = []
         for i in page:
-            row = int(hits_rows[i])
+            source = snap.source(int(hits_rows[i]))
             hits.append(
                 BackendHit(
-                    source=snap.source(row),
+                    source=source,
                     score=float(score[i]),
                     text_score=float(hit_text[i]),
-                    highlights=highlights(row) if highlights else (),
+                    highlights=highlights(source) if highlights else (),
                 )
             )
         return BackendResult(total=len(hits_rows), hits=hits, facets=facets)
@@ -346,8 +346,8 @@ class EmbeddedBackend:
         generator = tantivy.SnippetGenerator.create(snap.searcher, query, snap.index.schema, "description")
         generator.set_max_num_chars(160)
 
-        def highlight(row: int) -> tuple[str, ...]:
-            snippet = generator.snippet_from_doc(snap.searcher.doc(snap.address_of_row[row]))
+        def highlight(source: dict[str, Any]) -> tuple[str, ...]:
+            snippet = generator.snippet_from_doc(tantivy.Document(description=[source["description"]]))
             if not snippet.highlighted():
                 return ()
             return (snippet.to_html().replace("<b>", "<mark>").replace("</b>", "</mark>"),)
