@@ -7,6 +7,8 @@ A new live version (a reindex, sync or rollback by another process) is picked up
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import os
 import threading
 from bisect import bisect_left
@@ -46,6 +48,8 @@ Mask = NDArray[np.bool_]
 # How much a compound part or a one-typo match counts against the word as typed.
 PART_WEIGHT = 0.5
 FUZZY_WEIGHT = 0.3
+# Whole-table filter masks kept per index version (100,000 rows: 100 kB each).
+MASK_CACHE_SIZE = 256
 
 
 @cache
@@ -67,6 +71,7 @@ class _Snapshot:
     alive_rows: Rows
     id_rank: NDArray[np.int64]
     name_words: list[tuple[str, str, str]]
+    masks: dict[Clause, Mask] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def open(cls, version_dir: Path) -> _Snapshot:
@@ -142,6 +147,9 @@ class EmbeddedBackend:
                 if self._snap is None or stamp != self._stamp:
                     self._snap = _Snapshot.open(self._versions.live_dir())
                     self._stamp = stamp
+                    # The snapshot's hundreds of thousands of long-lived objects would otherwise be
+                    # walked by every full garbage collection: a 50 ms pause in the middle of a search.
+                    gc.freeze()
         assert self._snap is not None
         return self._snap
 
@@ -215,8 +223,13 @@ class EmbeddedBackend:
                     clauses.append(no_score(box))
         return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
 
-    def _mask(self, snap: _Snapshot, clause: Clause, rows: Rows, origin_distance: Mask | None) -> Mask:
+    def _mask(self, snap: _Snapshot, clause: Clause, rows: Rows | None, origin_distance: Mask | None) -> Mask:
+        """The clause over ``rows``, or over every row of the column store when ``rows`` is None."""
         c = snap.columns
+
+        def pick(column: NDArray) -> NDArray:
+            return column if rows is None else column[rows]
+
         if isinstance(clause, Not):
             return ~self._mask(snap, clause.clause, rows, origin_distance)
         if isinstance(clause, AnyOf | AllOf) and clause.field in KEYWORD_FIELDS:
@@ -225,28 +238,38 @@ class EmbeddedBackend:
             for value in clause.values:
                 if value in values:
                     table[values.index(value)] = True
-            return table[c.keyword_codes[clause.field][rows]]
+            return table[pick(c.keyword_codes[clause.field])]
         if isinstance(clause, AnyOf | AllOf):
             assert clause.field in MULTI_FIELDS, clause.field
             values = c.multi_values[clause.field]
             present = [values.index(v) for v in clause.values if v in values]
-            if isinstance(clause, AllOf) and len(present) < len(clause.values):
-                return np.zeros(len(rows), dtype=bool)
-            if not present:
-                return np.zeros(len(rows), dtype=bool)
-            picked = c.multi_matrix[clause.field][np.ix_(rows, present)]
+            size = len(c) if rows is None else len(rows)
+            if not present or (isinstance(clause, AllOf) and len(present) < len(clause.values)):
+                return np.zeros(size, dtype=bool)
+            matrix = c.multi_matrix[clause.field]
+            picked = matrix[:, present] if rows is None else matrix[np.ix_(rows, present)]
             return picked.all(axis=1) if isinstance(clause, AllOf) else picked.any(axis=1)
         if isinstance(clause, AtMost):
-            return c.numbers[clause.field][rows] <= clause.value
+            return pick(c.numbers[clause.field]) <= clause.value
         if isinstance(clause, AtLeast):
-            return c.numbers[clause.field][rows] >= clause.value
+            return pick(c.numbers[clause.field]) >= clause.value
         if isinstance(clause, Flag):
-            return c.flags[clause.field][rows] == clause.value
+            return pick(c.flags[clause.field]) == clause.value
         if isinstance(clause, WithinKm):
             if origin_distance is not None:
                 return origin_distance <= clause.km
-            return distance_km(clause.lat, clause.lon, c.numbers["lat"][rows], c.numbers["lon"][rows]) <= clause.km
+            return distance_km(clause.lat, clause.lon, pick(c.numbers["lat"]), pick(c.numbers["lon"])) <= clause.km
         raise TypeError(f"unknown clause {clause!r}")
+
+    def _table_mask(self, snap: _Snapshot, clause: Clause) -> Mask:
+        """The clause over the whole table, kept per version: the same filters (role, permits, a
+        county) come back request after request. Never modified by callers."""
+        mask = snap.masks.get(clause)
+        if mask is None:
+            if len(snap.masks) >= MASK_CACHE_SIZE:
+                snap.masks.clear()
+            mask = snap.masks[clause] = self._mask(snap, clause, None, None)
+        return mask
 
     def _facet_counts(self, snap: _Snapshot, facet: str, rows: Rows) -> dict[str, int]:
         c = snap.columns
@@ -255,7 +278,7 @@ class EmbeddedBackend:
             counts = np.bincount(c.keyword_codes[field][rows], minlength=len(c.keyword_values[field]))
             return {v: int(n) for v, n in zip(c.keyword_values[field], counts, strict=False) if n}
         if field in MULTI_FIELDS:
-            counts = c.multi_matrix[field][rows].sum(axis=0)
+            counts = np.count_nonzero(c.multi_matrix[field][rows], axis=0)
             return {v: int(n) for v, n in zip(c.multi_values[field], counts, strict=True) if n}
         flags = c.flags[field][rows]
         yes = int(flags.sum())
@@ -264,39 +287,34 @@ class EmbeddedBackend:
     def _execute(self, plan: SearchPlan) -> BackendResult:
         snap = self._snapshot()
         c = snap.columns
-        rows = snap.alive_rows
-        text_score: NDArray[np.float64] | None = None
+        # Keyword, number and flag filters as whole-table masks (cached), ANDed; then the rows left.
+        standing = c.flags["alive"].copy()
+        full_text_score: NDArray[np.float64] | None = None
         text_query = self._text_query(snap, plan.text) if plan.text else None
         if plan.text is not None:
-            if text_query is None:
-                rows = rows[:0]
-                text_score = np.zeros(0)
-            else:
+            standing[:] = False
+            if text_query is not None:
                 scored = self._with_filters(snap, text_query, plan)
                 found = snap.searcher.search(scored, limit=max(1, snap.searcher.num_docs), count=False).hits
-                addresses = [address for _, address in found]
-                text_rows = np.asarray(snap.searcher.fast_field_values("row", addresses), dtype=np.int64)
-                order = np.argsort(text_rows)
-                rows = text_rows[order]
-                text_score = np.asarray([score for score, _ in found], dtype=np.float64)[order]
-
-        def narrow(keep: Mask) -> None:
-            nonlocal rows, text_score
-            rows = rows[keep]
-            if text_score is not None:
-                text_score = text_score[keep]
-
-        # Cheap keyword and number clauses first; haversine only for the rows they leave.
+                text_rows = np.asarray(
+                    snap.searcher.fast_field_values("row", [address for _, address in found]), dtype=np.int64
+                )
+                standing[text_rows] = c.flags["alive"][text_rows]
+                full_text_score = np.zeros(len(c))
+                full_text_score[text_rows] = [score for score, _ in found]
         geo = [f for f in plan.filters if isinstance(f.clause if isinstance(f, Not) else f, WithinKm)]
         for clause in plan.filters:
             if clause not in geo:
-                narrow(self._mask(snap, clause, rows, None))
+                standing &= self._table_mask(snap, clause)
         for clause in geo:
             if isinstance(clause, WithinKm):
-                # A box around the circle drops most rows for two comparisons each; exact below.
+                # A box around the circle drops most rows for four comparisons each; exact below.
                 low_lat, high_lat, low_lon, high_lon = bounding_box(clause.lat, clause.lon, clause.km)
-                lat, lon = c.numbers["lat"][rows], c.numbers["lon"][rows]
-                narrow((lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon))
+                lat, lon = c.numbers["lat"], c.numbers["lon"]
+                standing &= (lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon)
+        rows = np.flatnonzero(standing)
+        text_score = full_text_score[rows] if full_text_score is not None else None
+        # Haversine only for the rows still standing.
         distance = None
         if plan.origin is not None:
             distance = distance_km(plan.origin.lat, plan.origin.lon, c.numbers["lat"][rows], c.numbers["lon"][rows])
@@ -305,11 +323,13 @@ class EmbeddedBackend:
             assert isinstance(inner, WithinKm)
             same_origin = plan.origin is not None and (inner.lat, inner.lon) == (plan.origin.lat, plan.origin.lon)
             keep = self._mask(snap, clause, rows, (distance if same_origin else None))
-            narrow(keep)
+            rows = rows[keep]
+            if text_score is not None:
+                text_score = text_score[keep]
             if distance is not None:
                 distance = distance[keep]
         # Multi-select: one mask per facet selection over the rows every filter left standing.
-        selection_masks = {name: self._mask(snap, clause, rows, None) for name, clause in plan.selections}
+        selection_masks = {name: self._table_mask(snap, clause)[rows] for name, clause in plan.selections}
         everything = np.ones(len(rows), dtype=bool)
         for mask in selection_masks.values():
             everything &= mask
