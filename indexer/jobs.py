@@ -25,14 +25,18 @@ CHUNK = 2000
 Prepare = Callable[[IndexedProvider], object]
 
 
-class WriteCountsLike(Protocol):
-    indexed: int
-    deleted: int
-    stale: int
+@dataclass
+class WriteCounts:
+    """What a writer did; the same for every backend."""
+
+    indexed: int = 0
+    deleted: int = 0
+    stale: int = 0
+    stale_ids: list[str] = field(default_factory=list)
 
 
 class IndexWriter(Protocol):
-    counts: WriteCountsLike
+    counts: WriteCounts
 
     def upsert(self, items: Sequence[Any]) -> None:
         """Index prepared documents (``IndexTarget.prepare``'s results, or the documents themselves)."""

@@ -14,7 +14,6 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from indexer.elastic.documents import BulkDocument, external_version, prepare_fo
 from indexer.elastic.errors import ClusterUnreachable, DocumentsRejected, VerificationFailed
 from indexer.elastic.index_definition import IndexDefinition
 from indexer.elastic.retries import ClusterCalls
+from indexer.jobs import WriteCounts
 from indexer.source import Deletion
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,6 @@ BULK_DOCUMENTS = 500
 # A bulk request of 500 providers takes far longer than a search; give it room before calling it dead.
 BULK_TIMEOUT_S = 120.0
 _SAME_VERSION = re.compile(r"current version \[(\d+)\] is higher or equal to the one provided \[(\d+)\]")
-
-
-@dataclass
-class WriteCounts:
-    indexed: int = 0
-    deleted: int = 0
-    stale: int = 0
-    stale_ids: list[str] = field(default_factory=list)
 
 
 def _already_applied(info: dict[str, Any]) -> bool:

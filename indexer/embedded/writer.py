@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import tantivy
 from indexer.embedded.columns import ColumnStore
 from indexer.embedded.text_index import PreparedProvider, open_index, with_row
 from indexer.embedded.versions import MANIFEST, IndexVersions, write_json_atomically
+from indexer.jobs import WriteCounts
 from indexer.source import Deletion
 
 _WRITER_HEAP = 256_000_000
@@ -26,14 +26,6 @@ _WRITER_HEAP = 256_000_000
 
 class VerificationFailed(Exception):
     """The new version does not hold what was written; it is not switched to."""
-
-
-@dataclass
-class WriteCounts:
-    indexed: int = 0
-    deleted: int = 0
-    stale: int = 0
-    stale_ids: list[str] = field(default_factory=list)
 
 
 class EmbeddedWriter:
