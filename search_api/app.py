@@ -65,6 +65,9 @@ async def _leak(_request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: Settings | None = None, backend: SearchBackend | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # uvicorn's own access log writes whole URLs, and a query string can name a child's school; the
+    # AccessLog middleware below is the one request log, however the app is started.
+    logging.getLogger("uvicorn.access").disabled = True
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +126,10 @@ def test_schemathesis_finds_no_server_error(embedded_data_dir: Path) -> None:
 
         check()
     assert len(statuses) > 100 and 200 in statuses and 422 in statuses
+
+
+def test_uvicorn_access_log_is_off_however_the_app_starts(embedded_data_dir: Path) -> None:
+    """uvicorn logs whole URLs; a school's name in a query string must not reach a log."""
+    logging.getLogger("uvicorn.access").disabled = False
+    create_app(test_settings(embedded_data_dir))
+    assert logging.getLogger("uvicorn.access").disabled
