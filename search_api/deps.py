@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 from indexer.schools import SchoolRegister, school_register
-from indexer.settings import Settings, get_settings
+from indexer.settings import Settings
 from search_api.backends import SearchBackend
 from search_api.plan import Role
 
@@ -54,7 +54,3 @@ SettingsDep = Annotated[Settings, Depends(settings_dep)]
 BackendDep = Annotated[SearchBackend, Depends(backend_dep)]
 SchoolsDep = Annotated[SchoolRegister, Depends(schools_dep)]
 RoleDep = Annotated[Role, Depends(role_dep)]
-
-
-def get_settings_for_app() -> Settings:
-    return get_settings()

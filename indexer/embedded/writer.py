@@ -7,6 +7,7 @@ the new version has been verified and the pointer switched.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Sequence
@@ -132,8 +133,6 @@ class EmbeddedWriter:
 
 
 def _read_manifest(version_dir: Path) -> dict:
-    import json
-
     return json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
 
 

@@ -12,6 +12,7 @@ import gc
 import os
 import threading
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -362,7 +363,7 @@ class EmbeddedBackend:
             )
         return BackendResult(total=len(hits_rows), hits=hits, facets=facets)
 
-    def _highlighter(self, snap: _Snapshot, query: tantivy.Query):  # type: ignore[no-untyped-def]
+    def _highlighter(self, snap: _Snapshot, query: tantivy.Query) -> Callable[[dict[str, Any]], tuple[str, ...]]:
         generator = tantivy.SnippetGenerator.create(snap.searcher, query, snap.index.schema, "description")
         generator.set_max_num_chars(160)
 

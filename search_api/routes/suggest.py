@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.geography import municipalities
 from indexer.vocabularies import LABELS
+from search_api.backends import SearchBackend
 from search_api.deps import BackendDep, RoleDep
-from search_api.plan import visible_types
+from search_api.plan import Role, visible_types
 
 router = APIRouter(prefix="/v1/suggest", tags=["suggest"])
 
@@ -32,7 +33,7 @@ def _starts_a_word(text: str, needle: str) -> bool:
     return any(word.startswith(needle) for word in text.lower().replace("(", " ").split())
 
 
-async def suggestions(q: str, limit: int, role: str, backend: BackendDep) -> list[Suggestion]:
+async def suggestions(q: str, limit: int, role: Role, backend: SearchBackend) -> list[Suggestion]:
     needle = q.strip().lower()
     if not needle:
         return []
@@ -46,7 +47,7 @@ async def suggestions(q: str, limit: int, role: str, backend: BackendDep) -> lis
     for code, municipality in municipalities().items():
         if _starts_a_word(municipality.name, needle):
             found.append(Suggestion(kind="municipality", text=f"{municipality.name} kommun", value=code))
-    names = await backend.suggest_names(needle.split()[0], visible_types(role), limit)  # type: ignore[arg-type]
+    names = await backend.suggest_names(needle.split()[0], visible_types(role), limit)
     found += [Suggestion(kind="provider", text=n, value=n) for n in names if needle in n.lower()]
     return found[:limit]
 
