@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["embedded", "elasticsearch"], default="embedded")
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
     parser.add_argument("--rebuild", action="store_true", help="index again even if bench-data has it")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     args = parser.parse_args()
 
     data_dir, env = ensure_index(args.providers, args.backend, args.rebuild)
@@ -181,7 +182,18 @@ def main() -> None:
     searches = query_mix(500, schools)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -203,7 +215,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    print(f"\nsearch benchmark: {args.providers} providers, {args.backend} backend, one server worker, 2 cores shared")
+    print(
+        f"\nsearch benchmark: {args.providers} providers, {args.backend} backend, {args.workers} server worker(s), "
+        f"client and server share {os.cpu_count()} cores"
+    )
     columns = ("conc", "requests", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors")
     print(f"{'endpoint':10} " + " ".join(f"{c:>8}" for c in columns))
     for (name, concurrency), r in results.items():
