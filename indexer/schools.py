@@ -107,7 +107,7 @@ class SchoolRegister:
         for name, school in self._names:
             if name.startswith(needle):
                 starts.append(school)
-            elif f" {needle}" in f" {name}" or needle in name:
+            elif needle in name:
                 contains.append(school)
         ranked = sorted(starts, key=lambda s: s.name) + sorted(contains, key=lambda s: s.name)
         return ranked[:limit]

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench_data import generated_providers  # noqa: E402
+
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -70,26 +72,6 @@ def phase_reindex(source: Path) -> dict:
 PHASES = {"validate": phase_validate, "normalise": phase_normalise, "reindex": phase_reindex}
 
 
-def ensure_source(count: int) -> Path:
-    folder = ROOT / "bench-data" / f"n{count}"
-    source = folder / "providers.jsonl"
-    if not source.exists():
-        print(f"generating {count} providers into {folder} ...", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "scripts" / "generate_fixtures.py"),
-                "--providers",
-                str(count),
-                "--out",
-                str(folder),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return source
-
-
 def run_phase(name: str, source: Path) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--phase", name, "--source", str(source)], check=True, capture_output=True, text=True
@@ -107,7 +89,7 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args.source)))
         return
 
-    source = ensure_source(args.providers)
+    source = generated_providers(args.providers)
     results = {name: run_phase(name, source) for name in ("validate", "normalise", "reindex")}
     print(f"\nreindex benchmark: {args.providers} providers, {source.stat().st_size / 1e6:.0f} MB of JSON Lines")
     print(f"{'phase':34} {'seconds':>8} {'providers/s':>12} {'peak MB':>8}")

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.geography import municipalities  # noqa: E402
 from indexer.vocabularies import Method, ProviderType, TargetGroup  # noqa: E402
+from scripts.bench_data import generated_providers  # noqa: E402
 
 TEXTS = [
     "självskadebeteende",
@@ -86,21 +87,7 @@ def free_port() -> int:
 
 
 def ensure_index(count: int, backend: str, rebuild: bool) -> tuple[Path, dict[str, str]]:
-    source = ROOT / "bench-data" / f"n{count}" / "providers.jsonl"
-    if not source.exists():
-        print(f"generating {count} providers ...", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "scripts/generate_fixtures.py"),
-                "--providers",
-                str(count),
-                "--out",
-                str(source.parent),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    source = generated_providers(count)
     data_dir = ROOT / "bench-data" / f"var-{backend}-n{count}"
     env = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir), "PLACERINGSSOK_BACKEND": backend}
     env |= {"PLACERINGSSOK_GEOCODER": "none", "PLACERINGSSOK_ANONYMOUS_ROLE": "public"}
