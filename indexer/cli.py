@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
+from core.errors import IndexFailure
+from core.records import source_line_json_schema
+from core.settings import Backend, Settings, get_settings
 from indexer.geocoding import AddressGeocoder
 from indexer.jobs import IndexTarget, JobReport, TooManyErrors, run_job
-from indexer.records import source_line_json_schema
-from indexer.settings import Backend, Settings, get_settings
 from indexer.source import read_source
 
 app = typer.Typer(
@@ -51,10 +52,10 @@ def _geocoder(settings: Settings, cache: Path | None) -> AddressGeocoder:
 
 def _target(settings: Settings) -> IndexTarget:
     if settings.backend is Backend.elasticsearch:
-        from indexer.elastic.target import ElasticsearchTarget
+        from engines.elasticsearch.target import ElasticsearchTarget
 
         return ElasticsearchTarget.from_settings(settings)
-    from indexer.embedded.target import EmbeddedTarget
+    from engines.embedded.target import EmbeddedTarget
 
     return EmbeddedTarget(settings.embedded_dir)
 
@@ -103,10 +104,6 @@ def _print_report(report: JobReport) -> None:
 
 
 def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwargs: object) -> None:
-    from indexer.elastic.errors import ElasticsearchFailure
-    from indexer.embedded.versions import NoLiveIndex, WriterBusy
-    from indexer.embedded.writer import VerificationFailed
-
     settings = _settings(backend)
     try:
         report = _run_with_progress(settings, sources, cache, **kwargs)
@@ -114,7 +111,7 @@ def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwa
         for problem in exc.report.problems:
             typer.echo(f"bad record: {problem}", err=True)
         raise _fail(str(exc)) from exc
-    except (WriterBusy, NoLiveIndex, VerificationFailed, ElasticsearchFailure) as exc:
+    except IndexFailure as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:
         raise _fail(f"{exc}; check the data dir {settings.data_dir} and free disk space") from exc
@@ -175,7 +172,8 @@ def load_schools(
     ],
 ) -> None:
     """Load the school register into the data dir (SWEREF 99 TM converted to WGS84)."""
-    from indexer.schools import read_school_register, save_schools
+    from core.schools import save_schools
+    from indexer.schools import read_school_register
 
     settings = get_settings()
     schools, problems = read_school_register(source)
@@ -192,16 +190,15 @@ def status(backend: BackendOption = None) -> None:
     """Show the live version, its documents by provider type, build time and the data dir."""
     settings = _settings(backend)
     if settings.backend is Backend.elasticsearch:
-        from indexer.elastic.errors import ElasticsearchFailure
-        from indexer.elastic.target import ElasticsearchTarget
+        from engines.elasticsearch.target import ElasticsearchTarget
 
         try:
             found = ElasticsearchTarget.from_settings(settings).status()
-        except ElasticsearchFailure as exc:
+        except IndexFailure as exc:
             raise _fail(str(exc)) from exc
         typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    from indexer.embedded.versions import IndexVersions
+    from engines.embedded.versions import IndexVersions
 
     versions = IndexVersions(settings.embedded_dir)
     pointer = versions.pointer()
@@ -221,15 +218,12 @@ def status(backend: BackendOption = None) -> None:
 @app.command()
 def rollback(backend: BackendOption = None) -> None:
     """Make the previous version live again (the current one becomes the previous)."""
-    from indexer.elastic.errors import ElasticsearchFailure
-    from indexer.embedded.versions import NoLiveIndex, WriterBusy
-
     settings = _settings(backend)
     try:
         target = _target(settings)
         with target.writer_lock():
             live = target.rollback()
-    except (NoLiveIndex, WriterBusy, ElasticsearchFailure) as exc:
+    except IndexFailure as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"live version: {live}")
 

@@ -23,9 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
-
-class GeocodingFailed(Exception):
-    """The address could not be turned into coordinates; the message says why and what to do."""
+from core.errors import GeocodingFailed
 
 
 def address_key(address: str) -> str:

@@ -11,52 +11,15 @@ on two cores pickling the results back cost more than the parallel parse saved.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
-from indexer.documents import IndexedProvider
+from core.documents import IndexedProvider
+from core.writing import Deletion, IndexTarget, Prepared
 from indexer.geocoding import AddressGeocoder
-from indexer.source import Deletion, RecordProblem, SourceLineResult, read_source
+from indexer.source import RecordProblem, SourceLineResult, read_source
 
 CHUNK = 2000
-
-Prepare = Callable[[IndexedProvider], object]
-
-
-@dataclass
-class WriteCounts:
-    """What a writer did; the same for every backend."""
-
-    indexed: int = 0
-    deleted: int = 0
-    stale: int = 0
-    stale_ids: list[str] = field(default_factory=list)
-
-
-class IndexWriter(Protocol):
-    counts: WriteCounts
-
-    def upsert(self, items: Sequence[Any]) -> None:
-        """Index prepared documents (``IndexTarget.prepare``'s results, or the documents themselves)."""
-
-    def delete(self, deletions: Sequence[Deletion]) -> None: ...
-    def commit(self, sources: list[str]) -> str: ...
-    def abandon(self) -> None: ...
-
-
-class IndexTarget(Protocol):
-    """Where a job writes: one backend's versions, lock and live pointer (or alias)."""
-
-    # Turns a document into what the writer indexes (tantivy JSON and column values, a bulk action).
-    prepare: Prepare
-
-    def writer_lock(self) -> AbstractContextManager[None]: ...
-    def begin(self, *, from_live: bool) -> IndexWriter: ...
-    def switch_to(self, version: str) -> None: ...
-    def remove_unreferenced(self) -> list[str]: ...
-    def rollback(self) -> str: ...
 
 
 class TooManyErrors(Exception):
@@ -87,12 +50,12 @@ ProgressCallback = Callable[[int], None]
 
 def _chunks(
     results: Iterator[SourceLineResult],
-    prepare: Prepare,
+    prepare: Callable[[IndexedProvider], Prepared],
     report: JobReport,
     max_errors: int | None,
     progress: ProgressCallback | None,
-) -> Iterator[tuple[list[Any], list[Deletion]]]:
-    items: list[Any] = []
+) -> Iterator[tuple[list[Prepared], list[Deletion]]]:
+    items: list[Prepared] = []
     deletions: list[Deletion] = []
     for result in results:
         report.read += 1
@@ -118,7 +81,7 @@ def _chunks(
 
 
 def run_job(
-    target: IndexTarget,
+    target: IndexTarget[Prepared],
     sources: Sequence[Path],
     geocoder: AddressGeocoder,
     *,

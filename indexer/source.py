@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import orjson
 from pydantic import ValidationError
 
-from indexer.documents import IndexedProvider, NormalisationFailed, to_document
+from core.documents import IndexedProvider
+from core.errors import RecordRejected
+from core.records import SOURCE_LINE, Provider, Tombstone
+from core.writing import Deletion
 from indexer.geocoding import AddressGeocoder
-from indexer.records import SOURCE_LINE, Provider, Tombstone
+from indexer.normalise import to_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +34,6 @@ class RecordProblem:
     def __str__(self) -> str:
         who = f" (id {self.record_id})" if self.record_id else ""
         return f"{self.source}:{self.line}{who}: {self.field}: {self.reason}"
-
-
-@dataclass(frozen=True, slots=True)
-class Deletion:
-    id: str
-    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +86,7 @@ def parse_line(source: str, number: int, raw: bytes, geocoder: AddressGeocoder |
     assert isinstance(record, Provider)
     try:
         return SourceLineResult(number, document=to_document(record, geocoder))
-    except NormalisationFailed as exc:
+    except RecordRejected as exc:
         return SourceLineResult(number, problems=(RecordProblem(source, number, record_id, exc.field, exc.reason),))
 
 

@@ -32,7 +32,7 @@ def _peak_mb() -> float:
 def phase_validate(source: Path) -> dict:
     import orjson
 
-    from indexer.records import SOURCE_LINE
+    from core.records import SOURCE_LINE
     from indexer.source import read_lines
 
     started = time.perf_counter()
@@ -53,7 +53,7 @@ def phase_normalise(source: Path) -> dict:
 
 
 def phase_reindex(source: Path) -> dict:
-    from indexer.embedded.target import EmbeddedTarget
+    from engines.embedded.target import EmbeddedTarget
     from indexer.geocoding import AddressGeocoder
     from indexer.jobs import run_job
 

@@ -33,8 +33,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.geography import municipalities  # noqa: E402
-from indexer.vocabularies import Method, ProviderType, TargetGroup  # noqa: E402
+from core.geography import municipalities  # noqa: E402
+from core.vocabularies import Method, ProviderType, TargetGroup  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
 
 TEXTS = [

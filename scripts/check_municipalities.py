@@ -1,4 +1,4 @@
-"""Sanity-check ``indexer/data/municipalities.json`` and print a summary.
+"""Sanity-check ``core/data/municipalities.json`` and print a summary.
 
 Checks: 290 unique 4-digit codes; the 21 counties with their expected
 municipality counts; every code's first two digits equal its ``county_code``;
@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent.parent / "indexer" / "data" / "municipalities.json"
+DATA = Path(__file__).resolve().parent.parent / "core" / "data" / "municipalities.json"
 
 EXPECTED_COUNTS: dict[str, int] = {
     "01": 26, "03": 8, "04": 9, "05": 13, "06": 13, "07": 8, "08": 12,

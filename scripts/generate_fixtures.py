@@ -11,7 +11,7 @@
 
 Everything comes from ``random.Random(seed)`` and the fixed ``REFERENCE_TIME``: the same seed gives
 byte-identical files, and the wall clock is never read for the data. Every provider line is checked
-against ``indexer.records.SOURCE_LINE`` (all of them for small files, the first
+against ``core.records.SOURCE_LINE`` (all of them for small files, the first
 ``FULL_VALIDATION_LIMIT`` for big ones). All people, families, phone numbers and addresses are
 invented; SiS youth homes carry their real names, but their positions are only approximate.
 """
@@ -35,9 +35,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.geography import Municipality, counties, distance_km, municipalities, wgs84_to_sweref99tm
+from core.records import SOURCE_LINE
 from indexer.geocoding import address_key
-from indexer.geography import Municipality, counties, distance_km, municipalities, wgs84_to_sweref99tm
-from indexer.records import SOURCE_LINE
 
 Json = dict[str, Any]
 
@@ -321,8 +321,7 @@ GROUP_SENTENCES: dict[str, tuple[str, ...]] = {
         "kommunikation (AKK).",
     ),
     "hedersrelaterat": (
-        "Vi har specialistkompetens kring hedersrelaterat våld och förtryck och gör löpande "
-        "skyddsbedömningar.",
+        "Vi har specialistkompetens kring hedersrelaterat våld och förtryck och gör löpande skyddsbedömningar.",
         "Hemmet har erfarenhet av att ta emot unga som utsatts för hedersrelaterat våld.",
     ),
     "ensamkommande": (
@@ -456,8 +455,7 @@ INTROS: dict[str, tuple[str, ...]] = {
     ),
     "konsulentstott_familjehem": (
         "Familjehemmet får handledning och stöd dygnet runt av konsulenter från {agency}.",
-        "Som konsulentstött familjehem har vi tät kontakt med vår familjehemskonsulent och regelbunden "
-        "handledning.",
+        "Som konsulentstött familjehem har vi tät kontakt med vår familjehemskonsulent och regelbunden handledning.",
         "{agency} rekryterar, utbildar och handleder familjehemmet, som tar emot {who} {ages}.",
     ),
     "skyddat_boende": (
@@ -531,8 +529,7 @@ FILLERS: dict[str, tuple[str, ...]] = {
 }
 MEAL_SENTENCES = (  # the only sentences with the word "mätt": exactly two providers get one each
     "Maten är viktig hos oss: ingen ska gå hungrig, alla blir mätt.",
-    "Vi lagar all mat från grunden och ser till att alla ungdomar blir mätt och känner sig trygga vid "
-    "måltiderna.",
+    "Vi lagar all mat från grunden och ser till att alla ungdomar blir mätt och känner sig trygga vid måltiderna.",
 )
 GIRLS_SELF_HARM_SENTENCES = (
     "Varje flicka med självskadebeteende får en individuell plan och tät kontakt med BUP.",
@@ -754,9 +751,7 @@ class ProviderFactory:
                     surname = f"{surname} {other}"
             holder[0] = surname
             if ptype == "jourhem":
-                return r.choice(("Jourhemmet hos familjen {s}", "Jourfamiljen {s}", "Familjen {s}")).format(
-                    s=surname
-                )
+                return r.choice(("Jourhemmet hos familjen {s}", "Jourfamiljen {s}", "Familjen {s}")).format(s=surname)
             if ptype == "skyddat_boende":
                 return f"Skyddat boende hos familjen {surname}"
             return f"Familjen {surname}"
@@ -794,9 +789,7 @@ class ProviderFactory:
             return iso(min(moment, REFERENCE_TIME))
         return iso(REFERENCE_TIME - timedelta(days=r.uniform(0.5, 400)))
 
-    def permit(
-        self, ptype: str, ownership: str, groups: list[str], age_min: int, age_max: int, cap: int
-    ) -> Json:
+    def permit(self, ptype: str, ownership: str, groups: list[str], age_min: int, age_max: int, cap: int) -> Json:
         r = self.rng
         year = r.randint(2009, 2026)
         permit_id = f"3.5.1-{r.randint(10000, 99999)}/{year}"
@@ -985,9 +978,7 @@ class ProviderFactory:
             permit = self.permit(ptype, ownership, groups, rec["age_min"], rec["age_max"], capacity)
         revoked = permit is not None and permit["status"] == "aterkallat"
         inspections = (
-            []
-            if ptype in ("familjehem", "jourhem", "konsulentstott_familjehem")
-            else self.inspections(revoked)
+            [] if ptype in ("familjehem", "jourhem", "konsulentstott_familjehem") else self.inspections(revoked)
         )
         if ptype in INSTITUTIONAL:
             address = self.street_address(muni)
@@ -1079,11 +1070,7 @@ class ProviderFactory:
         elif ownership == "ideell":
             org = r.choice((f"Stiftelsen {base}", f"Föreningen {base}", "Stadsmissionens ungdomsverksamhet"))
         else:
-            org = (
-                r.choice(CHAINS)
-                if r.random() < 0.35
-                else f"{base} {r.choice(('Vård', 'Omsorg', 'Behandling'))} AB"
-            )
+            org = r.choice(CHAINS) if r.random() < 0.35 else f"{base} {r.choice(('Vård', 'Omsorg', 'Behandling'))} AB"
         return ownership, org
 
     def _hvb(self, ptype: str, muni: Municipality) -> tuple[Json, str | None]:
@@ -1129,9 +1116,7 @@ class ProviderFactory:
     def _stodboende(self, ptype: str, muni: Municipality) -> tuple[Json, str | None]:
         r = self.rng
         name, base = self.institution_name(ptype, muni)
-        ownership, org = self._ownership_org(
-            ptype, muni, base, [("enskild", 55), ("kommunal", 40), ("ideell", 5)]
-        )
+        ownership, org = self._ownership_org(ptype, muni, base, [("enskild", 55), ("kommunal", 40), ("ideell", 5)])
         gender = weighted(r, [("alla", 70), ("flickor", 12), ("pojkar", 18)])
         age_min, age_max = weighted(r, [((16, 20), 60), ((18, 20), 25), ((17, 20), 10), ((16, 21), 5)])
         pool: list[tuple[str, float]] = [
@@ -1182,9 +1167,7 @@ class ProviderFactory:
             assignments = self._assignments({"akut": 1.0, "utredning": 0.5})
             legal = self._legal(0.85, 0.15)
         else:
-            age_min, age_max = weighted(
-                r, [((0, 17), 70), ((0, 12), 8), ((6, 17), 8), ((10, 17), 6), ((0, 20), 8)]
-            )
+            age_min, age_max = weighted(r, [((0, 17), 70), ((0, 12), 8), ((6, 17), 8), ((10, 17), 6), ((0, 20), 8)])
             pool: list[tuple[str, float]] = [
                 ("trauma", 8), ("npf", 6), ("vald_i_nara_relation", 5), ("sexuella_overgrepp", 2),
                 ("ensamkommande", 3), ("normbrytande", 3), ("psykiatri", 2), ("foralder_med_barn", 1),
@@ -1247,9 +1230,7 @@ class ProviderFactory:
     def _lss(self, ptype: str, muni: Municipality) -> tuple[Json, str | None]:
         r = self.rng
         name, base = self.institution_name(ptype, muni)
-        ownership, org = self._ownership_org(
-            ptype, muni, base, [("kommunal", 65), ("enskild", 30), ("ideell", 5)]
-        )
+        ownership, org = self._ownership_org(ptype, muni, base, [("kommunal", 65), ("enskild", 30), ("ideell", 5)])
         age_min, age_max = weighted(r, [((6, 17), 40), ((7, 21), 25), ((0, 17), 15), ((10, 20), 20)])
         groups = ["npf", "utvecklingsstorning"] if r.random() < 0.6 else ["utvecklingsstorning"]
         method_pool = [
@@ -1276,9 +1257,7 @@ class ProviderFactory:
         else:
             name, base = self.institution_name(ptype, muni)
             surname = ""
-        ownership, org = self._ownership_org(
-            ptype, muni, base, [("ideell", 60), ("enskild", 30), ("kommunal", 10)]
-        )
+        ownership, org = self._ownership_org(ptype, muni, base, [("ideell", 60), ("enskild", 30), ("kommunal", 10)])
         gender = weighted(r, [("flickor", 60), ("alla", 40)])
         age_min, age_max = weighted(r, [((0, 17), 60), ((13, 21), 25), ((16, 25), 15)])
         groups = ["vald_i_nara_relation"]
@@ -1397,9 +1376,7 @@ def generate_providers(n: int, seed: int, with_addresses: bool) -> tuple[list[Js
     for i in rng.sample(rest, k=math.ceil(SWEREF_SHARE * len(providers))):
         loc = providers[i]["location"]
         northing, easting = wgs84_to_sweref99tm(loc["lat"], loc["lon"])
-        providers[i]["location"] = {
-            "sweref99tm": {"northing": round(northing, 2), "easting": round(easting, 2)}
-        }
+        providers[i]["location"] = {"sweref99tm": {"northing": round(northing, 2), "easting": round(easting, 2)}}
     for i in rest:
         loc = providers[i]["location"]
         if "lat" in loc and rng.random() < 0.3:
@@ -1563,16 +1540,11 @@ def generate_schools(n: int, seed: int) -> list[Json]:
             elif roll < 0.72:
                 name = f"{rng.choice(GYMNASIUM_PREFIXES)}gymnasiet"
             elif roll < 0.8:
-                name = rng.choice(("Östra", "Västra", "Norra", "Södra")) + rng.choice(
-                    (" skolan", " gymnasiet")
-                )
+                name = rng.choice(("Östra", "Västra", "Norra", "Södra")) + rng.choice((" skolan", " gymnasiet"))
             elif roll < 0.86:
                 name = f"Montessoriskolan {rng.choice(NAME_STANDALONE)}"
             elif roll < 0.92:
-                name = (
-                    rng.choice(("Internationella Engelska Skolan", "Kunskapsskolan", "Friskolan"))
-                    + f" {muni.seat}"
-                )
+                name = rng.choice(("Internationella Engelska Skolan", "Kunskapsskolan", "Friskolan")) + f" {muni.seat}"
             else:
                 name = rng.choice(("Centralskolan", "Kyrkskolan", "Tätortsskolan", "Byskolan"))
         used_pairs.add((name, code))
@@ -1604,9 +1576,7 @@ def validate(providers: Sequence[Json]) -> int:
         try:
             SOURCE_LINE.validate_python(p)
         except ValueError as exc:
-            raise SystemExit(
-                f"generated provider on line {line_no} ({p.get('id')}) is invalid:\n{exc}"
-            ) from exc
+            raise SystemExit(f"generated provider on line {line_no} ({p.get('id')}) is invalid:\n{exc}") from exc
     return limit
 
 
@@ -1620,9 +1590,7 @@ def check_main_requirements(providers: Sequence[Json], cache: dict[str, list[flo
     abuse = sum(_words(d, "missbruk") for d in descriptions)
     mätt = sum(_words(d, "mätt") for d in descriptions)
     if self_harm < 10 or girl < 10 or both < 3 or abuse < 5:
-        problems.append(
-            f"word counts: självskadebeteende {self_harm}, flicka {girl}, both {both}, missbruk {abuse}"
-        )
+        problems.append(f"word counts: självskadebeteende {self_harm}, flicka {girl}, both {both}, missbruk {abuse}")
     if mätt != 2 or sum("mätt" in d.lower() for d in descriptions) != 2:
         problems.append(f"'mätt' in {mätt} descriptions, want exactly 2")
     lines = [json.dumps(p, ensure_ascii=False).lower() for p in providers]
@@ -1637,9 +1605,7 @@ def check_main_requirements(providers: Sequence[Json], cache: dict[str, list[flo
         problems.append(f"location forms {dict(forms)}")
     if len(cache) != ADDRESS_LOCATIONS:
         problems.append(f"geocoding cache has {len(cache)} entries")
-    if len({p["id"] for p in providers}) != len(providers) or len({p["name"] for p in providers}) != len(
-        providers
-    ):
+    if len({p["id"] for p in providers}) != len(providers) or len({p["name"] for p in providers}) != len(providers):
         problems.append("ids or names are not unique")
     munis = municipalities()
     for p in providers:
@@ -1682,12 +1648,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"write ONLY providers.jsonl with this many providers (benchmarks); default: all fixtures with "
              f"{DEFAULT_PROVIDERS} providers",
     )  # fmt: skip
-    parser.add_argument(
-        "--out", type=Path, default=REPO / "fixtures", help="output folder (default: fixtures/)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
-    )
+    parser.add_argument("--out", type=Path, default=REPO / "fixtures", help="output folder (default: fixtures/)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--schools", type=int, default=DEFAULT_SCHOOLS, help="number of school units")
     args = parser.parse_args(argv)
     started = time.perf_counter()

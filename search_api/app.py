@@ -12,23 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from indexer.settings import Backend, Settings, get_settings
+from core.errors import ConfidentialLeak
+from core.settings import Settings, get_settings
 from search_api.access_log import AccessLog
-from search_api.backends import BackendUnavailable, SearchBackend
+from search_api.backends import BackendUnavailable, SearchBackend, make_backend
 from search_api.routes import embed, health, providers, schools, suggest
-from search_api.shaping import ConfidentialLeak
 
 log = logging.getLogger("placeringssok")
-
-
-def make_backend(settings: Settings) -> SearchBackend:
-    if settings.backend is Backend.elasticsearch:
-        from search_api.backends.elasticsearch import ElasticsearchBackend
-
-        return ElasticsearchBackend.from_settings(settings)
-    from search_api.backends.embedded import EmbeddedBackend
-
-    return EmbeddedBackend(settings.embedded_dir)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from indexer.records import Age, CountyCode, LanguageCode, MunicipalityCode
-from indexer.vocabularies import (
+from core.records import Age, CountyCode, LanguageCode, MunicipalityCode
+from core.vocabularies import (
     Assignment,
     Gender,
     LegalBasis,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from indexer.schools import SchoolRegister, school_register
-from indexer.settings import Settings
+from core.schools import SchoolRegister, school_register
+from core.settings import Settings
 from search_api.backends import SearchBackend
 from search_api.plan import Role
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from indexer.vocabularies import label
+from core.ranking import STALE_FACTOR
+from core.vocabularies import label
 from search_api.criteria import SearchCriteria
-from search_api.ranking import STALE_FACTOR
 
 RECENT_INSPECTION = timedelta(days=730)
 PERMIT_REQUIRED_OWNERSHIP = frozenset({"enskild", "ideell"})

@@ -7,8 +7,8 @@ from functools import cache
 
 import pycountry
 
-from indexer.geography import counties, municipalities
-from indexer.vocabularies import label
+from core.geography import counties, municipalities
+from core.vocabularies import label
 
 _VOCABULARY_OF_FACET = {
     "provider_type": "provider_type",

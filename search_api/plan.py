@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from indexer.text_analysis import TextQuery, parse_text_query
-from indexer.vocabularies import CONFIDENTIAL_TYPES, INSTITUTIONAL_TYPES
+from core.ranking import Decay, decay_for
+from core.text_analysis import TextQuery, parse_text_query
+from core.vocabularies import CONFIDENTIAL_TYPES, INSTITUTIONAL_TYPES
 from search_api.criteria import CircleZone, CountyZone, FacetName, MunicipalityZone, SearchCriteria, SortOrder
-from search_api.ranking import Decay, decay_for
 
 Role = Literal["caseworker", "public"]
 

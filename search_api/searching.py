@@ -7,14 +7,15 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from indexer.geography import seat_of
-from indexer.schools import SchoolRegister
+from core.errors import UnknownSchool
+from core.geography import seat_of
+from core.ranking import decay_factor
+from core.schools import SchoolRegister
 from search_api.backends import SearchBackend
 from search_api.criteria import SearchCriteria
 from search_api.explanation import explain, utc_now
 from search_api.labels import facet_label
 from search_api.plan import Origin, Role, build_plan
-from search_api.ranking import decay_factor
 from search_api.shaping import ProviderHit, shape_hit, shaped_distance
 
 
@@ -33,17 +34,14 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
-class UnknownSchool(ValueError):
-    """The school code is not in the loaded register."""
-
-
 def resolve_origin(criteria: SearchCriteria, schools: SchoolRegister) -> Origin | None:
     if criteria.school is not None:
         school = schools.get(criteria.school)
         if school is None:
             raise UnknownSchool(
+                "school",
                 "unknown school unit code; pick the school with GET /v1/schools?q=NAME "
-                "(the register is loaded with 'placeringssok load-schools')"
+                "(the register is loaded with 'placeringssok load-schools')",
             )
         return Origin(school.lat, school.lon)
     if criteria.point is not None:

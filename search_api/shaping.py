@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from indexer.geography import distance_km
-from indexer.vocabularies import label
+from core.errors import ConfidentialLeak
+from core.geography import distance_km
+from core.vocabularies import label
 from search_api.explanation import Explanation
 from search_api.plan import Origin, Role, visible_types
 
@@ -83,10 +84,6 @@ class ProviderView(BaseModel):
 class ProviderHit(ProviderView):
     highlights: list[str]
     explanation: Explanation
-
-
-class ConfidentialLeak(Exception):
-    """A role was about to see a provider it may not see; the request fails closed."""
 
 
 def _labelled(vocabulary: str, values: list[str]) -> list[Labelled]:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.documents import IndexedProvider
-from indexer.embedded.target import EmbeddedTarget
+from core.documents import IndexedProvider
+from core.schools import save_schools
+from core.settings import ApiKey, Settings
+from engines.embedded.target import EmbeddedTarget
 from indexer.geocoding import AddressGeocoder
 from indexer.jobs import run_job
-from indexer.schools import read_school_register, save_schools
-from indexer.settings import ApiKey, Settings
+from indexer.schools import read_school_register
 from indexer.source import read_source
 
 ROOT = Path(__file__).resolve().parents[1]

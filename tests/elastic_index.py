@@ -10,12 +10,13 @@ import atexit
 import uuid
 from pathlib import Path
 
-from indexer.elastic.client import connect
-from indexer.elastic.index_definition import IndexNames
-from indexer.elastic.target import ElasticsearchTarget
+from core.schools import save_schools
+from core.settings import Backend, Settings
+from engines.elasticsearch.client import connect
+from engines.elasticsearch.index_definition import IndexNames
+from engines.elasticsearch.target import ElasticsearchTarget
 from indexer.jobs import run_job
-from indexer.schools import read_school_register, save_schools
-from indexer.settings import Backend, Settings
+from indexer.schools import read_school_register
 from tests.conftest import PROVIDERS, SCHOOLS, offline_geocoder, test_settings
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from indexer.documents import IndexedProvider
-from indexer.geography import distance_km, seat_of
-from search_api.ranking import STALE_FACTOR, decay_factor, decay_for
+from core.documents import IndexedProvider
+from core.geography import distance_km, seat_of
+from core.ranking import STALE_FACTOR, decay_factor, decay_for
 
 INSTITUTIONAL = {"hvb", "stodboende", "sis_ungdomshem", "lss_bostad_barn"}
 
@@ -119,7 +119,7 @@ def oracle_search(
     cutoff = datetime.now(UTC) - timedelta(days=14)
 
     def relevance(doc: IndexedProvider) -> float:
-        # Ranking is defined once (search_api.ranking); the oracle applies the definition directly.
+        # Ranking is defined once (core.ranking); the oracle applies the definition directly.
         fresh = doc["vacancies_updated_at"] is not None and doc["vacancies_updated_at"] >= cutoff
         score = 1.0 if fresh else STALE_FACTOR
         if origin is not None:

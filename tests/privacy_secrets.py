@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indexer.geography import distance_km, sweref99tm_to_wgs84
+from core.geography import distance_km, sweref99tm_to_wgs84
 
 CONFIDENTIAL = {"familjehem", "jourhem", "konsulentstott_familjehem", "skyddat_boende"}
 GENERIC_NAME_WORDS = {"familjen", "jourhemmet", "hos", "familjehemmet", "och", "skyddat", "boende", "i"}

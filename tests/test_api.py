@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
+from engines.embedded.search import EmbeddedBackend
 from search_api.app import create_app
-from search_api.backends.embedded import EmbeddedBackend
 from tests.conftest import CASEWORKER_KEY, PORTAL_ORIGIN, PUBLIC_KEY, test_settings
 
 

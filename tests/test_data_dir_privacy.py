@@ -9,11 +9,12 @@ import orjson
 import pytest
 import tantivy
 
-from indexer.embedded.columns import ColumnStore
-from indexer.embedded.text_index import TEXT_FIELDS, open_index
-from indexer.embedded.versions import IndexVersions
-from indexer.geography import municipalities
-from search_api.backends.embedded import analyze
+from core.geography import municipalities
+from core.text_analysis import TEXT_FIELDS
+from engines.embedded.columns import ColumnStore
+from engines.embedded.search import analyze
+from engines.embedded.text_index import open_index
+from engines.embedded.versions import IndexVersions
 from tests.privacy_secrets import Secret, secrets_of
 
 

@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from indexer.elastic.index_definition import load_index_definition
-from indexer.embedded.text_index import TEXT_FIELDS
-from indexer.geography import distance_km, seat_of
-from indexer.vocabularies import INSTITUTIONAL_TYPES
-from search_api.backends.elasticsearch import FACET_SIZE, compile_search, read_result
-from search_api.backends.embedded import FUZZY_WEIGHT, PART_WEIGHT
+from core.geography import distance_km, seat_of
+from core.ranking import DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
+from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS
+from core.vocabularies import INSTITUTIONAL_TYPES
+from engines.elasticsearch.index_definition import load_index_definition
+from engines.elasticsearch.search import FACET_SIZE, compile_search, read_result
 from search_api.criteria import SearchCriteria
 from search_api.plan import Origin, SearchPlan, build_plan
-from search_api.ranking import DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
 
 STOPWORDS = load_index_definition().stopwords
 MALMO = Origin(*seat_of("1280"))

@@ -10,11 +10,11 @@ import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, AuthenticationException, BadRequestError
 
-from indexer.elastic.errors import ClusterUnreachable, RequestRefused
-from indexer.elastic.index_definition import IndexNames
-from indexer.elastic.retries import ClusterCalls, describe_failure, is_transient
-from indexer.elastic.writer import _already_applied
-from indexer.settings import Settings
+from core.errors import ClusterUnreachable, RequestRefused
+from core.settings import Settings
+from engines.elasticsearch.index_definition import IndexNames
+from engines.elasticsearch.retries import ClusterCalls, describe_failure, is_transient
+from engines.elasticsearch.writer import _already_applied
 from tests.conftest import test_settings
 
 

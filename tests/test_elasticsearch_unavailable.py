@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.settings import Backend, Settings
+from core.settings import Backend, Settings
 from search_api.app import create_app
 from tests.conftest import CASEWORKER_KEY, GEOCODING_CACHE, PROVIDERS, test_settings
 

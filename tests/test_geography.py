@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.geography import bounding_box, distance_km
+from core.geography import bounding_box, distance_km
 
 
 @settings(max_examples=300, deadline=None)

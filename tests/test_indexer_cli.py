@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embedded.versions import IndexVersions
-from search_api.backends.embedded import EmbeddedBackend
+from engines.embedded.search import EmbeddedBackend
+from engines.embedded.versions import IndexVersions
 from tests.conftest import BROKEN, GEOCODING_CACHE, PROVIDERS, SCHOOLS
 
 ALL_TYPES = frozenset(

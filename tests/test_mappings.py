@@ -13,10 +13,11 @@ import orjson
 import pytest
 from typing_extensions import get_type_hints, is_typeddict
 
-from indexer.documents import GeoPoint, IndexedProvider
-from indexer.elastic.documents import SEARCH_ONLY_FIELDS, external_version, to_elastic
-from indexer.elastic.index_definition import LOADING_SETTINGS, IndexDefinition, load_index_definition
-from indexer.embedded.text_index import TEXT_FIELDS, swedish_analyzer, to_tantivy_json
+from core.documents import GeoPoint, IndexedProvider
+from core.text_analysis import TEXT_FIELDS
+from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS, external_version, to_elastic
+from engines.elasticsearch.index_definition import LOADING_SETTINGS, IndexDefinition, load_index_definition
+from engines.embedded.text_index import swedish_analyzer, to_tantivy_json
 from search_api.plan import FACET_FIELDS
 
 COMPATIBLE: dict[type, set[str]] = {

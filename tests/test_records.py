@@ -9,9 +9,10 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from indexer.documents import INDEXED_PROVIDER, to_document
-from indexer.geography import distance_km, municipalities, sweref99tm_to_wgs84, wgs84_to_sweref99tm
-from indexer.records import SOURCE_LINE, Provider, Tombstone, source_line_json_schema
+from core.documents import INDEXED_PROVIDER
+from core.geography import distance_km, municipalities, sweref99tm_to_wgs84, wgs84_to_sweref99tm
+from core.records import SOURCE_LINE, Provider, Tombstone, source_line_json_schema
+from indexer.normalise import to_document
 from indexer.source import read_source
 from tests.conftest import BROKEN, PROVIDERS, offline_geocoder
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.text_analysis import compound_parts, compound_parts_text, parse_text_query
+from core.text_analysis import compound_parts, compound_parts_text, parse_text_query
 
 
 def test_domain_compounds_split_into_their_parts() -> None:

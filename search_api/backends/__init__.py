@@ -1,11 +1,19 @@
-"""What every search backend does with a plan; the response layer never knows which one ran."""
+"""What every search backend does with a plan, and the factory that picks one from the settings.
+
+The response layer never knows which engine ran; each engine's reading side lives in
+``engines/<name>/search.py`` and is imported only when chosen.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core.errors import BackendUnavailable
+from core.settings import Backend, Settings
 from search_api.plan import SearchPlan
+
+__all__ = ["BackendHit", "BackendResult", "BackendUnavailable", "Readiness", "SearchBackend", "make_backend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +39,6 @@ class Readiness:
     reason: str | None = None
 
 
-class BackendUnavailable(Exception):
-    """The engine cannot answer now (down, timing out, no index yet); the API answers 503."""
-
-    def __init__(self, reason: str, retry_after_s: int = 5) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after_s = retry_after_s
-
-
 class SearchBackend(Protocol):
     async def search(self, plan: SearchPlan) -> BackendResult: ...
 
@@ -50,3 +49,13 @@ class SearchBackend(Protocol):
     async def readiness(self) -> Readiness: ...
 
     async def close(self) -> None: ...
+
+
+def make_backend(settings: Settings) -> SearchBackend:
+    if settings.backend is Backend.elasticsearch:
+        from engines.elasticsearch.search import ElasticsearchBackend
+
+        return ElasticsearchBackend.from_settings(settings)
+    from engines.embedded.search import EmbeddedBackend
+
+    return EmbeddedBackend(settings.embedded_dir)

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 
+from core.errors import UnknownSchool
 from search_api.criteria import SearchCriteria
 from search_api.deps import BackendDep, RoleDep, SchoolsDep, SettingsDep
 from search_api.plan import visible_types
-from search_api.searching import SearchResponse, UnknownSchool, run_search
+from search_api.searching import SearchResponse, run_search
 from search_api.shaping import ProviderView, shape_provider
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])

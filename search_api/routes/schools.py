@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.schools import School
+from core.schools import School
 from search_api.deps import RoleDep, SchoolsDep
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"])

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.geography import municipalities
-from indexer.vocabularies import LABELS
+from core.geography import municipalities
+from core.vocabularies import LABELS
 from search_api.backends import SearchBackend
 from search_api.deps import BackendDep, RoleDep
 from search_api.plan import Role, visible_types

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import uvicorn
 
-from indexer.settings import ApiKey
+from core.settings import ApiKey
 from search_api.app import create_app
 from tests.conftest import ROOT, test_settings
 

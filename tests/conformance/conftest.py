@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.settings import Settings
+from core.settings import Settings
 from search_api.app import create_app
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, test_settings
 from tests.elastic_server import elasticsearch_url

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from indexer.geography import distance_km, seat_of
-from indexer.schools import SchoolRegister
+from core.geography import distance_km, seat_of
+from core.schools import SchoolRegister
 from tests.conformance.conftest import Api
 
 

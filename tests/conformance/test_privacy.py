@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from indexer.schools import SchoolRegister
+from core.schools import SchoolRegister
 from tests.conformance.conftest import Api
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY
 from tests.privacy_secrets import Secret, lat_lon_pairs, positions_near_secrets, secrets_of

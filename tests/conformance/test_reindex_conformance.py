@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from core.settings import Backend, Settings
 from indexer.jobs import IndexTarget, JobReport, run_job
-from indexer.settings import Backend, Settings
 from search_api.app import make_backend
 from search_api.backends import Readiness, SearchBackend
 from search_api.plan import visible_types
@@ -38,10 +38,10 @@ class Namespace:
 
     def target(self) -> IndexTarget:
         if self.settings.backend is Backend.elasticsearch:
-            from indexer.elastic.target import ElasticsearchTarget
+            from engines.elasticsearch.target import ElasticsearchTarget
 
             return ElasticsearchTarget.from_settings(self.settings)
-        from indexer.embedded.target import EmbeddedTarget
+        from engines.embedded.target import EmbeddedTarget
 
         return EmbeddedTarget(self.settings.embedded_dir)
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.documents import IndexedProvider
-from indexer.geography import municipalities
-from indexer.schools import SchoolRegister
-from indexer.vocabularies import Method, Ownership, ProviderType, TargetGroup
+from core.documents import IndexedProvider
+from core.geography import municipalities
+from core.schools import SchoolRegister
+from core.vocabularies import Method, Ownership, ProviderType, TargetGroup
 from search_api.criteria import FacetName
 from tests.conformance.conftest import Api
 from tests.oracle import oracle_search

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.documents import IndexedProvider
+from core.documents import IndexedProvider
 from tests.conformance.conftest import Api
 
 

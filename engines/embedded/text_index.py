@@ -15,20 +15,11 @@ from typing import NamedTuple
 import orjson
 import tantivy
 
-from indexer.documents import IndexedProvider
-from indexer.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnValues, column_values
-from indexer.text_analysis import compound_parts_text
-from indexer.vocabularies import label
+from core.documents import IndexedProvider, search_fields
+from core.text_analysis import TEXT_FIELDS
+from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnValues, column_values
 
 SWEDISH = "sv_stem"
-# Field boosts shared by the embedded and Elasticsearch query compilers.
-TEXT_FIELDS: dict[str, float] = {
-    "name": 3.0,
-    "labels": 2.0,
-    "description": 1.0,
-    "place": 1.0,
-    "parts": 0.8,
-}
 
 
 def swedish_analyzer() -> tantivy.TextAnalyzer:
@@ -70,25 +61,14 @@ def open_index(path: Path) -> tantivy.Index:
     return index
 
 
-def labels_text(doc: IndexedProvider) -> str:
-    """Swedish labels of the vocabularies a caseworker types words for ("HVB-hem", "Självskadebeteende")."""
-    parts = [label("provider_type", doc["provider_type"])]
-    parts += [label("target_groups", v) for v in doc["target_groups"]]
-    parts += [label("methods", v) for v in doc["methods"]]
-    return " ".join(parts)
-
-
 def to_tantivy_json(doc: IndexedProvider) -> str:
     """The tantivy document as JSON, all but its row (which only the writer knows): one ``add_json``
     call parses it in Rust, far cheaper than a Python call per field."""
-    labels = labels_text(doc)
     fields: dict[str, object] = {
         "id": doc["id"],
         "name": doc["name"],
-        "labels": labels,
         "description": doc["description"],
-        "place": f"{doc['municipality']} {doc['county']}",
-        "parts": compound_parts_text(doc["name"], labels, doc["description"]),
+        **search_fields(doc),
         "lat": doc["location"]["lat"],
         "lon": doc["location"]["lon"],
         "age_min": doc["age_min"],

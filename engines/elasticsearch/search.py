@@ -37,19 +37,17 @@ from elasticsearch import (
 from elasticsearch.dsl import SF, A, Q, Search
 from elasticsearch.dsl.query import Query
 
-from indexer.elastic.client import connect_async
-from indexer.elastic.documents import SEARCH_ONLY_FIELDS
-from indexer.elastic.index_definition import load_index_definition
-from indexer.elastic.retries import error_type
-from indexer.embedded.text_index import TEXT_FIELDS
-from indexer.geography import distance_km
-from indexer.settings import Settings
-from indexer.text_analysis import TYPO_MIN_LENGTH, TextQuery
-from indexer.vocabularies import INSTITUTIONAL_TYPES
+from core.geography import distance_km
+from core.ranking import STALE_FACTOR, decay_factor, freshness_factor
+from core.settings import Settings
+from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
+from core.vocabularies import INSTITUTIONAL_TYPES
+from engines.elasticsearch.client import connect_async
+from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS
+from engines.elasticsearch.index_definition import load_index_definition
+from engines.elasticsearch.retries import error_type
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
-from search_api.backends.embedded import FUZZY_WEIGHT, PART_WEIGHT
 from search_api.plan import FACET_FIELDS, AllOf, AnyOf, AtLeast, AtMost, Clause, Flag, Not, SearchPlan, WithinKm
-from search_api.ranking import STALE_FACTOR, decay_factor, freshness_factor
 
 # Enough buckets for every value of every facet: 290 municipalities is the largest fixed vocabulary.
 FACET_SIZE = 1000

@@ -20,13 +20,12 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import streaming_bulk
 
-from indexer.documents import IndexedProvider
-from indexer.elastic.documents import BulkDocument, external_version, prepare_for_bulk
-from indexer.elastic.errors import ClusterUnreachable, DocumentsRejected, VerificationFailed
-from indexer.elastic.index_definition import IndexDefinition
-from indexer.elastic.retries import ClusterCalls
-from indexer.jobs import WriteCounts
-from indexer.source import Deletion
+from core.documents import IndexedProvider
+from core.errors import ClusterUnreachable, DocumentsRejected, VerificationFailed
+from core.writing import Deletion, WriteCounts
+from engines.elasticsearch.documents import BulkDocument, external_version, prepare_for_bulk
+from engines.elasticsearch.index_definition import IndexDefinition
+from engines.elasticsearch.retries import ClusterCalls
 
 log = logging.getLogger(__name__)
 BULK_DOCUMENTS = 500

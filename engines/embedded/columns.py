@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from indexer.documents import IndexedProvider
+from core.documents import IndexedProvider
 
 # Single-valued keyword fields: stored as int codes into a value list.
 KEYWORD_FIELDS: tuple[str, ...] = ("provider_type", "ownership", "county_code", "municipality_code")

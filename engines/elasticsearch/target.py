@@ -14,14 +14,14 @@ from typing import Any
 
 from elasticsearch import AuthorizationException, Elasticsearch, NotFoundError
 
-from indexer.elastic.client import connect, printable_nodes
-from indexer.elastic.documents import prepare_for_bulk
-from indexer.elastic.errors import NoLiveIndex, RequestRefused
-from indexer.elastic.index_definition import IndexNames, load_index_definition
-from indexer.elastic.lock import WriterLock
-from indexer.elastic.retries import ClusterCalls
-from indexer.elastic.writer import ElasticsearchWriter
-from indexer.settings import Settings
+from core.errors import NoLiveIndex, RequestRefused
+from core.settings import Settings
+from engines.elasticsearch.client import connect, printable_nodes
+from engines.elasticsearch.documents import prepare_for_bulk
+from engines.elasticsearch.index_definition import IndexNames, load_index_definition
+from engines.elasticsearch.lock import WriterLock
+from engines.elasticsearch.retries import ClusterCalls
+from engines.elasticsearch.writer import ElasticsearchWriter
 
 
 class ElasticsearchTarget:

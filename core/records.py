@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from indexer.geography import county_codes, municipalities
-from indexer.vocabularies import (
+from core.geography import county_codes, municipalities
+from core.vocabularies import (
     Assignment,
     Gender,
     InspectionCategory,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from indexer.embedded.text_index import prepare_provider
-from indexer.embedded.versions import IndexVersions
-from indexer.embedded.writer import EmbeddedWriter
+from engines.embedded.text_index import prepare_provider
+from engines.embedded.versions import IndexVersions
+from engines.embedded.writer import EmbeddedWriter
 
 
 class EmbeddedTarget:

@@ -23,12 +23,13 @@ import orjson
 import tantivy
 from numpy.typing import NDArray
 
-from indexer.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnStore
-from indexer.embedded.text_index import TEXT_FIELDS, open_index, swedish_analyzer
-from indexer.embedded.versions import POINTER, IndexVersions
-from indexer.geography import bounding_box, distance_km
-from indexer.text_analysis import TYPO_MIN_LENGTH, TextQuery
-from indexer.vocabularies import INSTITUTIONAL_TYPES
+from core.geography import bounding_box, distance_km
+from core.ranking import decay_factor, freshness_factor
+from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
+from core.vocabularies import INSTITUTIONAL_TYPES
+from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnStore
+from engines.embedded.text_index import open_index, swedish_analyzer
+from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
     FACET_FIELDS,
@@ -42,13 +43,10 @@ from search_api.plan import (
     SearchPlan,
     WithinKm,
 )
-from search_api.ranking import decay_factor, freshness_factor
 
 Rows = NDArray[np.int64]
 Mask = NDArray[np.bool_]
 # How much a compound part or a one-typo match counts against the word as typed.
-PART_WEIGHT = 0.5
-FUZZY_WEIGHT = 0.3
 # Whole-table filter masks kept per index version (100,000 rows: 100 kB each).
 MASK_CACHE_SIZE = 256
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 
-from indexer.elastic.errors import NotConfigured
-from indexer.settings import Settings
+from core.errors import NotConfigured
+from core.settings import Settings
 
 
 def node_urls(settings: Settings) -> list[str]:

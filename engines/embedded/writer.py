@@ -16,17 +16,14 @@ from pathlib import Path
 
 import tantivy
 
-from indexer.embedded.columns import ColumnStore
-from indexer.embedded.text_index import PreparedProvider, open_index, with_row
-from indexer.embedded.versions import MANIFEST, IndexVersions, write_json_atomically
-from indexer.jobs import WriteCounts
-from indexer.source import Deletion
+from core.atomic_files import write_json_atomically
+from core.errors import VerificationFailed
+from core.writing import Deletion, WriteCounts
+from engines.embedded.columns import ColumnStore
+from engines.embedded.text_index import PreparedProvider, open_index, with_row
+from engines.embedded.versions import MANIFEST, IndexVersions
 
 _WRITER_HEAP = 256_000_000
-
-
-class VerificationFailed(Exception):
-    """The new version does not hold what was written; it is not switched to."""
 
 
 class EmbeddedWriter:

@@ -10,26 +10,19 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.atomic_files import write_json_atomically
+from core.errors import NoLiveIndex, WriterBusy
+
 POINTER = "live.json"
 MANIFEST = "manifest.json"
 PREFIX = "providers-"
-
-
-class WriterBusy(Exception):
-    """Another reindex or sync holds the index; run again when it has finished."""
-
-
-class NoLiveIndex(Exception):
-    """Nothing has been indexed yet."""
 
 
 @dataclass(frozen=True)
@@ -37,15 +30,6 @@ class Pointer:
     live: str
     previous: str | None
     switched_at: str
-
-
-def write_json_atomically(path: Path, data: object) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 class IndexVersions:

@@ -18,8 +18,8 @@ from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
-from indexer.elastic.errors import ReindexRunning
-from indexer.elastic.retries import ClusterCalls, error_type
+from core.errors import WriterBusy
+from engines.elasticsearch.retries import ClusterCalls, error_type
 
 LOCK_ID = "writer"
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class WriterLock:
                     # Our own create succeeded on an attempt whose answer was lost.
                     return held["_seq_no"], held["_primary_term"]
                 if not self._is_stale(lock):
-                    raise ReindexRunning(
+                    raise WriterBusy(
                         f"another reindex or sync is writing (since {lock['started_at']}, on {lock['host']}, "
                         f"pid {lock['pid']}); wait for it to finish. If it died, its lock expires "
                         f"{self.stale_after_s:.0f} s after it started, "
@@ -115,7 +115,7 @@ class WriterLock:
                         if_seq_no=held["_seq_no"],
                         if_primary_term=held["_primary_term"],
                     )
-        raise ReindexRunning("another writer took the stale lock first; wait for it to finish")
+        raise WriterBusy("another writer took the stale lock first; wait for it to finish")
 
     def _is_stale(self, lock: dict[str, Any]) -> bool:
         started = datetime.fromisoformat(lock["started_at"])

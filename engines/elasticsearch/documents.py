@@ -1,7 +1,7 @@
 """An ``IndexedProvider`` as the Elasticsearch index stores it.
 
 ``_source`` is the provider's JSON exactly as every backend returns it, plus the search-only text
-fields the embedded index builds the same way (``to_tantivy``): Swedish labels of the vocabularies,
+fields both engines take from ``core.documents.search_fields``: Swedish labels of the vocabularies,
 the place, and the parts of domain compounds. The API leaves those out of ``_source`` when it reads.
 """
 
@@ -12,9 +12,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from indexer.documents import IndexedProvider
-from indexer.embedded.text_index import labels_text
-from indexer.text_analysis import compound_parts_text
+from core.documents import IndexedProvider, search_fields
 
 # Indexed for search, never part of the provider the API returns; the mapping test allows exactly these.
 SEARCH_ONLY_FIELDS: tuple[str, ...] = ("labels", "place", "parts", "name_suggest")
@@ -29,10 +27,7 @@ def external_version(updated_at: datetime) -> int:
 def to_elastic(doc: IndexedProvider) -> dict[str, Any]:
     # Through orjson, as the embedded index stores its source: both backends return the same JSON.
     source: dict[str, Any] = orjson.loads(orjson.dumps(doc))
-    labels = labels_text(doc)
-    source["labels"] = labels
-    source["place"] = f"{doc['municipality']} {doc['county']}"
-    source["parts"] = compound_parts_text(doc["name"], labels, doc["description"])
+    source.update(search_fields(doc))
     if not doc["confidential"]:
         # A confidential home's public name is a neutral label: nothing to suggest as someone types.
         source["name_suggest"] = doc["name"]

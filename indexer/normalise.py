@@ -1,105 +1,19 @@
-"""The index document: what a validated provider becomes before any backend stores it.
+"""Normalisation: a validated ``Provider`` becomes the ``IndexedProvider`` every engine indexes.
 
-``IndexedProvider`` is the contract between the index side and the query side, and the schema
-``mappings/providers.json`` must agree with (a test proves it). Normalisation happens here, once:
-coordinates to WGS84, derived facet fields, and the privacy rule that a confidential home's name,
-exact position and contact details never enter any index.
+Coordinates go to WGS84 here, once; derived facet fields are filled in; and a confidential home's
+name, exact position and contact details are dropped before any engine sees them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 
-from pydantic import TypeAdapter
-from typing_extensions import TypedDict
-
-from indexer.geocoding import AddressGeocoder, GeocodingFailed
-from indexer.geography import counties, seat_of, sweref99tm_to_wgs84
-from indexer.records import Provider
-from indexer.vocabularies import CONFIDENTIAL_TYPES, PermitStatus, ProviderType, label
-
-
-class GeoPoint(TypedDict):
-    lat: float
-    lon: float
-
-
-class IndexedPermit(TypedDict):
-    id: str
-    status: str
-    target_groups: list[str]
-    age_min: int | None
-    age_max: int | None
-    places: int | None
-
-
-class IndexedInspection(TypedDict):
-    date: date
-    decision: str
-    categories: list[str]
-
-
-class IndexedProvider(TypedDict):
-    """One provider as every backend indexes it; nothing here is secret.
-
-    A TypedDict rather than a model: it is built once per record on the indexing hot path from an
-    already validated ``Provider``, and serialised straight to JSON. ``INDEXED_PROVIDER`` validates
-    and describes it where that is wanted (tests, the Elasticsearch mapping check).
-    """
-
-    id: str
-    name: str
-    provider_type: str
-    confidential: bool
-    organization: str | None
-    ownership: str
-    description: str
-    target_groups: list[str]
-    age_min: int
-    age_max: int
-    genders: list[str]
-    legal_bases: list[str]
-    assignments: list[str]
-    methods: list[str]
-    languages: list[str]
-    capacity: int
-    vacancies: int
-    has_vacancy: bool
-    vacancies_updated_at: datetime | None
-    price_per_day_sek: int | None
-    ivo_permit: IndexedPermit | None
-    permit_revoked: bool
-    inspections: list[IndexedInspection]
-    framework_agreements: list[str]
-    municipality_code: str
-    municipality: str
-    county_code: str
-    county: str
-    location: GeoPoint
-    location_precision: Literal["exact", "municipality"]
-    address: str | None
-    phone: str | None
-    email: str | None
-    website: str | None
-    updated_at: datetime
-
-
-INDEXED_PROVIDER: TypeAdapter[IndexedProvider] = TypeAdapter(IndexedProvider)
-
-
-class NormalisationFailed(Exception):
-    """A valid record that still cannot be indexed (e.g. its address has no coordinates)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-
-
-def neutral_name(provider_type: str, municipality: str) -> str:
-    """What a confidential home is called in every response: its form and municipality, no family."""
-    return f"{label('provider_type', provider_type)} i {municipality} kommun"
+from core.documents import GeoPoint, IndexedInspection, IndexedPermit, IndexedProvider, neutral_name
+from core.errors import GeocodingFailed, RecordRejected
+from core.geography import counties, seat_of, sweref99tm_to_wgs84
+from core.records import Provider
+from core.vocabularies import CONFIDENTIAL_TYPES, PermitStatus, ProviderType
+from indexer.geocoding import AddressGeocoder
 
 
 def _exact_position(provider: Provider, geocoder: AddressGeocoder | None) -> tuple[float, float]:
@@ -108,11 +22,11 @@ def _exact_position(provider: Provider, geocoder: AddressGeocoder | None) -> tup
         return sweref99tm_to_wgs84(loc.sweref99tm.northing, loc.sweref99tm.easting)
     if loc.address is not None:
         if geocoder is None:
-            raise NormalisationFailed("location.address", "geocoding is not available here")
+            raise RecordRejected("location.address", "geocoding is not available here")
         try:
             return geocoder.locate(loc.address)
         except GeocodingFailed as exc:
-            raise NormalisationFailed("location.address", str(exc)) from exc
+            raise RecordRejected("location.address", str(exc)) from exc
     assert loc.lat is not None and loc.lon is not None
     return loc.lat, loc.lon
 
@@ -129,7 +43,7 @@ def to_document(provider: Provider, geocoder: AddressGeocoder | None) -> Indexed
         lat, lon = _exact_position(provider, geocoder)
         precision = "exact"
         if not (55.0 <= lat <= 69.5 and 10.5 <= lon <= 24.5):
-            raise NormalisationFailed(
+            raise RecordRejected(
                 "location", f"({lat:.5f}, {lon:.5f}) is outside Sweden; check the coordinates or their order"
             )
     permit = provider.ivo_permit

@@ -39,7 +39,7 @@ class County:
 
 @cache
 def _table() -> dict:
-    text = resources.files("indexer").joinpath("data/municipalities.json").read_text(encoding="utf-8")
+    text = resources.files("core").joinpath("data/municipalities.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

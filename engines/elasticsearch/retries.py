@@ -20,9 +20,9 @@ from elasticsearch import (
 )
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from indexer.elastic.client import printable_nodes
-from indexer.elastic.errors import ClusterUnreachable, ElasticsearchFailure, RequestRefused
-from indexer.settings import Settings
+from core.errors import ClusterUnreachable, ElasticsearchFailure, PlaceringssokError, RequestRefused
+from core.settings import Settings
+from engines.elasticsearch.client import printable_nodes
 
 T = TypeVar("T")
 TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
@@ -68,7 +68,7 @@ class ClusterCalls:
         """Re-raise client errors (after their retries) as ``ElasticsearchFailure`` saying what to do."""
         try:
             yield
-        except ElasticsearchFailure:
+        except PlaceringssokError:
             raise
         except Exception as exc:
             failure = describe_failure(exc, self.settings, doing)

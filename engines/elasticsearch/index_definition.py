@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from indexer.elastic.errors import NotConfigured
-from indexer.settings import Settings
+from core.errors import NotConfigured
+from core.settings import Settings
 
 MAPPING_FILE = Path("mappings") / "providers.json"
 # Where the checkout keeps it (editable installs, tests); a wheel install looks in the working dir.

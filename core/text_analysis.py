@@ -110,6 +110,19 @@ class TextQuery:
         return not self.words and not self.phrases
 
 
+# Relevance constants both engines' compilers use, so the two rank alike.
+# Field boosts: a word in the name outweighs the same word in the prose.
+TEXT_FIELDS: dict[str, float] = {
+    "name": 3.0,
+    "labels": 2.0,
+    "description": 1.0,
+    "place": 1.0,
+    "parts": 0.8,
+}
+# A compound part ("skada" of "självskadebeteende") counts half a whole-word match.
+PART_WEIGHT = 0.5
+# A one-typo match counts less than the exact word.
+FUZZY_WEIGHT = 0.3
 # Words of this many letters or more get one typo's grace ("missbrk" finds "missbruk").
 TYPO_MIN_LENGTH = 5
 
