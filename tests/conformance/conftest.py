@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from core.settings import Settings
 from search_api.app import create_app
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, test_settings
-from tests.elastic_server import elasticsearch_url
+from tests.support.elastic_server import elasticsearch_url
 
 BACKENDS = ["embedded", "elasticsearch"]
 
@@ -52,7 +52,7 @@ class Api:
 @pytest.fixture(scope="session")
 def elasticsearch_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     with elasticsearch_url() as url:
-        from tests.elastic_index import build_elasticsearch
+        from tests.support.elastic_index import build_elasticsearch
 
         data_dir = tmp_path_factory.mktemp("es-data")
         yield build_elasticsearch(url, data_dir)

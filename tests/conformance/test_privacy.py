@@ -10,7 +10,7 @@ import pytest
 from core.schools import SchoolRegister
 from tests.conformance.conftest import Api
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY
-from tests.privacy_secrets import Secret, lat_lon_pairs, positions_near_secrets, secrets_of
+from tests.support.privacy_secrets import Secret, lat_lon_pairs, positions_near_secrets, secrets_of
 
 ROLES = {"caseworker": CASEWORKER_KEY, "public": PUBLIC_KEY, "anonymous": None}
 

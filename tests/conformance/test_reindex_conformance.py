@@ -23,7 +23,7 @@ from search_api.app import make_backend
 from search_api.backends import Readiness, SearchBackend
 from search_api.plan import visible_types
 from tests.conftest import PROVIDERS, offline_geocoder, test_settings
-from tests.elastic_server import elasticsearch_url
+from tests.support.elastic_server import elasticsearch_url
 
 T = TypeVar("T")
 EVERY_TYPE = visible_types("caseworker")
@@ -94,7 +94,7 @@ def namespace(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Namesp
     if request.param == "embedded":
         yield Namespace(test_settings(tmp_path / "data"), files)
         return
-    from tests.elastic_index import drop_namespace, elasticsearch_test_settings
+    from tests.support.elastic_index import drop_namespace, elasticsearch_test_settings
 
     settings = elasticsearch_test_settings(request.getfixturevalue("server_url"), tmp_path / "data")
     try:

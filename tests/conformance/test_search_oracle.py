@@ -14,7 +14,7 @@ from core.schools import SchoolRegister
 from core.vocabularies import Method, Ownership, ProviderType, TargetGroup
 from search_api.criteria import FacetName
 from tests.conformance.conftest import Api
-from tests.oracle import oracle_search
+from tests.support.oracle import oracle_search
 
 MUNICIPALITIES = sorted(municipalities())
 COUNTIES = sorted({code[:2] for code in MUNICIPALITIES})

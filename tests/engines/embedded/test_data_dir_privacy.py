@@ -15,7 +15,7 @@ from engines.embedded.columns import ColumnStore
 from engines.embedded.search import analyze
 from engines.embedded.text_index import open_index
 from engines.embedded.versions import IndexVersions
-from tests.privacy_secrets import Secret, secrets_of
+from tests.support.privacy_secrets import Secret, secrets_of
 
 
 @pytest.fixture(scope="module")
