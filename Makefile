@@ -27,11 +27,11 @@ run: index
 	$(BIN)/placeringssok serve --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check indexer search_api tests scripts
+	VENV_BIN=$(BIN) scripts/lint.sh
 
 test: setup
+	VENV_BIN=$(BIN) scripts/lint.sh
 	scripts/install-test-browser.sh
-	$(BIN)/ruff check indexer search_api tests scripts
 	$(BIN)/pytest -q
 
 bench: setup

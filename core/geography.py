@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,9 +38,10 @@ class County:
 
 
 @cache
-def _table() -> dict:
+def _table() -> dict[str, Any]:
     text = resources.files("core").joinpath("data/municipalities.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    table: dict[str, Any] = json.loads(text)
+    return table
 
 
 @cache

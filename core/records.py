@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pycountry
 from pydantic import (
@@ -204,7 +204,7 @@ SourceLine = Annotated[
 SOURCE_LINE: TypeAdapter[Provider | Tombstone] = TypeAdapter(SourceLine)
 
 
-def source_line_json_schema() -> dict:
+def source_line_json_schema() -> dict[str, Any]:
     schema = SOURCE_LINE.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Placeringssök provider record (one JSON Lines line)"

@@ -8,6 +8,7 @@ against exactly what it writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,7 +41,7 @@ class WriteCounts:
 class IndexWriter(Protocol[PreparedIn]):
     counts: WriteCounts
 
-    def upsert(self, items: list[PreparedIn]) -> None:
+    def upsert(self, items: Sequence[PreparedIn]) -> None:
         """Index prepared documents; per id the newer ``updated_at`` wins whatever the order."""
 
     def delete(self, deletions: list[Deletion]) -> None: ...

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from core.errors import IndexFailure
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
+from core.writing import IndexTarget
 from indexer.geocoding import AddressGeocoder
-from indexer.jobs import IndexTarget, JobReport, TooManyErrors, run_job
+from indexer.jobs import JobReport, TooManyErrors, run_job
 from indexer.source import read_source
 
 app = typer.Typer(
@@ -50,7 +51,8 @@ def _geocoder(settings: Settings, cache: Path | None) -> AddressGeocoder:
     return AddressGeocoder(cache or settings.geocoding_cache_path, service=settings.geocoder)
 
 
-def _target(settings: Settings) -> IndexTarget:
+def _target(settings: Settings) -> IndexTarget[Any]:
+    # Each engine prepares its own item type and run_job is generic in it; the CLI only picks one.
     if settings.backend is Backend.elasticsearch:
         from engines.elasticsearch.target import ElasticsearchTarget
 

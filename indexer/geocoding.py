@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from geopy.exc import GeocoderServiceError, GeopyError
 from tenacity import (
@@ -45,7 +46,7 @@ class AddressGeocoder:
         self._cache_path = cache_path
         self._service = service
         self._user_agent = user_agent
-        self._geocode: Callable[..., object] | None = None
+        self._geocode: Callable[..., Any] | None = None  # geopy is untyped: it returns a Location or None
         self._cache: dict[str, list[float] | None] = {}
         self._dirty = False
         if cache_path is not None and cache_path.exists():
@@ -95,7 +96,7 @@ class AddressGeocoder:
         place = self._geocode(address, exactly_one=True, timeout=10, country_codes="se")
         if place is None:
             return None
-        return float(place.latitude), float(place.longitude)  # type: ignore[attr-defined]
+        return float(place.latitude), float(place.longitude)
 
     def save(self) -> None:
         """Write new answers back, atomically, so a crash never leaves half a cache."""

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,7 +30,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_validate(source: Path) -> dict:
+def phase_validate(source: Path) -> dict[str, Any]:
     import orjson
 
     from core.records import SOURCE_LINE
@@ -43,7 +44,7 @@ def phase_validate(source: Path) -> dict:
     return {"records": count, "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
 
 
-def phase_normalise(source: Path) -> dict:
+def phase_normalise(source: Path) -> dict[str, Any]:
     from indexer.geocoding import AddressGeocoder
     from indexer.source import read_source
 
@@ -52,7 +53,7 @@ def phase_normalise(source: Path) -> dict:
     return {"records": count, "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
 
 
-def phase_reindex(source: Path) -> dict:
+def phase_reindex(source: Path) -> dict[str, Any]:
     from engines.embedded.target import EmbeddedTarget
     from indexer.geocoding import AddressGeocoder
     from indexer.jobs import run_job
@@ -72,11 +73,12 @@ def phase_reindex(source: Path) -> dict:
 PHASES = {"validate": phase_validate, "normalise": phase_normalise, "reindex": phase_reindex}
 
 
-def run_phase(name: str, source: Path) -> dict:
+def run_phase(name: str, source: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--phase", name, "--source", str(source)], check=True, capture_output=True, text=True
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main() -> None:

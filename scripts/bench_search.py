@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,8 @@ def query_mix(count: int, schools: list[str], seed: int = 11) -> list[dict[str, 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def ensure_index(count: int, backend: str, rebuild: bool) -> tuple[Path, dict[str, str]]:
@@ -106,7 +108,7 @@ def ensure_index(count: int, backend: str, rebuild: bool) -> tuple[Path, dict[st
 
 
 async def measure(
-    client: httpx.AsyncClient, requests: list[tuple[str, str, dict | None]], concurrency: int
+    client: httpx.AsyncClient, requests: Sequence[tuple[str, str, dict[str, Any] | None]], concurrency: int
 ) -> dict[str, float]:
     latencies: list[float] = []
     queue = list(reversed(requests))
@@ -141,7 +143,7 @@ async def measure(
     }
 
 
-async def run(base: str, searches: list[dict], total: int) -> dict[tuple[str, int], dict[str, float]]:
+async def run(base: str, searches: list[dict[str, Any]], total: int) -> dict[tuple[str, int], dict[str, float]]:
     results = {}
     limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:

@@ -90,50 +90,67 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def check(doc: dict[str, Any]) -> list[str]:
     """Run all checks; return a list of problems (empty when clean)."""
-    problems: list[str] = []
     counties = {c["code"]: c["name"] for c in doc["counties"]}
     munis: list[dict[str, Any]] = doc["municipalities"]
+    problems = _check_totals(doc, counties, munis)
+    for m in munis:
+        problems += _check_municipality(m, counties)
+    problems += _check_per_county_and_names(munis)
+    problems += _check_anchors(munis)
+    problems += distance_outliers(munis)
+    return problems
 
+
+def _check_totals(doc: dict[str, Any], counties: dict[str, str], munis: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
     if len(doc["counties"]) != 21 or set(counties) != set(EXPECTED_COUNTS):
         problems.append(f"counties: expected the 21 codes {sorted(EXPECTED_COUNTS)}, got {sorted(counties)}")
-
     codes = [m["code"] for m in munis]
     if len(munis) != 290:
         problems.append(f"expected 290 municipalities, got {len(munis)}")
     dupes = [c for c, n in Counter(codes).items() if n > 1]
     if dupes:
         problems.append(f"duplicate codes: {dupes}")
+    return problems
 
-    for m in munis:
-        code = m["code"]
-        if not (isinstance(code, str) and len(code) == 4 and code.isdigit()):
-            problems.append(f"{code}: not a 4-digit string")
-        if code[:2] != m["county_code"]:
-            problems.append(f"{code}: county_code {m['county_code']} != code prefix")
-        if m["county_code"] not in counties:
-            problems.append(f"{code}: unknown county {m['county_code']}")
-        for field in ("name", "seat"):
-            if not m.get(field) or not str(m[field]).strip():
-                problems.append(f"{code}: empty {field}")
-            elif "kommun" in str(m[field]).lower():
-                problems.append(f"{code}: {field} contains 'kommun'")
-        lat, lon = m.get("lat"), m.get("lon")
-        if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
-            problems.append(f"{code}: missing coordinates")
-            continue
-        if not LAT_RANGE[0] <= lat <= LAT_RANGE[1] or not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-            problems.append(f"{code}: ({lat}, {lon}) outside Sweden's bounding box")
 
+def _check_municipality(m: dict[str, Any], counties: dict[str, str]) -> list[str]:
+    problems: list[str] = []
+    code = m["code"]
+    if not (isinstance(code, str) and len(code) == 4 and code.isdigit()):
+        problems.append(f"{code}: not a 4-digit string")
+    if code[:2] != m["county_code"]:
+        problems.append(f"{code}: county_code {m['county_code']} != code prefix")
+    if m["county_code"] not in counties:
+        problems.append(f"{code}: unknown county {m['county_code']}")
+    for field in ("name", "seat"):
+        if not m.get(field) or not str(m[field]).strip():
+            problems.append(f"{code}: empty {field}")
+        elif "kommun" in str(m[field]).lower():
+            problems.append(f"{code}: {field} contains 'kommun'")
+    lat, lon = m.get("lat"), m.get("lon")
+    if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+        problems.append(f"{code}: missing coordinates")
+    elif not LAT_RANGE[0] <= lat <= LAT_RANGE[1] or not LON_RANGE[0] <= lon <= LON_RANGE[1]:
+        problems.append(f"{code}: ({lat}, {lon}) outside Sweden's bounding box")
+    return problems
+
+
+def _check_per_county_and_names(munis: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
     per_county = Counter(m["county_code"] for m in munis)
     for cc, want in EXPECTED_COUNTS.items():
         if per_county.get(cc, 0) != want:
             problems.append(f"county {cc}: expected {want} municipalities, got {per_county.get(cc, 0)}")
-
     names = [m["name"] for m in munis]
     dup_names = [n for n, k in Counter(names).items() if k > 1]
     if dup_names:
         problems.append(f"duplicate names: {dup_names}")
+    return problems
 
+
+def _check_anchors(munis: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
     by_code = {m["code"]: m for m in munis}
     for code, name in ANCHORS.items():
         got = by_code.get(code, {}).get("name")
@@ -143,8 +160,6 @@ def check(doc: dict[str, Any]) -> list[str]:
         got = by_code.get(code, {}).get("seat")
         if got != seat:
             problems.append(f"anchor {code}: expected seat {seat!r}, got {got!r}")
-
-    problems += distance_outliers(munis)
     return problems
 
 

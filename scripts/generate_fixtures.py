@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -606,7 +606,10 @@ def offset_point(rng: random.Random, lat: float, lon: float, max_km: float) -> t
     return lat + dlat, lon + dlon
 
 
-def weighted(rng: random.Random, options: Sequence[tuple[Any, float]]) -> Any:
+T = TypeVar("T")
+
+
+def weighted(rng: random.Random, options: Sequence[tuple[T, float]]) -> T:
     values = [v for v, _ in options]
     weights = [w for _, w in options]
     return rng.choices(values, weights=weights, k=1)[0]
@@ -859,7 +862,7 @@ class ProviderFactory:
 
     # -- descriptions ---------------------------------------------------------------------------
 
-    def description(self, rec: Json, extra: Sequence[str] = (), agency: str | None = None) -> str:
+    def description(self, rec: Json, extra: Sequence[str] = (), agency: str | None = None) -> str:  # noqa: C901 - split when the generator becomes a package
         r = self.rng
         ptype: str = rec["provider_type"]
         gender = rec["genders"][0]
@@ -1149,6 +1152,7 @@ class ProviderFactory:
         r = self.rng
         name, surname = self.family_name(ptype)
         agency: str | None = None
+        org: str | None
         if ptype == "konsulentstott_familjehem":
             options = [a for a, served in AGENCIES if not served or muni.county_code in served]
             agency = r.choice(options)
@@ -1411,7 +1415,7 @@ BROKEN_LINES: list[tuple[int, str, str]] = [
 ]
 
 
-def generate_broken(seed: int, cache: dict[str, list[float]], taken_names: set[str]) -> list[str]:
+def generate_broken(seed: int, cache: dict[str, list[float]], taken_names: set[str]) -> list[str]:  # noqa: C901 - split when the generator becomes a package
     """18 lines: bad records of every kind, each otherwise valid, with 5 good ``ok-`` records interleaved.
 
     Names do not repeat those in ``taken_names`` (providers.jsonl), so both files can share an index.

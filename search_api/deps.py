@@ -13,11 +13,13 @@ from search_api.plan import Role
 
 
 def settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings  # set once by search_api.app.create_app
+    return settings
 
 
 def backend_dep(request: Request) -> SearchBackend:
-    return request.app.state.backend
+    backend: SearchBackend = request.app.state.backend
+    return backend
 
 
 def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolRegister:

@@ -11,6 +11,7 @@ Criteria become a small algebra of clauses (``AnyOf``, ``AllOf``, ``AtMost``, ``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -131,7 +132,7 @@ def visible_types(role: Role) -> frozenset[str]:
 
 def _selection(criteria: SearchCriteria) -> list[tuple[FacetName, Clause]]:
     chosen: list[tuple[FacetName, Clause]] = []
-    lists: tuple[tuple[FacetName, list], ...] = (
+    lists: tuple[tuple[FacetName, Sequence[str]], ...] = (
         ("provider_type", criteria.provider_types),
         ("target_groups", criteria.target_groups),
         ("methods", criteria.methods),

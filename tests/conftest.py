@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,7 +66,7 @@ def fixture_documents() -> list[IndexedProvider]:
 
 
 @pytest.fixture(scope="session")
-def raw_fixture_records() -> list[dict]:
+def raw_fixture_records() -> list[dict[str, Any]]:
     """The export as the register wrote it, secrets included: what the privacy tests look for."""
     return [json.loads(line) for line in PROVIDERS.read_text(encoding="utf-8").splitlines() if line.strip()]
 

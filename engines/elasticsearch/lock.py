@@ -85,7 +85,10 @@ class WriterLock:
             "pid": os.getpid(),
             "started_at": datetime.now(UTC).isoformat(),
         }
-        return self.calls(self.client.index, index=self.index, id=LOCK_ID, document=body, op_type="create").body
+        created: dict[str, Any] = self.calls(
+            self.client.index, index=self.index, id=LOCK_ID, document=body, op_type="create"
+        ).body
+        return created
 
     def _acquire(self, token: str) -> tuple[int, int]:
         for _ in range(2):

@@ -87,7 +87,8 @@ def _cause(exc: BaseException) -> str:
 def error_type(exc: BaseException) -> str | None:
     """Elasticsearch's name for an API error (``resource_already_exists_exception``), if it is one."""
     if isinstance(exc, ApiError) and isinstance(exc.body, dict) and isinstance(exc.body.get("error"), dict):
-        return exc.body["error"].get("type")
+        kind: str | None = exc.body["error"].get("type")
+        return kind
     return None
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -198,7 +198,7 @@ class ColumnStore:
         self.multi_matrix[name] = grown
 
     def save(self, path: Path) -> None:
-        arrays: dict[str, NDArray] = {"ids": self.ids}
+        arrays: dict[str, NDArray[Any]] = {"ids": self.ids}
         arrays |= {f"n.{k}": v for k, v in self.numbers.items()}
         arrays |= {f"f.{k}": v for k, v in self.flags.items()}
         arrays |= {f"kv.{k}": np.array(v, dtype="<U128") for k, v in self.keyword_values.items()}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import orjson
@@ -46,6 +46,7 @@ from search_api.plan import (
 
 Rows = NDArray[np.int64]
 Mask = NDArray[np.bool_]
+Scalar = TypeVar("Scalar", bound=np.generic)
 # How much a compound part or a one-typo match counts against the word as typed.
 # Whole-table filter masks kept per index version (100,000 rows: 100 kB each).
 MASK_CACHE_SIZE = 256
@@ -83,7 +84,7 @@ class _Snapshot:
         rows = searcher.fast_field_values("row", addresses) if addresses else []
         address_of_row: list[Any] = [None] * len(columns)
         for address, row in zip(addresses, rows, strict=True):
-            address_of_row[row] = address
+            address_of_row[cast(int, row)] = address  # "row" is an unsigned-integer fast field
         alive_rows = np.flatnonzero(columns.flags["alive"]).astype(np.int64)
         id_rank = np.empty(len(columns), dtype=np.int64)
         id_rank[np.argsort(columns.ids, kind="stable")] = np.arange(len(columns))
@@ -100,7 +101,8 @@ class _Snapshot:
 
     def source(self, row: int) -> dict[str, Any]:
         doc = self.searcher.doc(self.address_of_row[row])
-        return orjson.loads(doc.to_dict()["source"][0])
+        source: dict[str, Any] = orjson.loads(doc.to_dict()["source"][0])
+        return source
 
 
 def _name_words(
@@ -180,7 +182,7 @@ class EmbeddedBackend:
                 (
                     tantivy.Occur.Should,
                     tantivy.Query.boost_query(
-                        tantivy.Query.phrase_query(schema, field, terms)
+                        tantivy.Query.phrase_query(schema, field, [*terms])
                         if len(terms) > 1
                         else tantivy.Query.term_query(schema, field, terms[0][1]),
                         boost,
@@ -222,11 +224,13 @@ class EmbeddedBackend:
                     clauses.append(no_score(box))
         return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
 
-    def _mask(self, snap: _Snapshot, clause: Clause, rows: Rows | None, origin_distance: Mask | None) -> Mask:
+    def _mask(
+        self, snap: _Snapshot, clause: Clause, rows: Rows | None, origin_distance: NDArray[np.float64] | None
+    ) -> Mask:
         """The clause over ``rows``, or over every row of the column store when ``rows`` is None."""
         c = snap.columns
 
-        def pick(column: NDArray) -> NDArray:
+        def pick(column: NDArray[Scalar]) -> NDArray[Scalar]:
             return column if rows is None else column[rows]
 
         if isinstance(clause, Not):
@@ -237,7 +241,8 @@ class EmbeddedBackend:
             for value in clause.values:
                 if value in values:
                     table[values.index(value)] = True
-            return table[pick(c.keyword_codes[clause.field])]
+            selected: Mask = table[pick(c.keyword_codes[clause.field])]
+            return selected
         if isinstance(clause, AnyOf | AllOf):
             assert clause.field in MULTI_FIELDS, clause.field
             values = c.multi_values[clause.field]
@@ -246,14 +251,18 @@ class EmbeddedBackend:
             if not present or (isinstance(clause, AllOf) and len(present) < len(clause.values)):
                 return np.zeros(size, dtype=bool)
             matrix = c.multi_matrix[clause.field]
-            picked = matrix[:, present] if rows is None else matrix[np.ix_(rows, present)]
-            return picked.all(axis=1) if isinstance(clause, AllOf) else picked.any(axis=1)
+            picked: Mask = (
+                matrix[:, present] if rows is None else matrix[np.ix_(rows, np.asarray(present, dtype=np.int64))]
+            )
+            # numpy's stub types all/any over an axis as "scalar or array"; over axis 1 of a matrix it is an array.
+            return picked.all(axis=1) if isinstance(clause, AllOf) else picked.any(axis=1)  # type: ignore[return-value]
         if isinstance(clause, AtMost):
             return pick(c.numbers[clause.field]) <= clause.value
         if isinstance(clause, AtLeast):
             return pick(c.numbers[clause.field]) >= clause.value
         if isinstance(clause, Flag):
-            return pick(c.flags[clause.field]) == clause.value
+            equal: Mask = pick(c.flags[clause.field]) == clause.value
+            return equal
         if isinstance(clause, WithinKm):
             if origin_distance is not None:
                 return origin_distance <= clause.km
@@ -283,7 +292,7 @@ class EmbeddedBackend:
         yes = int(flags.sum())
         return {k: n for k, n in (("true", yes), ("false", len(rows) - yes)) if n}
 
-    def _execute(self, plan: SearchPlan) -> BackendResult:
+    def _execute(self, plan: SearchPlan) -> BackendResult:  # noqa: C901 - split by the engine rewrite (issue 9)
         snap = self._snapshot()
         c = snap.columns
         # Keyword, number and flag filters as whole-table masks (cached), ANDed; then the rows left.

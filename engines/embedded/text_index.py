@@ -9,6 +9,7 @@ keeps the whole public document, like Elasticsearch's ``_source``.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -81,8 +82,9 @@ def to_tantivy_json(doc: IndexedProvider) -> str:
         # Bytes travel base64-encoded through tantivy's JSON parser.
         "source": base64.b64encode(orjson.dumps(doc)).decode(),
     }
+    by_name: Mapping[str, object] = doc  # the field names below are the document's own keys
     for name in KEYWORD_FIELDS + MULTI_FIELDS:
-        fields[name] = doc[name]
+        fields[name] = by_name[name]
     if doc["price_per_day_sek"] is not None:
         fields["price_per_day_sek"] = doc["price_per_day_sek"]
     if doc["vacancies_updated_at"] is not None:

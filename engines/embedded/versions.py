@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from core.atomic_files import write_json_atomically
 from core.errors import NoLiveIndex, WriterBusy
@@ -49,8 +50,9 @@ class IndexVersions:
             raise NoLiveIndex(f"no index in {self.root}; run 'placeringssok reindex --source FILE' first")
         return self.root / pointer.live
 
-    def manifest(self, version: str) -> dict:
-        return json.loads((self.root / version / MANIFEST).read_text(encoding="utf-8"))
+    def manifest(self, version: str) -> dict[str, Any]:
+        manifest: dict[str, Any] = json.loads((self.root / version / MANIFEST).read_text(encoding="utf-8"))
+        return manifest
 
     def new_version_dir(self) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

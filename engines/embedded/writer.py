@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import tantivy
 
@@ -129,8 +130,9 @@ class EmbeddedWriter:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _read_manifest(version_dir: Path) -> dict:
-    return json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
+def _read_manifest(version_dir: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
+    return manifest
 
 
 def verify_version(version_dir: Path) -> None:
@@ -149,5 +151,6 @@ def verify_version(version_dir: Path) -> None:
         alive_rows = columns.flags["alive"].nonzero()[0]
         probe = str(columns.ids[alive_rows[len(alive_rows) // 2]])
         query = tantivy.Query.term_query(index.schema, "id", probe)
-        if searcher.search(query, limit=1).count != 1:
+        # tantivy's stub omits SearchResult.count, which the extension sets when count=True (the default).
+        if searcher.search(query, limit=1).count != 1:  # type: ignore[attr-defined]
             raise VerificationFailed(f"{version_dir.name}: the smoke query for '{probe}' found nothing")

@@ -189,7 +189,7 @@ class Demo:
             " return s && s.textContent.length > 0; }"
         )
 
-    def search_after(self, action: Callable[[], None], sent: dict[str, Any] | None = None) -> dict[str, Any]:
+    def search_after(self, action: Callable[[], object], sent: dict[str, Any] | None = None) -> dict[str, Any]:
         """Do ``action``, wait for the search it causes to be answered and shown; return the response body.
 
         ``sent`` picks the search whose criteria hold these values, when earlier ones may still be in flight.
@@ -228,7 +228,8 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
     )
-    return result["violations"]
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
 
 
 def describe_violations(violations: list[dict[str, Any]]) -> str:

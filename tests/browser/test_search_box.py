@@ -21,7 +21,8 @@ def school_code(name: str) -> str:
     for line in SCHOOLS.read_text(encoding="utf-8").splitlines():
         school = json.loads(line)
         if school["name"] == name:
-            return school["school_unit_code"]
+            code: str = school["school_unit_code"]
+            return code
     raise AssertionError(f"{name} is not in the fixture schools")
 
 

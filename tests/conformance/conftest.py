@@ -34,11 +34,12 @@ class Api:
         key = CASEWORKER_KEY if role == "caseworker" else PUBLIC_KEY
         response = self.client.post("/v1/providers/search", json=criteria, headers={"X-API-Key": key})
         assert response.status_code == expect, response.text
-        return response.json()
+        body: dict[str, Any] = response.json()
+        return body
 
-    def search_all(self, criteria: dict[str, Any], role: str = "caseworker", limit: int = 1000) -> list[dict]:
+    def search_all(self, criteria: dict[str, Any], role: str = "caseworker", limit: int = 1000) -> list[dict[str, Any]]:
         """Every hit, page by page (up to ``limit``)."""
-        hits: list[dict] = []
+        hits: list[dict[str, Any]] = []
         page = 1
         while len(hits) < limit:
             body = self.search({**criteria, "page": page, "size": 100}, role)
@@ -62,7 +63,8 @@ def elasticsearch_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def backend_settings(request: pytest.FixtureRequest, embedded_data_dir: Path) -> Settings:
     if request.param == "embedded":
         return test_settings(embedded_data_dir)
-    return request.getfixturevalue("elasticsearch_settings")
+    settings: Settings = request.getfixturevalue("elasticsearch_settings")
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from core.documents import IndexedProvider
 from core.geography import distance_km, seat_of
 from core.schools import SchoolRegister
 from tests.conformance.conftest import Api
 
 
-def test_minimum_distance_and_county_exclusion(api: Api, fixture_documents) -> None:
+def test_minimum_distance_and_county_exclusion(api: Api, fixture_documents: list[IndexedProvider]) -> None:
     origin = seat_of("1280")  # Malmö: the area where the child is at risk
     criteria = {
         "municipality_code": "1280",

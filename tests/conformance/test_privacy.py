@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 
@@ -16,14 +17,14 @@ ROLES = {"caseworker": CASEWORKER_KEY, "public": PUBLIC_KEY, "anonymous": None}
 
 
 @pytest.fixture(scope="module")
-def secrets(raw_fixture_records: list[dict]) -> list[Secret]:
+def secrets(raw_fixture_records: list[dict[str, Any]]) -> list[Secret]:
     return secrets_of(raw_fixture_records)
 
 
-def _requests(api: Api, secrets: list[Secret]) -> list[tuple[str, str, dict | None]]:
+def _requests(api: Api, secrets: list[Secret]) -> list[tuple[str, str, dict[str, Any] | None]]:
     """(method, path, body) for every endpoint, aimed straight at where the secrets are."""
     school = SchoolRegister.load(api.settings.schools_path).all()[0].code
-    calls: list[tuple[str, str, dict | None]] = [
+    calls: list[tuple[str, str, dict[str, Any] | None]] = [
         ("POST", "/v1/providers/search", {"size": 100, "permit_valid": False}),
         ("POST", "/v1/providers/search", {"school": school, "sort": "distance", "size": 100}),
         ("POST", "/v1/providers/search", {"q": "familj", "size": 100}),

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import pytest
 
 from core.settings import Backend, Settings
-from indexer.jobs import IndexTarget, JobReport, run_job
-from search_api.app import make_backend
-from search_api.backends import Readiness, SearchBackend
+from core.writing import IndexTarget
+from indexer.jobs import JobReport, run_job
+from search_api.backends import Readiness, SearchBackend, make_backend
 from search_api.plan import visible_types
 from tests.conftest import PROVIDERS, offline_geocoder, test_settings
 from tests.support.elastic_server import elasticsearch_url
@@ -36,7 +36,7 @@ class Namespace:
     settings: Settings
     files: Path
 
-    def target(self) -> IndexTarget:
+    def target(self) -> IndexTarget[Any]:
         if self.settings.backend is Backend.elasticsearch:
             from engines.elasticsearch.target import ElasticsearchTarget
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import orjson
 import pytest
@@ -40,8 +41,9 @@ def test_municipality_table_is_complete() -> None:
     assert {m.county_code for m in table.values()} == {m.code[:2] for m in table.values()}
 
 
-def _good_line() -> dict:
-    return json.loads(PROVIDERS.read_text(encoding="utf-8").splitlines()[1])
+def _good_line() -> dict[str, Any]:
+    line: dict[str, Any] = json.loads(PROVIDERS.read_text(encoding="utf-8").splitlines()[1])
+    return line
 
 
 def test_a_tombstone_and_a_provider_are_told_apart() -> None:
@@ -61,7 +63,7 @@ def test_a_tombstone_and_a_provider_are_told_apart() -> None:
         ({"updated_at": "2026-11-01T10:00:00"}, "updated_at"),
     ],
 )
-def test_bad_values_are_rejected_with_their_field(change: dict, field: str) -> None:
+def test_bad_values_are_rejected_with_their_field(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as info:
         SOURCE_LINE.validate_python(_good_line() | change)
     text = str(info.value)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,9 @@ def cli(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     return done
 
 
-def reindex(data_dir: Path, *sources: Path, extra: tuple[str, ...] = (), check: bool = True):
+def reindex(
+    data_dir: Path, *sources: Path, extra: tuple[str, ...] = (), check: bool = True
+) -> subprocess.CompletedProcess[str]:
     args = ["reindex", "--geocoding-cache", str(GEOCODING_CACHE), *extra]
     for source in sources:
         args += ["--source", str(source)]
@@ -54,17 +57,17 @@ def live(data_dir: Path) -> str:
     return pointer.live
 
 
-def provider(data_dir: Path, provider_id: str) -> dict | None:
+def provider(data_dir: Path, provider_id: str) -> dict[str, Any] | None:
     backend = EmbeddedBackend(data_dir / "embedded")
     return asyncio.run(backend.get(provider_id, ALL_TYPES))
 
 
-def write_lines(path: Path, records: list[dict]) -> Path:
+def write_lines(path: Path, records: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
 
 
-def fixture_records() -> list[dict]:
+def fixture_records() -> list[dict[str, Any]]:
     return [json.loads(line) for line in PROVIDERS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -119,8 +122,9 @@ def test_sync_applies_newer_records_and_tombstones_only(tmp_path: Path) -> None:
     source = write_lines(tmp_path / "sync.jsonl", [newer, older, tomb_new, tomb_old, fresh])
     done = cli(tmp_path, "sync", "--source", str(source), "--geocoding-cache", str(GEOCODING_CACHE))
     assert "2 indexed, 1 deleted, 2 older than the indexed version" in done.stdout
-    assert provider(tmp_path, records[1]["id"])["vacancies"] == 0
-    assert provider(tmp_path, records[2]["id"])["name"] != "Gammalt namn"
+    newer_doc, older_doc = provider(tmp_path, records[1]["id"]), provider(tmp_path, records[2]["id"])
+    assert newer_doc is not None and newer_doc["vacancies"] == 0
+    assert older_doc is not None and older_doc["name"] != "Gammalt namn"
     assert provider(tmp_path, records[3]["id"]) is None
     assert provider(tmp_path, records[4]["id"]) is not None
     assert provider(tmp_path, "prv-new-001") is not None

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.geocoding import AddressGeocoder, GeocodingFailed, address_key
+from core.errors import GeocodingFailed
+from indexer.geocoding import AddressGeocoder, address_key
 from indexer.source import parse_line
 from tests.conftest import PROVIDERS
 
@@ -16,7 +17,8 @@ from tests.conftest import PROVIDERS
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def test_cached_answers_need_no_network(tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ def elasticsearch_url() -> Iterator[str]:
             "Elasticsearch suite skipped: ELASTICSEARCH_URL is not set and no Docker engine answers "
             f"for testcontainers ({why})"
         )
-    from testcontainers.elasticsearch import ElasticSearchContainer
+    from testcontainers.community.elasticsearch import ElasticSearchContainer
 
     with ElasticSearchContainer(ES_IMAGE, mem_limit="2g") as container:
-        yield container.get_url()
+        # testcontainers 4.x has no get_url() for Elasticsearch: the URL is host plus mapped port.
+        yield f"http://{container.get_container_host_ip()}:{container.get_exposed_port(container.port)}"

@@ -6,6 +6,7 @@ compiler shows up as a disagreement. Free text is out of its scope.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ class OracleResult:
     facets: dict[str, dict[str, int]]
 
 
-def _values(doc: IndexedProvider, field: str) -> list[str]:
+def _values(doc: Mapping[str, object], field: str) -> list[str]:
     value = doc[field]
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
@@ -122,19 +123,22 @@ def oracle_search(
         # Ranking is defined once (core.ranking); the oracle applies the definition directly.
         fresh = doc["vacancies_updated_at"] is not None and doc["vacancies_updated_at"] >= cutoff
         score = 1.0 if fresh else STALE_FACTOR
-        if origin is not None:
-            score *= float(decay_factor(distance[doc["id"]], decay_for(c.get("max_km"))))
+        d = distance[doc["id"]]
+        if d is not None:
+            score *= float(decay_factor(d, decay_for(c.get("max_km"))))
         return score
 
-    def key(doc: IndexedProvider) -> tuple:
+    def key(doc: IndexedProvider) -> tuple[Any, ...]:
         d = distance[doc["id"]] or 0.0
         return (d, doc["id"]) if c.get("sort") == "distance" else (-relevance(doc), d, doc["id"])
 
     ordered = sorted(hits, key=key)
-    shaped = {
-        doc["id"]: None
-        if distance[doc["id"]] is None
-        else (float(round(distance[doc["id"]])) if doc["confidential"] else round(distance[doc["id"]], 1))
-        for doc in hits
-    }
+
+    def shaped_distance(doc: IndexedProvider) -> float | None:
+        d = distance[doc["id"]]
+        if d is None:
+            return None
+        return float(round(d)) if doc["confidential"] else round(d, 1)
+
+    shaped = {doc["id"]: shaped_distance(doc) for doc in hits}
     return OracleResult(total=len(hits), ordered_ids=[d["id"] for d in ordered], distances=shaped, facets=facets)

@@ -6,6 +6,7 @@ The tests know the true secrets (from the raw export); the index must not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.geography import distance_km, sweref99tm_to_wgs84
 
@@ -23,7 +24,7 @@ class Secret:
     lon: float
 
 
-def true_position(record: dict) -> tuple[float, float] | None:
+def true_position(record: dict[str, Any]) -> tuple[float, float] | None:
     location = record["location"]
     if "sweref99tm" in location:
         return sweref99tm_to_wgs84(location["sweref99tm"]["northing"], location["sweref99tm"]["easting"])
@@ -32,7 +33,7 @@ def true_position(record: dict) -> tuple[float, float] | None:
     return None
 
 
-def secrets_of(records: list[dict]) -> list[Secret]:
+def secrets_of(records: list[dict[str, Any]]) -> list[Secret]:
     found = []
     for record in records:
         if record["provider_type"] not in CONFIDENTIAL:

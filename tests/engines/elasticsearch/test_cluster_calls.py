@@ -4,6 +4,7 @@ retried and how often, and what the operator is told."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import elastic_transport
 import pytest
@@ -119,7 +120,7 @@ def test_failures_tell_the_operator_what_to_do(settings: Settings) -> None:
 
 
 def test_a_conflict_with_our_own_version_means_an_earlier_attempt_wrote_it() -> None:
-    def conflict(current: int, provided: int) -> dict:
+    def conflict(current: int, provided: int) -> dict[str, Any]:
         reason = f"[prv-1]: version conflict, current version [{current}] is higher or equal to the one provided "
         reason += f"[{provided}]"
         return {"_id": "prv-1", "status": 409, "error": {"type": "version_conflict_engine_exception", "reason": reason}}

@@ -38,7 +38,8 @@ def scored_bool(body: dict[str, Any]) -> dict[str, Any]:
     query = body["query"]
     if "function_score" in query:
         query = query["function_score"]["query"]
-    return query["bool"]
+    scored: dict[str, Any] = query["bool"]
+    return scored
 
 
 def must_not(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -19,7 +20,7 @@ from tests.support.privacy_secrets import Secret, secrets_of
 
 
 @pytest.fixture(scope="module")
-def secrets(raw_fixture_records: list[dict]) -> list[Secret]:
+def secrets(raw_fixture_records: list[dict[str, Any]]) -> list[Secret]:
     return secrets_of(raw_fixture_records)
 
 
@@ -108,4 +109,4 @@ def test_family_names_are_not_searchable_terms_of_their_home(embedded_data_dir: 
                     query = tantivy.Query.term_query(schema, field, token).and_must_match(
                         tantivy.Query.term_query(schema, "id", secret.id)
                     )
-                    assert searcher.search(query, limit=1).count == 0, (secret.id, field, token)
+                    assert not searcher.search(query, limit=1).hits, (secret.id, field, token)
