@@ -79,19 +79,40 @@ class CountyZone(_Body):
 
 
 ExclusionZone = CircleZone | MunicipalityZone | CountyZone
+SchoolCode = Annotated[str, Field(pattern=r"^\d{8}$", description="A school unit code (skolenhetskod, 8 digits).")]
+
+
+class FarFrom(_Body):
+    """More than ``min_km`` from a place other than the origin: where the child is at risk.
+
+    The place is exactly one of a school, a WGS84 point or a municipality's seat.
+    """
+
+    school: SchoolCode | None = None
+    point: Point | None = None
+    municipality_code: MunicipalityCode | None = None
+    min_km: float = Field(gt=0, le=MAX_KM, description="Only providers more than this far from the place.")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> FarFrom:
+        places = [n for n in ("school", "point", "municipality_code") if getattr(self, n) is not None]
+        if len(places) != 1:
+            raise ValueError("give exactly one place: school, point or municipality_code")
+        return self
 
 
 class SearchCriteria(_Body):
     q: str | None = Field(
         default=None, max_length=300, description='Swedish free text; "quoted phrases" must match as written.'
     )
-    school: str | None = Field(
-        default=None, pattern=r"^\d{8}$", description="Origin: the child's school (skolenhetskod, 8 digits)."
-    )
+    school: SchoolCode | None = Field(default=None, description="Origin: the child's school (skolenhetskod).")
     point: Point | None = Field(default=None, description="Origin: a WGS84 point.")
     municipality_code: MunicipalityCode | None = Field(default=None, description="Origin: a municipality's seat.")
     max_km: Km | None = Field(default=None, description="Only providers at most this far from the origin.")
     min_km: Km | None = Field(default=None, description="Only providers more than this far from the origin.")
+    far_from: FarFrom | None = Field(
+        default=None, description="More than min_km from a place that is not the origin (where the child is at risk)."
+    )
     exclude: list[ExclusionZone] = Field(default=[], max_length=20, description="Zones no provider may lie in.")
     needs: list[TargetGroup] = Field(
         default=[], description="The child's needs: a provider must list all of them; drives the permit check."
@@ -113,6 +134,11 @@ class SearchCriteria(_Body):
     permit_valid: bool = Field(
         default=True, description="true: leave out providers whose IVO permit is revoked; false: include them."
     )
+    permit_covers_needs: bool = Field(
+        default=False,
+        description="true: only homes whose IVO permit covers every need (needs and target_groups) and the age, "
+        "or that need no permit. Whatever its value, covered homes rank before the others.",
+    )
     facets: list[FacetName] = Field(default=list(DEFAULT_FACETS), max_length=12)
     sort: SortOrder = "relevance"
     page: int = Field(default=1, ge=1, le=500)
@@ -131,6 +157,11 @@ class SearchCriteria(_Body):
         if self.max_km is not None and self.min_km is not None and self.max_km <= self.min_km:
             raise ValueError(f"max_km ({self.max_km}) must be greater than min_km ({self.min_km})")
         return self
+
+    @property
+    def permit_needs(self) -> tuple[str, ...]:
+        """Everything said about the child's needs, however it was said: the permit must cover all of it."""
+        return tuple(sorted({str(n) for n in self.needs} | {str(t) for t in self.target_groups}))
 
     @property
     def has_origin(self) -> bool:

@@ -10,13 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from core.permits import permit_required
 from core.ranking import STALE_FACTOR
 from core.vocabularies import label
 from search_api.criteria import SearchCriteria
 
 RECENT_INSPECTION = timedelta(days=730)
-PERMIT_REQUIRED_OWNERSHIP = frozenset({"enskild", "ideell"})
-PERMIT_REQUIRED_TYPES = frozenset({"hvb", "stodboende", "lss_bostad_barn", "skyddat_boende"})
 
 
 class PermitCheck(BaseModel):
@@ -48,10 +47,12 @@ def _km(value: float, whole: bool) -> str:
 
 
 def permit_check(source: dict[str, Any], criteria: SearchCriteria) -> PermitCheck:
+    """The one permit check, over every need the caseworker gave (``needs`` and ``target_groups``) and the
+    age; the same rule as the plan's ``PermitCovers`` tier and filter."""
     permit = source.get("ivo_permit")
-    needs = [str(n) for n in criteria.needs]
+    needs = list(criteria.permit_needs)
     if permit is None:
-        if source["provider_type"] in PERMIT_REQUIRED_TYPES and source["ownership"] in PERMIT_REQUIRED_OWNERSHIP:
+        if permit_required(source["provider_type"], source["ownership"]):
             return PermitCheck(covered=False, missing_needs=needs, messages=["Inget IVO-tillstånd registrerat"])
         return PermitCheck(covered=None, missing_needs=[], messages=[])
     messages: list[str] = []
@@ -86,6 +87,8 @@ def explain(
             matched.append(f"Inom {_km(criteria.max_km, True)} ({_km(distance, whole_km)})")
         if criteria.min_km is not None:
             matched.append(f"Minst {_km(criteria.min_km, True)} bort ({_km(distance, whole_km)})")
+    if criteria.far_from is not None:
+        matched.append(f"Mer än {_km(criteria.far_from.min_km, True)} från den valda platsen")
     if criteria.exclude:
         matched.append(f"Utanför {len(criteria.exclude)} undantagna områden")
     if criteria.needs:

@@ -6,6 +6,7 @@ Criteria become a small algebra of clauses (``AnyOf``, ``AllOf``, ``AtMost``, ``
 - ``filters`` apply to hits and to every facet count;
 - ``selections`` are the multi-select facet choices: OR within a facet (one clause), AND across
   facets; a facet's counts apply every other selection but not its own;
+- ``tier`` ranks first: homes whose IVO permit covers the child come before the rest, in any sort;
 - ranking is ``text_score x decay(distance) x freshness`` (see ``ranking``), ties by distance then id.
 """
 
@@ -93,11 +94,24 @@ class WithinKm:
 
 
 @dataclass(frozen=True, slots=True)
+class PermitCovers:
+    """The home's IVO permit covers the child, or the home needs no permit (``core.permits``).
+
+    Covered: a permit that is not revoked, lists every one of ``needs`` among its target groups, and
+    whose age range (either end may be open) holds ``age``. A home that needs a permit and has none
+    is not covered.
+    """
+
+    needs: tuple[str, ...]
+    age: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     clause: Clause
 
 
-Clause = AnyOf | AllOf | AtMost | AtLeast | Flag | WithinKm | Not
+Clause = AnyOf | AllOf | AtMost | AtLeast | Flag | WithinKm | PermitCovers | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +126,8 @@ class SearchPlan:
     filters: tuple[Clause, ...]
     selections: tuple[tuple[str, Clause], ...]
     origin: Origin | None
+    # Hits matching this clause rank before every other hit, whatever the sort: a tier, not a nudge.
+    tier: Clause | None
     decay: Decay | None
     # Vacancies confirmed before this moment (epoch seconds) are stale and rank lower.
     stale_before: float
@@ -152,8 +168,15 @@ def _selection(criteria: SearchCriteria) -> list[tuple[FacetName, Clause]]:
     return chosen
 
 
-def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role, stale_before: float) -> SearchPlan:
-    """The one translation from criteria to plan; ``origin`` is already resolved (school -> point)."""
+def build_plan(
+    criteria: SearchCriteria,
+    origin: Origin | None,
+    role: Role,
+    stale_before: float,
+    far_from: Origin | None = None,
+) -> SearchPlan:
+    """The one translation from criteria to plan; ``origin`` and ``far_from`` (the place of
+    ``criteria.far_from``) are already resolved to points."""
     filters: list[Clause] = [AnyOf("provider_type", tuple(sorted(visible_types(role))))]
     if criteria.needs:
         filters.append(AllOf("target_groups", tuple(sorted({str(n) for n in criteria.needs}))))
@@ -166,10 +189,15 @@ def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role, stal
         filters.append(AtMost("price_per_day_sek", criteria.max_price_per_day))
     if criteria.permit_valid:
         filters.append(Flag("permit_revoked", False))
+    covers = PermitCovers(criteria.permit_needs, criteria.age)
+    if criteria.permit_covers_needs:
+        filters.append(covers)
     if origin is not None and criteria.max_km is not None:
         filters.append(WithinKm(origin.lat, origin.lon, criteria.max_km))
     if origin is not None and criteria.min_km is not None and criteria.min_km > 0:
         filters.append(Not(WithinKm(origin.lat, origin.lon, criteria.min_km)))
+    if far_from is not None and criteria.far_from is not None:
+        filters.append(Not(WithinKm(far_from.lat, far_from.lon, criteria.far_from.min_km)))
     for zone in criteria.exclude:
         if isinstance(zone, CircleZone):
             filters.append(Not(WithinKm(zone.lat, zone.lon, zone.radius_km)))
@@ -183,6 +211,7 @@ def build_plan(criteria: SearchCriteria, origin: Origin | None, role: Role, stal
         filters=tuple(filters),
         selections=tuple(_selection(criteria)),
         origin=origin,
+        tier=None if criteria.permit_covers_needs else covers,
         decay=decay_for(criteria.max_km) if origin is not None else None,
         stale_before=stale_before,
         facets=tuple(dict.fromkeys(criteria.facets)),

@@ -12,7 +12,7 @@ from core.geography import seat_of
 from core.ranking import decay_factor
 from core.schools import SchoolRegister
 from search_api.backends import SearchBackend
-from search_api.criteria import SearchCriteria
+from search_api.criteria import FarFrom, SearchCriteria
 from search_api.explanation import explain, utc_now
 from search_api.labels import facet_label
 from search_api.plan import Origin, Role, build_plan
@@ -34,21 +34,26 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
-def resolve_origin(criteria: SearchCriteria, schools: SchoolRegister) -> Origin | None:
-    if criteria.school is not None:
-        school = schools.get(criteria.school)
+def resolve_place(place: SearchCriteria | FarFrom, schools: SchoolRegister, field: str = "") -> Origin | None:
+    """A school, a point or a municipality's seat, as a point. ``field`` prefixes the error's field."""
+    if place.school is not None:
+        school = schools.get(place.school)
         if school is None:
             raise UnknownSchool(
-                "school",
-                "unknown school unit code; pick the school with GET /v1/schools?q=NAME "
+                f"{field}school",
+                "unknown school unit code; pick the school with POST /v1/schools/search "
                 "(the register is loaded with 'placeringssok load-schools')",
             )
         return Origin(school.lat, school.lon)
-    if criteria.point is not None:
-        return Origin(criteria.point.lat, criteria.point.lon)
-    if criteria.municipality_code is not None:
-        return Origin(*seat_of(criteria.municipality_code))
+    if place.point is not None:
+        return Origin(place.point.lat, place.point.lon)
+    if place.municipality_code is not None:
+        return Origin(*seat_of(place.municipality_code))
     return None
+
+
+def resolve_origin(criteria: SearchCriteria, schools: SchoolRegister) -> Origin | None:
+    return resolve_place(criteria, schools)
 
 
 def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list[FacetValue]:
@@ -86,7 +91,8 @@ async def run_search(
     started = time.perf_counter()
     origin = resolve_origin(criteria, schools)
     now = utc_now()
-    plan = build_plan(criteria, origin, role, stale_before=(now - stale_after).timestamp())
+    far_from = resolve_place(criteria.far_from, schools, "far_from.") if criteria.far_from else None
+    plan = build_plan(criteria, origin, role, stale_before=(now - stale_after).timestamp(), far_from=far_from)
     result = await backend.search(plan)
     hits = []
     for hit in result.hits:

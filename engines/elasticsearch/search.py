@@ -38,6 +38,7 @@ from elasticsearch.dsl import SF, A, Q, Search
 from elasticsearch.dsl.query import Query
 
 from core.geography import distance_km
+from core.permits import PERMIT_REQUIRED_OWNERSHIP, PERMIT_REQUIRED_TYPES
 from core.ranking import STALE_FACTOR, decay_factor, freshness_factor
 from core.settings import Settings
 from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
@@ -47,7 +48,19 @@ from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS
 from engines.elasticsearch.index_definition import load_index_definition
 from engines.elasticsearch.retries import error_type
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
-from search_api.plan import FACET_FIELDS, AllOf, AnyOf, AtLeast, AtMost, Clause, Flag, Not, SearchPlan, WithinKm
+from search_api.plan import (
+    FACET_FIELDS,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    AtMost,
+    Clause,
+    Flag,
+    Not,
+    PermitCovers,
+    SearchPlan,
+    WithinKm,
+)
 
 # Enough buckets for every value of every facet: 290 municipalities is the largest fixed vocabulary.
 FACET_SIZE = 1000
@@ -81,6 +94,8 @@ def compile_clause(clause: Clause) -> Query:
         return Q("range", **{clause.field: {"gte": clause.value}})
     if isinstance(clause, Flag):
         return Q("term", **{clause.field: clause.value})
+    if isinstance(clause, PermitCovers):
+        return compile_permit_covers(clause)
     if isinstance(clause, WithinKm):
         return Q(
             "geo_distance",
@@ -89,6 +104,60 @@ def compile_clause(clause: Clause) -> Query:
             location={"lat": clause.lat, "lon": clause.lon},
         )
     raise TypeError(f"unknown clause {clause!r}")
+
+
+def compile_permit_covers(clause: PermitCovers) -> Query:
+    """``PermitCovers`` over ``ivo_permit.*``: a live permit holding every need and the age (a missing
+    end is open), or no permit where none is required."""
+    has_permit = Q("exists", field="ivo_permit.status")
+    scope: list[Query] = [has_permit, Q("bool", must_not=[Q("term", **{"ivo_permit.status": "aterkallat"})])]
+    scope += [Q("term", **{"ivo_permit.target_groups": need}) for need in clause.needs]
+    if clause.age is not None:
+        for end, bound in (("age_min", "lte"), ("age_max", "gte")):
+            field = f"ivo_permit.{end}"
+            open_end = Q("bool", must_not=[Q("exists", field=field)])
+            scope.append(
+                Q("bool", should=[open_end, Q("range", **{field: {bound: clause.age}})], minimum_should_match=1)
+            )
+    required = Q(
+        "bool",
+        filter=[
+            Q("terms", provider_type=sorted(PERMIT_REQUIRED_TYPES)),
+            Q("terms", ownership=sorted(PERMIT_REQUIRED_OWNERSHIP)),
+        ],
+    )
+    none_needed = Q("bool", must_not=[has_permit, required])
+    return Q("bool", should=[Q("bool", filter=scope), none_needed], minimum_should_match=1)
+
+
+# The same rule as ``compile_permit_covers``, as a sort key: 0 for a covered home, 1 for the others.
+PERMIT_TIER_SCRIPT = """
+if (doc['ivo_permit.status'].size() == 0) {
+  return params.required_types.contains(doc['provider_type'].value)
+      && params.required_ownership.contains(doc['ownership'].value) ? 1 : 0;
+}
+if (doc['ivo_permit.status'].value == 'aterkallat') { return 1; }
+for (need in params.needs) { if (!doc['ivo_permit.target_groups'].contains(need)) { return 1; } }
+if (params.age != null) {
+  if (doc['ivo_permit.age_min'].size() > 0 && doc['ivo_permit.age_min'].value > params.age) { return 1; }
+  if (doc['ivo_permit.age_max'].size() > 0 && doc['ivo_permit.age_max'].value < params.age) { return 1; }
+}
+return 0;
+"""
+
+
+def _tier_sort(plan: SearchPlan) -> list[dict[str, Any]]:
+    if plan.tier is None:
+        return []
+    assert isinstance(plan.tier, PermitCovers), plan.tier
+    params = {
+        "needs": list(plan.tier.needs),
+        "age": plan.tier.age,
+        "required_types": sorted(PERMIT_REQUIRED_TYPES),
+        "required_ownership": sorted(PERMIT_REQUIRED_OWNERSHIP),
+    }
+    script = {"lang": "painless", "source": PERMIT_TIER_SCRIPT, "params": params}
+    return [{"_script": {"type": "number", "script": script, "order": "asc"}}]
 
 
 def _all_of(clauses: tuple[Clause, ...] | list[Clause]) -> Query:
@@ -155,17 +224,17 @@ def stale_vacancies(stale_before: float) -> Query:
 
 
 def compile_sort(plan: SearchPlan) -> list[dict[str, Any]]:
-    """The embedded ``_page`` order: the sort's own key, then distance, then id."""
+    """The embedded ``_page`` order: the permit tier, the sort's own key, then distance, then id."""
     by_id = [{"id": {"order": "asc"}}]
     if plan.sort == "distance":
-        return [*_geo_sort(plan), *by_id]
+        return [*_tier_sort(plan), *_geo_sort(plan), *by_id]
     if plan.sort == "relevance":
         primary = {"_score": {"order": "desc"}}
     elif plan.sort == "price":
         primary = {"price_per_day_sek": {"order": "asc", "missing": "_last"}}
     else:
         primary = {"vacancies_updated_at": {"order": "desc", "missing": "_last"}}
-    return [primary, *_geo_sort(plan), *by_id]
+    return [*_tier_sort(plan), primary, *_geo_sort(plan), *by_id]
 
 
 def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.documents import IndexedProvider
+from core.permits import permit_required
 
 # Single-valued keyword fields: stored as int codes into a value list.
 KEYWORD_FIELDS: tuple[str, ...] = ("provider_type", "ownership", "county_code", "municipality_code")
@@ -32,7 +33,12 @@ MULTI_FIELDS: tuple[str, ...] = (
     "genders",
     "framework_agreements",
 )
+# The permit's own scope, for the permit tier and filter (``PermitCovers``); columns only.
+PERMIT_GROUPS = "permit_target_groups"
+_STORED_MULTI: tuple[str, ...] = (*MULTI_FIELDS, PERMIT_GROUPS)
 _NUMBER_FIELDS: tuple[str, ...] = (
+    "permit_age_min",
+    "permit_age_max",
     "lat",
     "lon",
     "age_min",
@@ -43,7 +49,14 @@ _NUMBER_FIELDS: tuple[str, ...] = (
     "vacancies_updated_at",
     "updated_at",
 )
-_FLAG_FIELDS: tuple[str, ...] = ("alive", "has_vacancy", "permit_revoked", "confidential")
+_FLAG_FIELDS: tuple[str, ...] = (
+    "alive",
+    "has_vacancy",
+    "permit_revoked",
+    "confidential",
+    "permit_present",
+    "permit_required",
+)
 
 
 def _epoch(value: datetime | None) -> float:
@@ -77,10 +90,20 @@ class ColumnValues(NamedTuple):
     assignments: list[str]
     genders: list[str]
     framework_agreements: list[str]
+    permit_age_min: float
+    permit_age_max: float
+    permit_present: bool
+    permit_required: bool
+    permit_target_groups: list[str]
+
+
+def _optional(value: int | None) -> float:
+    return math.nan if value is None else value
 
 
 def column_values(doc: IndexedProvider) -> ColumnValues:
     price = doc["price_per_day_sek"]
+    permit = doc["ivo_permit"]
     return ColumnValues(
         doc["id"],
         doc["location"]["lat"],
@@ -106,6 +129,11 @@ def column_values(doc: IndexedProvider) -> ColumnValues:
         doc["assignments"],
         doc["genders"],
         doc["framework_agreements"],
+        math.nan if permit is None else _optional(permit["age_min"]),
+        math.nan if permit is None else _optional(permit["age_max"]),
+        permit is not None,
+        permit_required(doc["provider_type"], doc["ownership"]),
+        [] if permit is None else permit["target_groups"],
     )
 
 
@@ -128,8 +156,8 @@ class ColumnStore:
             flags={f: np.array([], dtype=bool) for f in _FLAG_FIELDS},
             keyword_values={f: [] for f in KEYWORD_FIELDS},
             keyword_codes={f: np.array([], dtype=np.int32) for f in KEYWORD_FIELDS},
-            multi_values={f: [] for f in MULTI_FIELDS},
-            multi_matrix={f: np.zeros((0, 0), dtype=bool) for f in MULTI_FIELDS},
+            multi_values={f: [] for f in _STORED_MULTI},
+            multi_matrix={f: np.zeros((0, 0), dtype=bool) for f in _STORED_MULTI},
         )
 
     def __len__(self) -> int:
@@ -160,7 +188,7 @@ class ColumnStore:
         for name in KEYWORD_FIELDS:
             codes = np.array([self._code(name, v) for v in by_name[name]], np.int32)
             self.keyword_codes[name] = np.concatenate([self.keyword_codes[name], codes])
-        for name in MULTI_FIELDS:
+        for name in _STORED_MULTI:
             self._append_multi(name, by_name[name])
         if self._row_of is not None:
             for offset, provider_id in enumerate(by_name["id"]):
@@ -217,6 +245,6 @@ class ColumnStore:
                 flags={k: data[f"f.{k}"].copy() for k in _FLAG_FIELDS},
                 keyword_values={k: [str(v) for v in data[f"kv.{k}"]] for k in KEYWORD_FIELDS},
                 keyword_codes={k: data[f"kc.{k}"] for k in KEYWORD_FIELDS},
-                multi_values={k: [str(v) for v in data[f"mv.{k}"]] for k in MULTI_FIELDS},
-                multi_matrix={k: data[f"mm.{k}"] for k in MULTI_FIELDS},
+                multi_values={k: [str(v) for v in data[f"mv.{k}"]] for k in _STORED_MULTI},
+                multi_matrix={k: data[f"mm.{k}"] for k in _STORED_MULTI},
             )

@@ -27,7 +27,7 @@ from core.geography import bounding_box, distance_km
 from core.ranking import decay_factor, freshness_factor
 from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
 from core.vocabularies import INSTITUTIONAL_TYPES
-from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnStore
+from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
 from engines.embedded.text_index import open_index, swedish_analyzer
 from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
@@ -40,6 +40,7 @@ from search_api.plan import (
     Clause,
     Flag,
     Not,
+    PermitCovers,
     SearchPlan,
     WithinKm,
 )
@@ -146,7 +147,13 @@ class EmbeddedBackend:
         if self._snap is None or stamp != self._stamp:
             with self._lock:
                 if self._snap is None or stamp != self._stamp:
-                    self._snap = _Snapshot.open(self._versions.live_dir())
+                    try:
+                        self._snap = _Snapshot.open(self._versions.live_dir())
+                    except KeyError as exc:
+                        raise BackendUnavailable(
+                            "the live index was built by an older version; run 'placeringssok reindex'",
+                            retry_after_s=30,
+                        ) from exc
                     self._stamp = stamp
                     # The snapshot's hundreds of thousands of long-lived objects would otherwise be
                     # walked by every full garbage collection: a 50 ms pause in the middle of a search.
@@ -263,6 +270,8 @@ class EmbeddedBackend:
         if isinstance(clause, Flag):
             equal: Mask = pick(c.flags[clause.field]) == clause.value
             return equal
+        if isinstance(clause, PermitCovers):
+            return _permit_covers(c, clause, pick)
         if isinstance(clause, WithinKm):
             if origin_distance is not None:
                 return origin_distance <= clause.km
@@ -355,7 +364,8 @@ class EmbeddedBackend:
         score = hit_text * freshness
         if plan.decay is not None:
             score = score * decay_factor(hit_distance, plan.decay)
-        page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance)
+        tier = self._table_mask(snap, plan.tier)[hits_rows] if plan.tier is not None else None
+        page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance, tier)
         highlights = self._highlighter(snap, text_query) if text_query is not None else None
         hits = []
         for i in page:
@@ -419,6 +429,31 @@ class EmbeddedBackend:
         self._snap = None
 
 
+def _permit_covers(c: ColumnStore, clause: PermitCovers, pick: Callable[[NDArray], NDArray]) -> Mask:
+    """``PermitCovers`` over the permit columns: a live permit whose scope holds every need and the
+    age (an open end holds any age), or no permit where none is required."""
+    present = pick(c.flags["permit_present"])
+    covered = present & ~pick(c.flags["permit_revoked"])
+    scope = c.multi_values[PERMIT_GROUPS]
+    for need in clause.needs:
+        if need not in scope:
+            covered = np.zeros_like(covered)
+            break
+        covered = covered & pick(c.multi_matrix[PERMIT_GROUPS][:, scope.index(need)])
+    if clause.age is not None:
+        low, high = pick(c.numbers["permit_age_min"]), pick(c.numbers["permit_age_max"])
+        covered = covered & (np.isnan(low) | (low <= clause.age)) & (np.isnan(high) | (high >= clause.age))
+    return covered | (~present & ~pick(c.flags["permit_required"]))
+
+
+def _reaching(primary: NDArray[np.float64], end: int) -> NDArray[np.int64]:
+    """Positions that can reach the first ``end`` by ``primary``: only those need a full sort."""
+    if len(primary) > 4 * end:
+        threshold = np.partition(primary, end - 1)[end - 1]
+        return np.flatnonzero(primary <= threshold)
+    return np.arange(len(primary))
+
+
 def _page(
     plan: SearchPlan,
     c: ColumnStore,
@@ -426,8 +461,10 @@ def _page(
     rows: Rows,
     score: NDArray[np.float64],
     distance: NDArray[np.float64],
+    tier: Mask | None,
 ) -> NDArray[np.int64]:
-    """Positions (into ``rows``) of the requested page, in the plan's order; ties by distance, then id."""
+    """Positions (into ``rows``) of the requested page, in the plan's order: the tier first, then the
+    sort's key; ties by distance, then id."""
     ids = id_rank[rows]
     if plan.sort == "relevance":
         primary = -score
@@ -439,10 +476,14 @@ def _page(
         primary = np.nan_to_num(-c.numbers["vacancies_updated_at"][rows], nan=np.inf)
     keys = [ids, distance, primary] if plan.sort != "distance" else [ids, distance]
     end = plan.offset + plan.size
-    candidates = np.arange(len(rows))
-    if len(rows) > 4 * end:
-        # Only the rows that can reach the page need a full sort: those at or above the end's key.
-        threshold = np.partition(primary, end - 1)[end - 1]
-        candidates = np.flatnonzero(primary <= threshold)
+    if tier is None:
+        candidates = _reaching(primary, end)
+    else:
+        keys.append((~tier).astype(np.int8))
+        first, rest = np.flatnonzero(tier), np.flatnonzero(~tier)
+        if len(first) >= end:
+            candidates = first[_reaching(primary[first], end)]
+        else:
+            candidates = np.concatenate([first, rest[_reaching(primary[rest], end - len(first))]])
     order = np.lexsort([k[candidates] for k in keys])
     return candidates[order][plan.offset : end]

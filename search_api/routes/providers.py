@@ -33,7 +33,7 @@ async def search_providers(
         )
     except UnknownSchool as exc:
         raise RequestValidationError(
-            [{"loc": ("body", "school"), "msg": str(exc), "type": "value_error.unknown_school"}]
+            [{"loc": ("body", *exc.field.split(".")), "msg": exc.message, "type": "value_error.unknown_school"}]
         ) from exc
     request.state.hit_count = response.total
     return response

@@ -40,8 +40,12 @@ def test_the_mission_search(api: Api) -> None:
         }
     )
     assert body["total"] > 0
-    distances = [h["distance_km"] for h in body["hits"]]
-    assert distances == sorted(distances) and distances[-1] <= 150
+    # Homes whose permit covers her come first; nearest first within each tier.
+    tiers = [h["explanation"]["permit"]["covered"] is False for h in body["hits"]]
+    assert tiers == sorted(tiers)
+    for tier in (False, True):
+        distances = [h["distance_km"] for h, t in zip(body["hits"], tiers, strict=True) if t is tier]
+        assert distances == sorted(distances) and all(d <= 150 for d in distances)
     for hit in body["hits"]:
         assert "sjalvskadebeteende" in {t["value"] for t in hit["target_groups"]}
         assert hit["age_min"] <= 15 <= hit["age_max"]
@@ -55,3 +59,32 @@ def test_the_mission_search(api: Api) -> None:
 def _a_school_in(api: Api, municipality_code: str) -> str:
     schools = SchoolRegister.load(api.settings.schools_path).all()
     return next(s.code for s in schools if s.municipality_code == municipality_code)
+
+
+def test_far_from_a_place_that_is_not_the_school(api: Api, fixture_documents) -> None:
+    """Within 40 km of her school and more than 150 km from Malmö, where she is at risk."""
+    school = _a_school_in(api, "0780")  # Växjö: about 190 km from Malmö
+    schools = {s.code: s for s in SchoolRegister.load(api.settings.schools_path).all()}
+    malmo = seat_of("1280")
+    hits = api.search_all({"school": school, "max_km": 100, "far_from": {"municipality_code": "1280", "min_km": 150}})
+    assert hits
+    by_id = {d["id"]: d for d in fixture_documents}
+    near = api.search_all({"school": school, "max_km": 100})
+    dropped = {h["id"] for h in near} - {h["id"] for h in hits}
+    assert dropped, "some homes within 100 km of Växjö are within 150 km of Malmö"
+    for provider_id in dropped:
+        doc = by_id[provider_id]
+        assert distance_km(*malmo, doc["location"]["lat"], doc["location"]["lon"]) <= 150
+    for hit in hits:
+        doc = by_id[hit["id"]]
+        assert distance_km(*malmo, doc["location"]["lat"], doc["location"]["lon"]) > 150
+        assert (
+            distance_km(schools[school].lat, schools[school].lon, doc["location"]["lat"], doc["location"]["lon"]) <= 100
+        )
+
+
+def test_far_from_names_its_own_field(api: Api) -> None:
+    body = api.search({"far_from": {"school": "00000000", "min_km": 10}}, expect=422)
+    assert body["errors"][0]["field"] == "far_from.school"
+    body = api.search({"far_from": {"min_km": 10}}, expect=422)
+    assert body["errors"][0]["field"] == "far_from"

@@ -70,6 +70,11 @@ def criteria_strategy(draw: st.DrawFn, school_codes: list[str]) -> dict[str, Any
     )
     if zones:
         c["exclude"] = zones
+    if draw(st.integers(0, 3)) == 0:
+        # Far from where the child is at risk: a place that is not the origin.
+        place = draw(st.sampled_from(["school", "municipality_code"]))
+        value = draw(st.sampled_from(school_codes if place == "school" else MUNICIPALITIES))
+        c["far_from"] = {place: value, "min_km": draw(st.floats(10, 400, allow_nan=False))}
     groups = [str(t) for t in TargetGroup]
     for key, values, most in (
         ("needs", groups, 2),
@@ -90,6 +95,7 @@ def criteria_strategy(draw: st.DrawFn, school_codes: list[str]) -> dict[str, Any
         ("gender", st.sampled_from(["flickor", "pojkar", "alla"])),
         ("max_price_per_day", st.integers(1000, 9000)),
         ("permit_valid", st.booleans()),
+        ("permit_covers_needs", st.booleans()),
     ):
         if draw(st.integers(0, 3)) == 0:
             c[key] = draw(strategy)

@@ -16,6 +16,9 @@ from core.geography import distance_km, seat_of
 from core.ranking import STALE_FACTOR, decay_factor, decay_for
 
 INSTITUTIONAL = {"hvb", "stodboende", "sis_ungdomshem", "lss_bostad_barn"}
+# domain.md: private and non-profit HVB, stödboende, LSS homes and skyddat boende need an IVO permit.
+NEEDS_PERMIT = {"hvb", "stodboende", "lss_bostad_barn", "skyddat_boende"}
+PRIVATE = {"enskild", "ideell"}
 
 SELECTION_OF_FACET = {
     "provider_type": ("provider_types", "provider_type"),
@@ -54,8 +57,30 @@ def _origin(criteria: dict[str, Any], schools: dict[str, tuple[float, float]]) -
     return None
 
 
-def _passes_filters(doc: IndexedProvider, c: dict[str, Any], role: str, d: float | None) -> bool:
+def permit_covers(doc: IndexedProvider, c: dict[str, Any]) -> bool:
+    """Every need said (``needs`` and ``target_groups``) and the age within a permit that is not revoked;
+    or no permit needed at all."""
+    permit = doc["ivo_permit"]
+    if permit is None:
+        return not (doc["provider_type"] in NEEDS_PERMIT and doc["ownership"] in PRIVATE)
+    if permit["status"] == "aterkallat":
+        return False
+    if not set(c.get("needs", [])) | set(c.get("target_groups", [])) <= set(permit["target_groups"]):
+        return False
+    age = c.get("age")
+    if age is None:
+        return True
+    return (permit["age_min"] is None or permit["age_min"] <= age) and (
+        permit["age_max"] is None or age <= permit["age_max"]
+    )
+
+
+def _passes_filters(
+    doc: IndexedProvider, c: dict[str, Any], role: str, d: float | None, schools: dict[str, tuple[float, float]]
+) -> bool:
     if role == "public" and doc["provider_type"] not in INSTITUTIONAL:
+        return False
+    if c.get("permit_covers_needs") and not permit_covers(doc, c):
         return False
     if not set(c.get("needs", [])) <= set(doc["target_groups"]):
         return False
@@ -73,6 +98,12 @@ def _passes_filters(doc: IndexedProvider, c: dict[str, Any], role: str, d: float
         return False
     if c.get("min_km") and not (d is not None and d > c["min_km"]):
         return False
+    far = c.get("far_from")
+    if far is not None:
+        place = _origin(far, schools)
+        assert place is not None
+        if distance_km(place[0], place[1], doc["location"]["lat"], doc["location"]["lon"]) <= far["min_km"]:
+            return False
     for zone in c.get("exclude", []):
         if "radius_km" in zone:
             if (
@@ -105,7 +136,7 @@ def oracle_search(
         )
         for doc in docs
     }
-    filtered = [doc for doc in docs if _passes_filters(doc, c, role, distance[doc["id"]])]
+    filtered = [doc for doc in docs if _passes_filters(doc, c, role, distance[doc["id"]], schools)]
     hits = [doc for doc in filtered if _selected(doc, c, None)]
     facets: dict[str, dict[str, int]] = {}
     for facet in c.get("facets", []):
@@ -130,7 +161,9 @@ def oracle_search(
 
     def key(doc: IndexedProvider) -> tuple[Any, ...]:
         d = distance[doc["id"]] or 0.0
-        return (d, doc["id"]) if c.get("sort") == "distance" else (-relevance(doc), d, doc["id"])
+        # Homes whose permit covers the child come first, whatever the sort.
+        tier = 0 if permit_covers(doc, c) else 1
+        return (tier, d, doc["id"]) if c.get("sort") == "distance" else (tier, -relevance(doc), d, doc["id"])
 
     ordered = sorted(hits, key=key)
 

@@ -221,8 +221,27 @@ def test_sorts_break_ties_by_distance_then_id(sort: str, with_origin: bool, expe
     if with_origin:
         criteria["municipality_code"] = "1280"
     body = compiled(plan_for(origin=MALMO if with_origin else None, **criteria))
-    assert body["sort"] == expected
+    tier, *rest = body["sort"]
+    assert tier["_script"]["order"] == "asc", "the permit tier comes before the sort's own key"
+    assert rest == expected
     assert body["track_scores"] is True, "the score is reported whatever the order"
+
+
+def test_the_permit_tier_covers_needs_target_groups_and_age() -> None:
+    body = compiled(plan_for(needs=["trauma"], target_groups=["sjalvskadebeteende"], age=15))
+    params = body["sort"][0]["_script"]["script"]["params"]
+    assert params["needs"] == ["sjalvskadebeteende", "trauma"] and params["age"] == 15
+    assert "hvb" in params["required_types"] and "enskild" in params["required_ownership"]
+
+
+def test_the_permit_filter_replaces_the_tier() -> None:
+    body = compiled(plan_for(target_groups=["sjalvskadebeteende"], age=15, permit_covers_needs=True))
+    assert "_script" not in body["sort"][0], "every hit is covered: no tier to sort by"
+    covers = [f for f in scored_bool(body)["filter"] if "should" in f.get("bool", {})]
+    assert len(covers) == 1
+    scope, none_needed = covers[0]["bool"]["should"]
+    assert {"term": {"ivo_permit.target_groups": "sjalvskadebeteende"}} in scope["bool"]["filter"]
+    assert {"exists": {"field": "ivo_permit.status"}} in none_needed["bool"]["must_not"]
 
 
 def test_pages_and_source() -> None:
