@@ -271,7 +271,7 @@ class EmbeddedBackend:
             equal: Mask = pick(c.flags[clause.field]) == clause.value
             return equal
         if isinstance(clause, PermitCovers):
-            return _permit_covers(c, clause, pick)
+            return _permit_covers(c, clause, rows)
         if isinstance(clause, WithinKm):
             if origin_distance is not None:
                 return origin_distance <= clause.km
@@ -429,9 +429,13 @@ class EmbeddedBackend:
         self._snap = None
 
 
-def _permit_covers(c: ColumnStore, clause: PermitCovers, pick: Callable[[NDArray], NDArray]) -> Mask:
+def _permit_covers(c: ColumnStore, clause: PermitCovers, rows: Rows | None) -> Mask:
     """``PermitCovers`` over the permit columns: a live permit whose scope holds every need and the
     age (an open end holds any age), or no permit where none is required."""
+
+    def pick(column: NDArray[Scalar]) -> NDArray[Scalar]:
+        return column if rows is None else column[rows]
+
     present = pick(c.flags["permit_present"])
     covered = present & ~pick(c.flags["permit_revoked"])
     scope = c.multi_values[PERMIT_GROUPS]
@@ -443,7 +447,8 @@ def _permit_covers(c: ColumnStore, clause: PermitCovers, pick: Callable[[NDArray
     if clause.age is not None:
         low, high = pick(c.numbers["permit_age_min"]), pick(c.numbers["permit_age_max"])
         covered = covered & (np.isnan(low) | (low <= clause.age)) & (np.isnan(high) | (high >= clause.age))
-    return covered | (~present & ~pick(c.flags["permit_required"]))
+    result: Mask = covered | (~present & ~pick(c.flags["permit_required"]))
+    return result
 
 
 def _reaching(primary: NDArray[np.float64], end: int) -> NDArray[np.int64]:

@@ -61,7 +61,7 @@ def _a_school_in(api: Api, municipality_code: str) -> str:
     return next(s.code for s in schools if s.municipality_code == municipality_code)
 
 
-def test_far_from_a_place_that_is_not_the_school(api: Api, fixture_documents) -> None:
+def test_far_from_a_place_that_is_not_the_school(api: Api, fixture_documents: list[IndexedProvider]) -> None:
     """Within 40 km of her school and more than 150 km from Malmö, where she is at risk."""
     school = _a_school_in(api, "0780")  # Växjö: about 190 km from Malmö
     schools = {s.code: s for s in SchoolRegister.load(api.settings.schools_path).all()}

@@ -94,6 +94,14 @@ def _passes_filters(
         return False
     if c.get("permit_valid", True) and doc["permit_revoked"]:
         return False
+    return _where_allowed(doc, c, d, schools)
+
+
+def _where_allowed(
+    doc: IndexedProvider, c: dict[str, Any], d: float | None, schools: dict[str, tuple[float, float]]
+) -> bool:
+    """The geographic criteria: radius and minimum from the origin, far from a place, outside every zone."""
+    lat, lon = doc["location"]["lat"], doc["location"]["lon"]
     if c.get("max_km") is not None and not (d is not None and d <= c["max_km"]):
         return False
     if c.get("min_km") and not (d is not None and d > c["min_km"]):
@@ -102,19 +110,16 @@ def _passes_filters(
     if far is not None:
         place = _origin(far, schools)
         assert place is not None
-        if distance_km(place[0], place[1], doc["location"]["lat"], doc["location"]["lon"]) <= far["min_km"]:
+        if distance_km(place[0], place[1], lat, lon) <= far["min_km"]:
             return False
     for zone in c.get("exclude", []):
         if "radius_km" in zone:
-            if (
-                distance_km(zone["lat"], zone["lon"], doc["location"]["lat"], doc["location"]["lon"])
-                <= zone["radius_km"]
-            ):
-                return False
+            inside = distance_km(zone["lat"], zone["lon"], lat, lon) <= zone["radius_km"]
         elif "municipality_code" in zone:
-            if doc["municipality_code"] == zone["municipality_code"]:
-                return False
-        elif doc["county_code"] == zone["county_code"]:
+            inside = doc["municipality_code"] == zone["municipality_code"]
+        else:
+            inside = doc["county_code"] == zone["county_code"]
+        if inside:
             return False
     return True
 
