@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from core.client_logs import keep_client_logs_private
 from core.errors import IndexFailure
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
@@ -35,6 +36,12 @@ CacheOption = Annotated[
     Path | None,
     typer.Option("--geocoding-cache", help="JSON cache of geocoded addresses; default PLACERINGSSOK_GEOCODING_CACHE."),
 ]
+
+
+@app.callback()
+def _before_every_command() -> None:
+    # Geocoding and Elasticsearch clients log URLs and bodies at DEBUG; keep them out of any log.
+    keep_client_logs_private()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from core.client_logs import keep_client_logs_private
 from core.errors import ConfidentialLeak
 from core.settings import Settings, get_settings
 from search_api.access_log import AccessLog
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     # uvicorn's own access log writes whole URLs, and a query string can name a child's school; the
     # AccessLog middleware below is the one request log, however the app is started.
     logging.getLogger("uvicorn.access").disabled = True
+    # The search engine's client logs whole request bodies (the criteria) at DEBUG; never let it.
+    keep_client_logs_private()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 
+from core.client_logs import keep_client_logs_private
 from core.errors import NotConfigured
 from core.settings import Settings
 
@@ -41,6 +42,8 @@ def printable_nodes(settings: Settings) -> str:
 
 
 def _options(settings: Settings) -> dict[str, Any]:
+    # Whoever turns logging up later, the transport's loggers never write a body or an index name.
+    keep_client_logs_private()
     options: dict[str, Any] = {
         "hosts": node_urls(settings),
         "request_timeout": settings.elasticsearch_timeout_s,

@@ -9,9 +9,9 @@ It mirrors the embedded backend clause for clause:
 - text: each word group is a MUST of SHOULD alternatives over ``TEXT_FIELDS`` with their boosts,
   compound parts at ``PART_WEIGHT``, one-edit fuzziness at ``FUZZY_WEIGHT`` (constant score, as
   tantivy's fuzzy term query) for words of ``TYPO_MIN_LENGTH`` letters, quoted phrases as phrases;
-- ranking: ``function_score`` multiplies into the text score ``STALE_FACTOR`` for stale vacancies and
-  a gauss on ``location`` with ``decay_for``'s scale and offset; ties by distance, then id, exactly
-  as the embedded ``_page``.
+- ranking: ``core.ranking.ranking_score`` as two ``function_score`` levels: a gauss on ``location``
+  with ``decay_for``'s scale and offset, floored at ``DECAY_FLOOR``, then ``STALE_FACTOR`` for stale
+  vacancies; ties by distance, then id, exactly as the embedded ``_page``.
 
 Distances are never read from Elasticsearch: the response layer measures them with ``distance_km``.
 """
@@ -37,9 +37,10 @@ from elasticsearch import (
 from elasticsearch.dsl import SF, A, Q, Search
 from elasticsearch.dsl.query import Query
 
+from core.errors import RequestRefused
 from core.geography import distance_km
 from core.permits import PERMIT_REQUIRED_OWNERSHIP, PERMIT_REQUIRED_TYPES
-from core.ranking import STALE_FACTOR, decay_factor, freshness_factor
+from core.ranking import DECAY_FLOOR, STALE_FACTOR, decay_factor, freshness_factor
 from core.settings import Settings
 from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
 from core.vocabularies import INSTITUTIONAL_TYPES
@@ -237,14 +238,10 @@ def compile_sort(plan: SearchPlan) -> list[dict[str, Any]]:
     return [*_tier_sort(plan), primary, *_geo_sort(plan), *by_id]
 
 
-def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any]:
-    """The search request body for a plan."""
-    text = compile_text(plan.text, stopwords) if plan.text is not None else None
-    # No text: every hit's text score is 1. Only stop words: the embedded engine finds nothing either.
-    scored = Q("match_none") if plan.text is not None and text is None else text or Q("match_all")
-    query = Q("bool", must=[scored], filter=[compile_clause(c) for c in plan.filters])
-    # score = text x freshness x decay; a filtered function counts as 1 where its filter does not match.
-    functions = [SF({"filter": stale_vacancies(plan.stale_before).to_dict(), "weight": STALE_FACTOR})]
+def compile_ranking(plan: SearchPlan, query: Query) -> Query:
+    """``ranking_score`` as Lucene computes it: the decay (floored by ``max`` with a constant) in one
+    ``function_score``, freshness in the one around it. Each level multiplies in 64 bits and rounds
+    to a 32-bit score, the two roundings ``ranking_score`` makes."""
     if plan.decay is not None and plan.origin is not None:
         gauss = SF(
             "gauss",
@@ -255,9 +252,20 @@ def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any
                 "decay": plan.decay.decay,
             },
         )
-        functions.append(gauss)
-    query = Q("function_score", query=query, functions=functions, score_mode="multiply", boost_mode="multiply")
-    search = Search().query(query)[plan.offset : plan.offset + plan.size]
+        floor = SF({"weight": DECAY_FLOOR})
+        query = Q("function_score", query=query, functions=[gauss, floor], score_mode="max", boost_mode="multiply")
+    # A filtered function counts as 1 where its filter does not match.
+    freshness = SF({"filter": stale_vacancies(plan.stale_before).to_dict(), "weight": STALE_FACTOR})
+    return Q("function_score", query=query, functions=[freshness], score_mode="multiply", boost_mode="multiply")
+
+
+def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any]:
+    """The search request body for a plan."""
+    text = compile_text(plan.text, stopwords) if plan.text is not None else None
+    # No text: every hit's text score is 1. Only stop words: the embedded engine finds nothing either.
+    scored = Q("match_none") if plan.text is not None and text is None else text or Q("match_all")
+    query = Q("bool", must=[scored], filter=[compile_clause(c) for c in plan.filters])
+    search = Search().query(compile_ranking(plan, query))[plan.offset : plan.offset + plan.size]
     search = search.extra(track_total_hits=True, track_scores=True)
     if plan.selections:
         search = search.post_filter(_all_of([clause for _, clause in plan.selections]))
@@ -291,8 +299,8 @@ def _text_score(plan: SearchPlan, source: dict[str, Any], score: float) -> float
         where = source["location"]
         distance = distance_km(plan.origin.lat, plan.origin.lon, where["lat"], where["lon"])
         factor *= float(decay_factor(distance, plan.decay))
-    # Far enough away Elasticsearch's float score underflows to 0 with the decay; so does this.
-    return score / factor if factor > 0 else 0.0
+    # The decay's floor keeps the factor above zero however far away the home is.
+    return score / factor
 
 
 def public_source(stored: dict[str, Any]) -> dict[str, Any]:
@@ -374,7 +382,11 @@ class ElasticsearchBackend:
                 raise BackendUnavailable(
                     f"Elasticsearch answered {exc.meta.status}", retry_after_s=RETRY_AFTER_S
                 ) from exc
-            raise
+            # The cluster's reason may quote the query (the criteria): neither it nor the original
+            # exception may reach a traceback in the log.
+            raise RequestRefused(
+                f"Elasticsearch refused the search ({exc.meta.status} {error_type(exc)}); report this as a bug"
+            ) from None
 
     async def search(self, plan: SearchPlan) -> BackendResult:
         body = compile_search(plan, self.stopwords)

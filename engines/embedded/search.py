@@ -24,7 +24,7 @@ import tantivy
 from numpy.typing import NDArray
 
 from core.geography import bounding_box, distance_km
-from core.ranking import decay_factor, freshness_factor
+from core.ranking import decay_factor, freshness_factor, ranking_score
 from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
@@ -361,9 +361,8 @@ class EmbeddedBackend:
         hit_text = text_score[everything] if text_score is not None else np.ones(len(hits_rows))
         hit_distance = distance[everything] if distance is not None else np.zeros(len(hits_rows))
         freshness = freshness_factor(c.numbers["vacancies_updated_at"][hits_rows], plan.stale_before)
-        score = hit_text * freshness
-        if plan.decay is not None:
-            score = score * decay_factor(hit_distance, plan.decay)
+        decay = decay_factor(hit_distance, plan.decay) if plan.decay is not None else None
+        score = ranking_score(hit_text, freshness, decay)
         tier = self._table_mask(snap, plan.tier)[hits_rows] if plan.tier is not None else None
         page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance, tier)
         highlights = self._highlighter(snap, text_query) if text_query is not None else None
@@ -464,7 +463,7 @@ def _page(
     c: ColumnStore,
     id_rank: NDArray[np.int64],
     rows: Rows,
-    score: NDArray[np.float64],
+    score: NDArray[np.float32],
     distance: NDArray[np.float64],
     tier: Mask | None,
 ) -> NDArray[np.int64]:

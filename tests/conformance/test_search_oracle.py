@@ -168,3 +168,32 @@ def test_text_combined_with_filters_is_the_intersection(
 
     check()
     assert sum(1 for n in compared if n > 0) >= 8, compared
+
+
+# Origins at the ends of the country: most homes lie hundreds of km away, where the unfloored decay
+# underflows a 32-bit score (the first case is the one a real Elasticsearch server failed on).
+FAR_AWAY_ORIGINS = [
+    {"point": {"lat": 56.0, "lon": 12.0}, "sort": "relevance", "has_vacancy": False},
+    {"point": {"lat": 56.0, "lon": 12.0}, "sort": "relevance"},
+    {"point": {"lat": 55.4, "lon": 11.5}, "sort": "relevance", "permit_valid": False},
+    {"point": {"lat": 68.5, "lon": 23.5}, "sort": "relevance"},
+    {"municipality_code": "2584", "sort": "relevance", "min_km": 300},
+]
+
+
+@pytest.mark.parametrize("criteria", FAR_AWAY_ORIGINS, ids=lambda c: str(c.get("point") or c.get("municipality_code")))
+def test_far_away_homes_rank_as_the_oracle_ranks_them(
+    api: Api,
+    fixture_documents: list[IndexedProvider],
+    school_positions: dict[str, tuple[float, float]],
+    criteria: dict[str, Any],
+) -> None:
+    """Every hit in order, for both roles, including the homes 800+ km away whose decay is floored."""
+    for role in ("caseworker", "public"):
+        expected = oracle_search(fixture_documents, {**criteria, "facets": []}, role, school_positions)
+        far = [i for i in expected.ordered_ids if (expected.distances[i] or 0) > 800]
+        assert len(far) >= 2, "the case must reach homes beyond 800 km"
+        hits = api.search_all(criteria, role, limit=2000)
+        assert [h["id"] for h in hits] == expected.ordered_ids
+        scores = [h["explanation"]["ranking"]["score"] for h in hits]
+        assert scores == sorted(scores, reverse=True) and min(scores) > 0

@@ -13,7 +13,7 @@ from typing import Any
 
 from core.documents import IndexedProvider
 from core.geography import distance_km, seat_of
-from core.ranking import STALE_FACTOR, decay_factor, decay_for
+from core.ranking import STALE_FACTOR, decay_factor, decay_for, ranking_score
 
 INSTITUTIONAL = {"hvb", "stodboende", "sis_ungdomshem", "lss_bostad_barn"}
 # domain.md: private and non-profit HVB, stödboende, LSS homes and skyddat boende need an IVO permit.
@@ -156,13 +156,12 @@ def oracle_search(
     cutoff = datetime.now(UTC) - timedelta(days=14)
 
     def relevance(doc: IndexedProvider) -> float:
-        # Ranking is defined once (core.ranking); the oracle applies the definition directly.
+        # Ranking is defined once (core.ranking); the oracle applies the definition directly, one
+        # document at a time, with no text (score 1).
         fresh = doc["vacancies_updated_at"] is not None and doc["vacancies_updated_at"] >= cutoff
-        score = 1.0 if fresh else STALE_FACTOR
         d = distance[doc["id"]]
-        if d is not None:
-            score *= float(decay_factor(d, decay_for(c.get("max_km"))))
-        return score
+        decay = None if d is None else decay_factor(d, decay_for(c.get("max_km")))
+        return float(ranking_score(1.0, 1.0 if fresh else STALE_FACTOR, decay))
 
     def key(doc: IndexedProvider) -> tuple[Any, ...]:
         d = distance[doc["id"]] or 0.0

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.geography import distance_km, seat_of
-from core.ranking import DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
+from core.ranking import DECAY_FLOOR, DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
 from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.elasticsearch.index_definition import load_index_definition
@@ -36,7 +36,7 @@ def compiled(plan: SearchPlan) -> dict[str, Any]:
 def scored_bool(body: dict[str, Any]) -> dict[str, Any]:
     """The bool query under the decay (if any): must = text, filter = the plan's filters."""
     query = body["query"]
-    if "function_score" in query:
+    while "function_score" in query:
         query = query["function_score"]["query"]
     scored: dict[str, Any] = query["bool"]
     return scored
@@ -163,9 +163,15 @@ def test_distance_decay_is_the_shared_gauss(max_km: float | None) -> None:
     if max_km is not None:
         criteria["max_km"] = max_km
     body = compiled(plan_for(origin=MALMO, **criteria))
-    score = body["query"]["function_score"]
-    assert score["boost_mode"] == "multiply" and score["score_mode"] == "multiply"
-    _freshness, function = score["functions"]
+    outer = body["query"]["function_score"]
+    assert outer["boost_mode"] == "multiply" and outer["score_mode"] == "multiply"
+    (freshness,) = outer["functions"]
+    assert freshness["weight"] == STALE_FACTOR
+    # The decay is the inner level: max(gauss, floor), multiplied into the text score.
+    inner = outer["query"]["function_score"]
+    assert inner["boost_mode"] == "multiply" and inner["score_mode"] == "max"
+    function, floor = inner["functions"]
+    assert floor == {"weight": DECAY_FLOOR}
     gauss = function["gauss"]["location"]
     expected = decay_for(max_km)
     assert gauss["origin"] == {"lat": MALMO.lat, "lon": MALMO.lon}
@@ -176,8 +182,9 @@ def test_distance_decay_is_the_shared_gauss(max_km: float | None) -> None:
 
 
 def test_no_origin_means_no_decay() -> None:
-    functions = compiled(plan_for(q="missbruk"))["query"]["function_score"]["functions"]
-    assert not [f for f in functions if "gauss" in f]
+    outer = compiled(plan_for(q="missbruk"))["query"]["function_score"]
+    assert "function_score" not in outer["query"]
+    assert not [f for f in outer["functions"] if "gauss" in f]
 
 
 def test_stale_or_unconfirmed_vacancies_rank_lower_by_the_shared_factor() -> None:
