@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,14 +66,18 @@ def freshness_factor(
     return np.where(fresh, 1.0, STALE_FACTOR)
 
 
-def ranking_score(
-    text_score: NDArray[np.floating] | float,
-    freshness: NDArray[np.float64] | float,
-    decay: NDArray[np.float64] | float | None,
-) -> NDArray[np.float32]:
+Number = NDArray[np.floating[Any]] | np.floating[Any] | float
+
+
+def _to_float32(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rounded to the nearest 32-bit float, kept in a 64-bit array (every engine's sort takes it)."""
+    return values.astype(np.float32).astype(np.float64)
+
+
+def ranking_score(text_score: Number, freshness: Number, decay: Number | None) -> NDArray[np.float64]:
     """The score both engines sort by, in Lucene's arithmetic: each product taken in 64 bits, then
     rounded to 32 (``decay`` None: no origin, no decay). ``text_score`` is 1 without free text."""
-    near = np.asarray(text_score, dtype=np.float32).astype(np.float64)
+    near = _to_float32(np.asarray(text_score, dtype=np.float64))
     if decay is not None:
-        near = (near * np.asarray(decay, dtype=np.float64)).astype(np.float32).astype(np.float64)
-    return (near * np.asarray(freshness, dtype=np.float64)).astype(np.float32)
+        near = _to_float32(near * np.asarray(decay, dtype=np.float64))
+    return _to_float32(near * np.asarray(freshness, dtype=np.float64))

@@ -463,7 +463,7 @@ def _page(
     c: ColumnStore,
     id_rank: NDArray[np.int64],
     rows: Rows,
-    score: NDArray[np.float32],
+    score: NDArray[np.float64],
     distance: NDArray[np.float64],
     tier: Mask | None,
 ) -> NDArray[np.int64]:
