@@ -52,19 +52,19 @@ def _is_language(code: str) -> bool:
 
 def _check_language(code: str) -> str:
     if not _is_language(code):
-        raise ValueError(f"'{code}' is not an ISO 639-1 (or 639-3) language code, such as 'sv', 'ar' or 'prs'")
+        raise ValueError("not an ISO 639-1 (or 639-3) language code; use one such as 'sv', 'ar' or 'prs'")
     return code
 
 
 def _check_municipality(code: str) -> str:
     if code not in municipalities():
-        raise ValueError(f"'{code}' is not one of Sweden's 290 municipality codes (SCB kommunkod, e.g. '0780')")
+        raise ValueError("not one of Sweden's 290 municipality codes; use an SCB kommunkod such as '0780'")
     return code
 
 
 def _check_county(code: str) -> str:
     if code not in county_codes():
-        raise ValueError(f"'{code}' is not a county code (SCB länskod: 01, 03-10, 12-14, 17-25)")
+        raise ValueError("not a county code; use an SCB länskod: 01, 03-10, 12-14, 17-25")
     return code
 
 

@@ -17,8 +17,14 @@ class Backend(StrEnum):
 
 
 class ApiKey(BaseModel):
+    """A key for a portal (with ``origins``: a browser key) or for a server (without: server-to-server)."""
+
     role: Literal["caseworker", "public"]
-    origins: list[str] = []
+    origins: list[str] = Field(
+        default=[], description="a browser key: only requests whose Origin header is one of these are accepted"
+    )
+    name: str | None = Field(default=None, max_length=100, description="who holds the key, for the audit log")
+    organisation: str | None = Field(default=None, max_length=200, description="the holder's organisation")
 
 
 class Settings(BaseSettings):
@@ -39,6 +45,46 @@ class Settings(BaseSettings):
         default="public", description="the role of callers without a key; empty to refuse them"
     )
     stale_vacancy_days: int = 14
+    production: bool = Field(
+        default=False, description="production mode: /docs, /redoc and /openapi.json are off unless api_docs says on"
+    )
+    api_docs: bool | None = Field(
+        default=None, description="serve /docs, /redoc and /openapi.json; default: on, except in production mode"
+    )
+
+    # -- sign-in for caseworkers: OpenID Connect bearer tokens from the municipality's identity provider
+    oidc_issuer: str | None = Field(default=None, description="the identity provider's issuer (the iss claim)")
+    oidc_audience: str | None = Field(default=None, description="this service's client id (the aud claim)")
+    oidc_jwks: str | None = Field(default=None, description="the identity provider's JWKS: an https URL or a file path")
+    oidc_org_claim: str = Field(default="org", description="the claim that names the caller's organisation")
+    oidc_role_claim: str = Field(default="roles", description="the claim (a string or a list) holding 'caseworker'")
+    oidc_leeway_s: int = Field(default=60, ge=0, le=600, description="clock skew allowed on exp, nbf and iat")
+    oidc_algorithms: list[str] = Field(default=["RS256", "PS256", "ES256", "EdDSA"])
+
+    # -- limits: one caller cannot starve the others
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger request bodies get 413")
+    max_header_bytes: int = Field(default=8 * 1024, ge=1024, description="larger request headers (all together): 431")
+    search_threads: int = Field(default=0, ge=0, description="threads for embedded searches; 0: one per core")
+    rate_limit_per_address: str = Field(
+        default="300/minute", description="requests without a key or token, per client address; empty: no limit"
+    )
+    rate_limit_per_key: str = Field(
+        default="1200/minute", description="requests per API key or signed-in subject; empty: no limit"
+    )
+    rate_limit_failed_auth: str = Field(
+        default="30/minute", description="refused keys and tokens per client address; empty: no limit"
+    )
+    rate_limit_storage: str = Field(
+        default="memory://", description="where counts live (a `limits` storage URI); memory: per process"
+    )
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.production
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks)
 
     @field_validator("anonymous_role", mode="before")
     @classmethod
@@ -67,6 +113,10 @@ class Settings(BaseSettings):
     elasticsearch_mappings: Path | None = Field(
         default=None, description="settings + mappings JSON; default mappings/providers.json of the checkout"
     )
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.data_dir / "audit"
 
     @property
     def embedded_dir(self) -> Path:

@@ -259,5 +259,6 @@ def serve(
         port=port,
         workers=workers,
         access_log=False,
+        server_header=False,  # no banner naming the server software
         log_level="info",
     )

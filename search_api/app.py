@@ -17,7 +17,11 @@ from core.errors import ConfidentialLeak
 from core.settings import Settings, get_settings
 from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend, make_backend
-from search_api.routes import embed, health, providers, schools, suggest
+from search_api.rate_limits import RateLimits
+from search_api.request_limits import RequestLimits
+from search_api.routes import api_docs, embed, health, providers, schools, suggest
+from search_api.security_headers import SecurityHeaders
+from search_api.sign_in import TokenVerifier
 
 log = logging.getLogger("placeringssok")
 
@@ -27,13 +31,20 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _error(error: dict[str, Any]) -> dict[str, str]:
+    loc = tuple(error.get("loc", ()))
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        # The unknown name is the caller's text (it could be a child's name): not quoted back.
+        return {"field": _field(loc[:-1]), "message": "unknown field; the accepted fields are in /openapi.json"}
+    return {"field": _field(loc), "message": message}
+
+
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    # The caller's input is not echoed back: it may describe a child.
-    errors = [
-        {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", "")).removeprefix("Value error, ")}
-        for e in exc.errors()
-    ]
+    # The caller's input is not echoed back: it may describe a child. Pydantic's messages name the
+    # expectation (a pattern, a bound, the allowed values), never the value given.
+    errors = [_error(e) for e in exc.errors()]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return JSONResponse({"detail": f"invalid request: {summary}", "errors": errors}, status_code=422)
 
@@ -78,8 +89,13 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         summary="Find a placement for a child: distance-weighted, faceted search over care providers.",
         version="1.0",
         lifespan=lifespan,
+        # The docs pages are served by routes.api_docs (with a CSP); the schema only when docs are on.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings) if settings.oidc_enabled else None
     if backend is not None:
         app.state.backend = backend
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -90,16 +106,25 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.include_router(suggest.router)
     app.include_router(health.router)
     app.include_router(embed.router)
+    if settings.docs_enabled:
+        app.include_router(api_docs.router)
     origins = sorted({o for key in settings.api_keys.values() for o in key.origins})
+    # Outermost last: headers on every answer, one access-log line even for refusals, then sizes,
+    # CORS (so a browser can read a 429's Retry-After), then rate limits.
+    app.add_middleware(RateLimits, settings=settings)
     if origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "X-API-Key"],
+            allow_headers=["Content-Type", "X-API-Key", "Authorization"],
             expose_headers=["Retry-After"],
             allow_credentials=False,
             max_age=600,
         )
+    app.add_middleware(
+        RequestLimits, max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes
+    )
     app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -7,9 +7,9 @@ logged.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from core.records import Age, CountyCode, LanguageCode, MunicipalityCode
 from core.vocabularies import (
@@ -47,6 +47,28 @@ DEFAULT_FACETS: tuple[FacetName, ...] = (
 SortOrder = Literal["relevance", "distance", "price", "vacancies_updated"]
 MAX_KM = 2000.0
 Km = Annotated[float, Field(ge=0, le=MAX_KM)]
+# Bounds of the lists that are not a vocabulary (a vocabulary list is bounded by its size).
+MAX_LANGUAGES = 20
+MAX_MUNICIPALITIES = 290
+MAX_COUNTIES = 21
+MAX_FRAMEWORK_AGREEMENTS = 20
+_T = TypeVar("_T")
+
+
+def _distinct(values: list[_T]) -> list[_T]:
+    kept: list[_T] = []
+    for value in values:
+        if value not in kept:
+            kept.append(value)
+    return kept
+
+
+def _choices(max_items: int, description: str) -> Any:
+    """A list criterion: at most ``max_items`` values, repeats dropped (keeps each request's work bounded)."""
+    return Field(default=[], max_length=max_items, description=f"{description} At most {max_items}; repeats ignored.")
+
+
+Distinct = AfterValidator(_distinct)
 
 
 class _Body(BaseModel):
@@ -113,22 +135,35 @@ class SearchCriteria(_Body):
     far_from: FarFrom | None = Field(
         default=None, description="More than min_km from a place that is not the origin (where the child is at risk)."
     )
-    exclude: list[ExclusionZone] = Field(default=[], max_length=20, description="Zones no provider may lie in.")
-    needs: list[TargetGroup] = Field(
-        default=[], description="The child's needs: a provider must list all of them; drives the permit check."
+    exclude: Annotated[list[ExclusionZone], Distinct] = Field(
+        default=[], max_length=20, description="Zones no provider may lie in. At most 20; repeats ignored."
     )
-    provider_types: list[ProviderType] = []
-    target_groups: list[TargetGroup] = Field(default=[], description="Facet selection: any of these.")
+    needs: Annotated[list[TargetGroup], Distinct] = _choices(
+        len(TargetGroup),
+        "The child's needs: a provider must list all of them; drives the permit check.",
+    )
+    provider_types: Annotated[list[ProviderType], Distinct] = _choices(
+        len(ProviderType), "Facet selection: any of these."
+    )
+    target_groups: Annotated[list[TargetGroup], Distinct] = _choices(len(TargetGroup), "Facet selection: any of these.")
     age: Age | None = Field(default=None, description="The child's age: within the provider's age range.")
     gender: Gender | None = Field(default=None, description="The child's gender group; 'alla' for non-binary.")
-    legal_bases: list[LegalBasis] = []
-    assignments: list[Assignment] = []
-    methods: list[Method] = []
-    languages: list[LanguageCode] = []
-    ownership: list[Ownership] = []
-    municipality_codes: list[MunicipalityCode] = []
-    county_codes: list[CountyCode] = []
-    framework_agreements: list[Annotated[str, Field(min_length=1, max_length=200)]] = []
+    legal_bases: Annotated[list[LegalBasis], Distinct] = _choices(len(LegalBasis), "Facet selection: any of these.")
+    assignments: Annotated[list[Assignment], Distinct] = _choices(len(Assignment), "Facet selection: any of these.")
+    methods: Annotated[list[Method], Distinct] = _choices(len(Method), "Facet selection: any of these.")
+    languages: Annotated[list[LanguageCode], Distinct] = _choices(
+        MAX_LANGUAGES, "Facet selection (ISO 639 codes): any of these."
+    )
+    ownership: Annotated[list[Ownership], Distinct] = _choices(len(Ownership), "Facet selection: any of these.")
+    municipality_codes: Annotated[list[MunicipalityCode], Distinct] = _choices(
+        MAX_MUNICIPALITIES, "Facet selection (SCB kommunkod): any of these."
+    )
+    county_codes: Annotated[list[CountyCode], Distinct] = _choices(
+        MAX_COUNTIES, "Facet selection (SCB länskod): any of these."
+    )
+    framework_agreements: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Distinct] = _choices(
+        MAX_FRAMEWORK_AGREEMENTS, "Facet selection: any of these framework agreements."
+    )
     has_vacancy: bool | None = None
     max_price_per_day: int | None = Field(default=None, ge=0, le=1_000_000)
     permit_valid: bool = Field(
@@ -139,7 +174,9 @@ class SearchCriteria(_Body):
         description="true: only homes whose IVO permit covers every need (needs and target_groups) and the age, "
         "or that need no permit. Whatever its value, covered homes rank before the others.",
     )
-    facets: list[FacetName] = Field(default=list(DEFAULT_FACETS), max_length=12)
+    facets: Annotated[list[FacetName], Distinct] = Field(
+        default=list(DEFAULT_FACETS), max_length=12, description="Facets to count. At most 12; repeats ignored."
+    )
     sort: SortOrder = "relevance"
     page: int = Field(default=1, ge=1, le=500)
     size: int = Field(default=20, ge=1, le=100)
@@ -155,7 +192,7 @@ class SearchCriteria(_Body):
         if needs_origin and not origins:
             raise ValueError(f"{', '.join(needs_origin)} needs an origin: school, point or municipality_code")
         if self.max_km is not None and self.min_km is not None and self.max_km <= self.min_km:
-            raise ValueError(f"max_km ({self.max_km}) must be greater than min_km ({self.min_km})")
+            raise ValueError("max_km must be greater than min_km; swap them or drop one")
         return self
 
     @property

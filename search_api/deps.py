@@ -1,15 +1,40 @@
-"""FastAPI dependencies: settings, the backend, the school register and the caller's role."""
+"""FastAPI dependencies: settings, the backend, the school register and who is calling.
+
+Who is calling is a ``Principal``: a subject, an organisation, a role and (for providers' own keys)
+the provider ids it speaks for. Three ways in:
+
+- an OpenID Connect bearer token (``Authorization: Bearer ...``): a signed-in caseworker;
+- an API key (``X-API-Key``): a portal's browser key (with origins: only accepted when the request's
+  Origin header is one of them; never judged by the Host header, which the caller writes), or a
+  server-to-server key (without origins);
+- nothing: the anonymous role from the settings, if any.
+
+Every refusal says what to do and quotes nothing the caller sent.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import hashlib
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
+import anyio
 from fastapi import Depends, Header, HTTPException, Request
 
 from core.schools import SchoolRegister, school_register
-from core.settings import Settings
+from core.settings import ApiKey, Settings
 from search_api.backends import SearchBackend
 from search_api.plan import Role
+from search_api.sign_in import CASEWORKER, TokenRefused, TokenVerifier
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    subject: str | None = None
+    organisation: str | None = None
+    provider_ids: frozenset[str] = field(default_factory=frozenset)
+    via: Literal["anonymous", "api_key", "token"] = "anonymous"
 
 
 def settings_dep(request: Request) -> Settings:
@@ -26,33 +51,95 @@ def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolR
     return school_register(settings.schools_path)
 
 
-def _same_origin(request: Request, origin: str) -> bool:
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+def origin_allowed(request: Request, origins: list[str]) -> bool:
+    """Whether a browser credential bound to ``origins`` may be used by this request: its Origin
+    header must be one of them. The Host header is the caller's to write and proves nothing."""
+    return request.headers.get("origin") in origins
 
 
-def role_dep(
+def _key_principal(request: Request, key: ApiKey, secret: str) -> Principal:
+    if key.origins and not origin_allowed(request, key.origins):
+        raise HTTPException(
+            403,
+            "this API key is bound to its portals' origins and the request's Origin is not one of them; "
+            "use the key only from those pages, or a server key from a server",
+        )
+    subject = key.name or "api-key-" + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return Principal(role=key.role, subject=subject, organisation=key.organisation, via="api_key")
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+async def _token_principal(request: Request, settings: Settings, authorization: str) -> Principal:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorised("the Authorization header takes 'Bearer' and a token from the identity provider")
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        raise _unauthorised("sign-in with tokens is not configured on this server; use an API key")
+    try:
+        # A JWKS URL is fetched with blocking I/O when keys rotate: never on the event loop.
+        signed_in = await anyio.to_thread.run_sync(verifier.verify, token.strip())
+    except TokenRefused as exc:
+        raise _unauthorised(exc.message) from exc
+    if CASEWORKER not in signed_in.roles:
+        raise HTTPException(
+            403,
+            f"your sign-in does not carry the {CASEWORKER} role (claim {settings.oidc_role_claim}); "
+            "ask your identity provider's administrators",
+        )
+    return Principal(role="caseworker", subject=signed_in.subject, organisation=signed_in.organisation, via="token")
+
+
+async def principal_dep(
     request: Request,
     settings: Annotated[Settings, Depends(settings_dep)],
-    x_api_key: Annotated[str | None, Header(description="API key; its role decides what is visible.")] = None,
-) -> Role:
-    origin = request.headers.get("origin")
-    if x_api_key:
+    x_api_key: Annotated[
+        str | None, Header(max_length=200, description="API key of a portal, a provider or a server.")
+    ] = None,
+    authorization: Annotated[
+        str | None, Header(max_length=8000, description="Bearer token of a signed-in caseworker (OpenID Connect).")
+    ] = None,
+) -> Principal:
+    if x_api_key and authorization:
+        raise HTTPException(400, "send either X-API-Key or an Authorization bearer token, not both")
+    if authorization:
+        principal = await _token_principal(request, settings, authorization)
+    elif x_api_key:
         key = settings.api_keys.get(x_api_key)
         if key is None:
             raise HTTPException(401, "unknown API key in X-API-Key; ask the Placeringssök operators for one")
-        if origin and key.origins and origin not in key.origins and not _same_origin(request, origin):
-            raise HTTPException(403, f"this API key is not allowed from the origin {origin}")
-        role: Role = key.role
+        principal = _key_principal(request, key, x_api_key)
     elif settings.anonymous_role is not None:
-        role = settings.anonymous_role
+        principal = Principal(role=settings.anonymous_role)
     else:
-        raise HTTPException(401, "an API key is required in the X-API-Key header")
-    request.state.role = role
-    return role
+        raise HTTPException(401, "sign in (Authorization: Bearer) or send an API key in the X-API-Key header")
+    request.state.role = principal.role
+    request.state.principal = principal
+    return principal
+
+
+async def optional_principal_dep(
+    request: Request, settings: Annotated[Settings, Depends(settings_dep)]
+) -> Principal | None:
+    """The caller if credentials came and hold, else None: for routes open to everyone (readiness)."""
+    try:
+        return await principal_dep(
+            request, settings, request.headers.get("x-api-key"), request.headers.get("authorization")
+        )
+    except HTTPException:
+        return None
+
+
+def role_dep(principal: Annotated[Principal, Depends(principal_dep)]) -> Role:
+    return principal.role
 
 
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 BackendDep = Annotated[SearchBackend, Depends(backend_dep)]
 SchoolsDep = Annotated[SchoolRegister, Depends(schools_dep)]
+PrincipalDep = Annotated[Principal, Depends(principal_dep)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal_dep)]
 RoleDep = Annotated[Role, Depends(role_dep)]

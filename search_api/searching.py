@@ -76,7 +76,8 @@ def _selected(criteria: SearchCriteria) -> dict[str, set[str]]:
         "ownership": {str(v) for v in criteria.ownership},
         "legal_bases": {str(v) for v in criteria.legal_bases},
         "assignments": {str(v) for v in criteria.assignments},
-        "framework_agreements": set(criteria.framework_agreements),
+        # Not framework_agreements: they are free text, and a selected name nobody holds would be the
+        # caller's input echoed back as a facet value. Known ones are listed by their counts.
         "has_vacancy": set() if criteria.has_vacancy is None else {str(criteria.has_vacancy).lower()},
     }
 

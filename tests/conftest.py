@@ -24,8 +24,10 @@ BROKEN = FIXTURES / "providers_broken.jsonl"
 SCHOOLS = FIXTURES / "schools.jsonl"
 GEOCODING_CACHE = FIXTURES / "geocoding-cache.json"
 
+# Server-to-server keys (no origins), and a portal's browser key (accepted only from its origin).
 CASEWORKER_KEY = "test-caseworker-key"
 PUBLIC_KEY = "test-public-key"
+PORTAL_PUBLIC_KEY = "test-portal-public-key"
 PORTAL_ORIGIN = "https://portal.example.se"
 
 
@@ -39,9 +41,14 @@ def test_settings(data_dir: Path, **overrides: object) -> Settings:
         "data_dir": data_dir,
         "geocoder": "none",
         "api_keys": {
-            CASEWORKER_KEY: ApiKey(role="caseworker", origins=[PORTAL_ORIGIN]),
-            PUBLIC_KEY: ApiKey(role="public", origins=[PORTAL_ORIGIN]),
+            CASEWORKER_KEY: ApiKey(role="caseworker", name="test-server", organisation="Testkommun"),
+            PUBLIC_KEY: ApiKey(role="public"),
+            PORTAL_PUBLIC_KEY: ApiKey(role="public", origins=[PORTAL_ORIGIN]),
         },
+        # Suites send thousands of requests from one address; the limits have their own tests.
+        "rate_limit_per_address": "",
+        "rate_limit_per_key": "",
+        "rate_limit_failed_auth": "",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

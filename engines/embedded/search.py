@@ -7,12 +7,14 @@ A new live version (a reindex, sync or rollback by another process) is picked up
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import os
 import threading
 from bisect import bisect_left
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,6 +47,7 @@ from search_api.plan import (
     WithinKm,
 )
 
+T = TypeVar("T")
 Rows = NDArray[np.int64]
 Mask = NDArray[np.bool_]
 Scalar = TypeVar("Scalar", bound=np.generic)
@@ -129,7 +132,10 @@ def _name_words(
 
 
 class EmbeddedBackend:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, threads: int = 0) -> None:
+        # Searches run on these threads, never on the event loop: one slow search must not hold up
+        # /healthz or anyone else's request. numpy and tantivy release the GIL for their heavy parts.
+        self._pool = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 2, thread_name_prefix="search")
         self._versions = IndexVersions(root)
         self._pointer_path = root / POINTER
         self._lock = threading.Lock()
@@ -393,11 +399,16 @@ class EmbeddedBackend:
 
     # -- the backend interface ----------------------------------------------------------------
 
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+
     async def search(self, plan: SearchPlan) -> BackendResult:
-        # CPU-bound and short: running it inline beats a thread hop under the GIL.
-        return self._execute(plan)
+        return await self._off_loop(self._execute, plan)
 
     async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+        return await self._off_loop(self._get, provider_id, visible_types)
+
+    def _get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
         snap = self._snapshot()
         row = snap.columns.row_of(provider_id)
         if row is None:
@@ -406,6 +417,9 @@ class EmbeddedBackend:
         return source if source["provider_type"] in visible_types else None
 
     async def suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]:
+        return await self._off_loop(self._suggest_names, prefix, visible_types, limit)
+
+    def _suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]:
         snap = self._snapshot()
         needle = prefix.lower()
         names: dict[str, None] = {}
@@ -418,6 +432,9 @@ class EmbeddedBackend:
         return list(names)
 
     async def readiness(self) -> Readiness:
+        return await self._off_loop(self._readiness)
+
+    def _readiness(self) -> Readiness:
         try:
             snap = self._snapshot()
         except BackendUnavailable as exc:
@@ -425,6 +442,7 @@ class EmbeddedBackend:
         return Readiness(ready=True, version=snap.version, documents=len(snap.alive_rows))
 
     async def close(self) -> None:
+        # The pool stays: a backend handed to several apps (tests) outlives each one's lifespan.
         self._snap = None
 
 

@@ -58,4 +58,4 @@ def make_backend(settings: Settings) -> SearchBackend:
         return ElasticsearchBackend.from_settings(settings)
     from engines.embedded.search import EmbeddedBackend
 
-    return EmbeddedBackend(settings.embedded_dir)
+    return EmbeddedBackend(settings.embedded_dir, threads=settings.search_threads)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from search_api.criteria import FacetName
 from search_api.deps import SettingsDep
+from search_api.security_headers import content_security_policy
 
 router = APIRouter(tags=["embed"], include_in_schema=False)
 
@@ -50,14 +51,6 @@ def _static(request: Request, name: str, media_type: str) -> Response:
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(content, media_type=media_type, headers=headers)
-
-
-def content_security_policy(frame_ancestors: str = "'self'") -> str:
-    """Everything from our own origin only: no inline script or style, no third party, no form posts."""
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
-        f"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
-    )
 
 
 def _page(title: str, body: str, *, frame_ancestors: str = "'self'") -> HTMLResponse:
@@ -153,7 +146,8 @@ async def frame(
         names = [name.strip() for name in facets.split(",") if name.strip()]
         unknown = [name for name in names if name not in FRAME_FACETS]
         if unknown:
-            raise HTTPException(400, f"unknown facet {unknown[0]!r}; choose from {', '.join(sorted(FRAME_FACETS))}")
+            # The value is not quoted back: a URL parameter can carry anything a page put there.
+            raise HTTPException(400, f"facets: unknown facet name; choose from {', '.join(sorted(FRAME_FACETS))}")
         attributes += f' facets="{html.escape(",".join(names))}"'
     body = f"""<body class="frame">
 <main>

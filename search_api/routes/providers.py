@@ -39,6 +39,12 @@ async def search_providers(
     return response
 
 
+@router.api_route("/search", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def search_with_the_wrong_method() -> None:
+    # Without this, GET /v1/providers/search would be read as the detail of a provider called "search".
+    raise HTTPException(405, "search with POST: the criteria travel in the body", headers={"Allow": "POST"})
+
+
 @router.get("/{provider_id}", response_model=ProviderView, summary="One provider, shaped for the caller's role")
 async def get_provider(
     provider_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")],
@@ -47,5 +53,5 @@ async def get_provider(
 ) -> ProviderView:
     source = await backend.get(provider_id, visible_types(role))
     if source is None:
-        raise HTTPException(404, f"no provider with id {provider_id} visible to you")
+        raise HTTPException(404, "no provider with that id is visible to you; take ids from search hits")
     return shape_provider(source, role, origin=None)

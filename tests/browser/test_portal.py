@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PORTAL_KEY, Demo, Portal, describe_violations
-from tests.conftest import PUBLIC_KEY
+from tests.conftest import PORTAL_PUBLIC_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -56,5 +56,5 @@ def test_a_portal_on_another_origin_embeds_the_box_with_its_key(demo: Demo, port
     expect(demo.hits.first).to_have_css("border-top-color", "rgb(0, 100, 0)")
 
     # A key issued for another portal is refused here, and the box says so in Swedish.
-    page.locator("placeringssok-search").evaluate(f"el => el.setAttribute('api-key', '{PUBLIC_KEY}')")
+    page.locator("placeringssok-search").evaluate(f"el => el.setAttribute('api-key', '{PORTAL_PUBLIC_KEY}')")
     expect(demo.error).to_contain_text("får inte användas på den här webbplatsen")
