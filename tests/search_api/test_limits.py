@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ def served(embedded_data_dir: Path) -> Iterator[str]:
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 def test_a_ten_megabyte_body_is_refused_at_once_while_healthz_answers(served: str, streamed: bool) -> None:
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}
 
     def post() -> None:
         started = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -25,7 +26,7 @@ SECRET_AGREEMENT = "Ramavtal Tindra 4711"
 RECOGNISABLE = [NAME, "Tindra", "Östlund", STREET, "Kvarngatan", "4711", "0999", "0998", "qqq", "40.25", "150.75"]
 
 
-def _requests(token: str) -> list[tuple[str, str, dict]]:
+def _requests(token: str) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, path, request options) for every error path of the API."""
     search = "/v1/providers/search"
     return [

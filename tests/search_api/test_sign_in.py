@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -52,7 +53,7 @@ def test_a_valid_token_is_a_caseworker(client: TestClient, idp: IdentityProvider
     ],
     ids=["expired", "wrong-audience", "wrong-issuer", "no-subject", "no-expiry"],
 )
-def test_bad_tokens_get_401(client: TestClient, idp: IdentityProvider, claims: dict, words: str) -> None:
+def test_bad_tokens_get_401(client: TestClient, idp: IdentityProvider, claims: dict[str, Any], words: str) -> None:
     response = client.post("/v1/providers/search", json={}, headers={"Authorization": f"Bearer {idp.token(**claims)}"})
     assert response.status_code == 401 and words in response.json()["detail"], response.text
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -100,9 +101,8 @@ def test_without_sign_in_configured_a_token_is_401(embedded_data_dir: Path, idp:
 
 def test_browser_keys_need_their_origin_and_the_host_header_proves_nothing(client: TestClient) -> None:
     def search(headers: dict[str, str]) -> int:
-        return client.post(
-            "/v1/providers/search", json={}, headers={"X-API-Key": PORTAL_PUBLIC_KEY, **headers}
-        ).status_code
+        response = client.post("/v1/providers/search", json={}, headers={"X-API-Key": PORTAL_PUBLIC_KEY, **headers})
+        return int(response.status_code)
 
     assert search({"Origin": PORTAL_ORIGIN}) == 200
     assert search({}) == 403  # a browser key copied out of a page is no bearer token
