@@ -39,6 +39,8 @@ def _requests(token: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", search, {"json": {"point": {"lat": 59.3, "lon": 18.0}, "max_km": 40.25, "min_km": 150.75}}),
         ("POST", search, {"json": {"school": NAME}}),
         ("POST", search, {"json": {"school": "47114711"}}),
+        ("POST", search, {"json": {"far_from": {"school": "47114711", "min_km": 40.25}}}),
+        ("POST", search, {"json": {"far_from": {"municipality_code": "0999", "min_km": 150.75}}}),
         ("POST", search, {"json": {"needs": [NAME]}}),
         ("POST", search, {"json": {"q": (NAME + " ") * 40}}),
         ("POST", search, {"json": {NAME: STREET}}),
@@ -71,7 +73,7 @@ def test_no_error_answer_or_log_line_carries_what_was_sent(
         for method, path, options in _requests(idp.token(sub=NAME, org=STREET, aud=SECRET_AGREEMENT)):
             answers.append(client.request(method, path, **options))
     statuses = [a.status_code for a in answers]
-    assert all(400 <= s < 500 for s in statuses[:14]), statuses
+    assert all(400 <= s < 500 for s in statuses[:16]), statuses
     assert {400, 401, 403, 404, 422} <= set(statuses), statuses
     for answer in answers:
         text = answer.text + " ".join(f"{k}: {v}" for k, v in answer.headers.items())
