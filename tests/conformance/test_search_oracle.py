@@ -195,5 +195,5 @@ def test_far_away_homes_rank_as_the_oracle_ranks_them(
         assert len(far) >= 2, "the case must reach homes beyond 800 km"
         hits = api.search_all(criteria, role, limit=2000)
         assert [h["id"] for h in hits] == expected.ordered_ids
-        scores = [h["explanation"]["ranking"]["score"] for h in hits]
-        assert scores == sorted(scores, reverse=True) and min(scores) > 0
+        # The floor keeps every far home's score above zero (the order above holds the permit tier).
+        assert min(h["explanation"]["ranking"]["score"] for h in hits) > 0
