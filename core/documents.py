@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
-from core.text_analysis import compound_parts_text
+from core.languages import language_label
+from core.text_analysis import compound_parts_terms, index_terms
 from core.vocabularies import label
 
 
@@ -92,23 +93,34 @@ def neutral_name(provider_type: str, municipality: str) -> str:
 
 
 class SearchFields(TypedDict):
-    """Text indexed for search but never returned: what a caseworker types that the prose may lack."""
+    """The analysed text both engines index, never returned: each field's terms
+    (``core.text_analysis.index_terms``), whitespace-separated. The keys are ``TEXT_FIELDS``."""
 
-    labels: str
-    place: str
-    parts: str
+    name_terms: str
+    description_terms: str
+    labels_terms: str
+    place_terms: str
+    parts_terms: str
 
 
-def search_fields(doc: IndexedProvider) -> SearchFields:
-    """The search-only text fields, built once here for both engines."""
-    # Swedish labels of the vocabularies a caseworker types words for ("HVB-hem", "Självskadebeteende").
-    labels = " ".join(
+def vocabulary_labels(doc: IndexedProvider) -> str:
+    """The Swedish names of the home's vocabulary values, which a caseworker types as words
+    ("HVB-hem", "Självskadebeteende", "KBT", "Arabiska") though the prose may not hold them."""
+    return " ".join(
         [label("provider_type", doc["provider_type"])]
         + [label("target_groups", v) for v in doc["target_groups"]]
         + [label("methods", v) for v in doc["methods"]]
+        + [language_label(v) for v in doc["languages"]]
     )
+
+
+def search_fields(doc: IndexedProvider) -> SearchFields:
+    """The search-only text fields, analysed once here for both engines."""
+    labels = vocabulary_labels(doc)
     return SearchFields(
-        labels=labels,
-        place=f"{doc['municipality']} {doc['county']}",
-        parts=compound_parts_text(doc["name"], labels, doc["description"]),
+        name_terms=index_terms(doc["name"]),
+        description_terms=index_terms(doc["description"]),
+        labels_terms=index_terms(labels),
+        place_terms=index_terms(f"{doc['municipality']} {doc['county']}"),
+        parts_terms=compound_parts_terms(doc["name"], labels, doc["description"]),
     )

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import gettext
-from functools import cache
-
-import pycountry
-
 from core.geography import counties, municipalities
+from core.languages import language_label
 from core.vocabularies import label
 
 _VOCABULARY_OF_FACET = {
@@ -20,21 +16,6 @@ _VOCABULARY_OF_FACET = {
     "genders": "genders",
     "has_vacancy": "has_vacancy",
 }
-
-
-@cache
-def _swedish_language_names() -> gettext.NullTranslations:
-    # pycountry ships the iso-codes translations; Swedish names come from there, not from a table of ours.
-    return gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=["sv"], fallback=True)
-
-
-@cache
-def language_label(code: str) -> str:
-    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
-    if language is None:
-        return code
-    name = _swedish_language_names().gettext(language.name)
-    return name[:1].upper() + name[1:]
 
 
 def facet_label(facet: str, value: str) -> str:

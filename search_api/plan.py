@@ -1,7 +1,9 @@
 """The backend-neutral search plan: what a search means, before any engine runs it.
 
 Criteria become a small algebra of clauses (``AnyOf``, ``AllOf``, ``AtMost``, ``WithinKm``, ``Not``
-...). Each backend compiles the same plan, so both engines filter, count and rank alike:
+...), and free text a small algebra of text nodes (``search_api.text_plan``: ``Term``, ``Fuzzy``,
+``Phrase``, ``Boost`` ...). Each backend compiles the same plan, so both engines filter, count and
+rank alike:
 
 - ``filters`` apply to hits and to every facet count;
 - ``selections`` are the multi-select facet choices: OR within a facet (one clause), AND across
@@ -17,9 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.ranking import Decay, decay_for
-from core.text_analysis import TextQuery, parse_text_query
+from core.text_analysis import TEXT_FIELDS
 from core.vocabularies import CONFIDENTIAL_TYPES, INSTITUTIONAL_TYPES
 from search_api.criteria import CircleZone, CountyZone, FacetName, MunicipalityZone, SearchCriteria, SortOrder
+from search_api.text_plan import TextSearch, plan_text
 
 Role = Literal["caseworker", "public"]
 
@@ -122,7 +125,7 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class SearchPlan:
-    text: TextQuery | None
+    text: TextSearch | None
     filters: tuple[Clause, ...]
     selections: tuple[tuple[str, Clause], ...]
     origin: Origin | None
@@ -205,9 +208,8 @@ def build_plan(
             filters.append(Not(AnyOf("municipality_code", (zone.municipality_code,))))
         elif isinstance(zone, CountyZone):
             filters.append(Not(AnyOf("county_code", (zone.county_code,))))
-    text = parse_text_query(criteria.q) if criteria.q else None
     return SearchPlan(
-        text=None if text is None or text.is_empty else text,
+        text=plan_text(criteria.q, TEXT_FIELDS) if criteria.q else None,
         filters=tuple(filters),
         selections=tuple(_selection(criteria)),
         origin=origin,

@@ -14,6 +14,7 @@ from core.schools import SchoolRegister
 from search_api.backends import SearchBackend
 from search_api.criteria import FarFrom, SearchCriteria
 from search_api.explanation import explain, utc_now
+from search_api.highlighting import Highlighter
 from search_api.labels import facet_label
 from search_api.plan import Origin, Role, build_plan
 from search_api.shaping import ProviderHit, shape_hit, shaped_distance
@@ -95,6 +96,7 @@ async def run_search(
     far_from = resolve_place(criteria.far_from, schools, "far_from.") if criteria.far_from else None
     plan = build_plan(criteria, origin, role, stale_before=(now - stale_after).timestamp(), far_from=far_from)
     result = await backend.search(plan)
+    highlighter = Highlighter(plan.text.root) if plan.text is not None else None
     hits = []
     for hit in result.hits:
         distance = shaped_distance(hit.source, origin)
@@ -113,7 +115,8 @@ async def run_search(
             now=now,
             stale_after=stale_after,
         )
-        hits.append(shape_hit(hit.source, role, origin, list(hit.highlights), explanation))
+        fragment = highlighter.fragment(hit.source["description"]) if highlighter is not None else None
+        hits.append(shape_hit(hit.source, role, origin, [fragment] if fragment else [], explanation))
     selected = _selected(criteria)
     facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
     return SearchResponse(

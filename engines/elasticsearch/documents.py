@@ -1,8 +1,9 @@
 """An ``IndexedProvider`` as the Elasticsearch index stores it.
 
 ``_source`` is the provider's JSON exactly as every backend returns it, plus the search-only text
-fields both engines take from ``core.documents.search_fields``: Swedish labels of the vocabularies,
-the place, and the parts of domain compounds. The API leaves those out of ``_source`` when it reads.
+fields both engines take from ``core.documents.search_fields``: the analysed terms of the name, the
+description, the Swedish labels of the vocabularies, the place, and the parts of domain compounds.
+The API leaves those out of ``_source`` when it reads.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any, NamedTuple
 import orjson
 
 from core.documents import IndexedProvider, search_fields
+from core.text_analysis import TEXT_FIELDS
 
 # Indexed for search, never part of the provider the API returns; the mapping test allows exactly these.
-SEARCH_ONLY_FIELDS: tuple[str, ...] = ("labels", "place", "parts", "name_suggest")
+SEARCH_ONLY_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, "name_suggest")
 
 
 def external_version(updated_at: datetime) -> int:

@@ -48,10 +48,6 @@ class IndexDefinition:
             restored["number_of_replicas"] = index.get("number_of_replicas", 1)
         return restored
 
-    @property
-    def stopwords(self) -> frozenset[str]:
-        return frozenset(self.settings["analysis"]["filter"]["swedish_stop"]["stopwords"])
-
 
 def mapping_path(settings: Settings) -> Path:
     if settings.elasticsearch_mappings is not None:

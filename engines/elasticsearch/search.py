@@ -6,9 +6,9 @@ It mirrors the embedded backend clause for clause:
   exact ``geo_distance`` (arc, the same haversine as ``distance_km``);
 - facet selections go to ``post_filter``, and each facet counts inside a ``filter`` aggregation that
   applies every other selection but its own (multi-select facets, no zero buckets);
-- text: each word group is a MUST of SHOULD alternatives over ``TEXT_FIELDS`` with their boosts,
-  compound parts at ``PART_WEIGHT``, one-edit fuzziness at ``FUZZY_WEIGHT`` (constant score, as
-  tantivy's fuzzy term query) for words of ``TYPO_MIN_LENGTH`` letters, quoted phrases as phrases;
+- text: the plan's text nodes, translated by ``text_query.compile_text`` over fields of analysed
+  terms (the Swedish analysis ran in Python, for both engines); highlights are made from the source
+  by the search service, as for the embedded engine;
 - ranking: ``core.ranking.ranking_score`` as two ``function_score`` levels: a gauss on ``location``
   with ``decay_for``'s scale and offset, floored at ``DECAY_FLOOR``, then ``STALE_FACTOR`` for stale
   vacancies; ties by distance, then id, exactly as the embedded ``_page``.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -42,12 +41,11 @@ from core.geography import distance_km
 from core.permits import PERMIT_REQUIRED_OWNERSHIP, PERMIT_REQUIRED_TYPES
 from core.ranking import DECAY_FLOOR, STALE_FACTOR, decay_factor, freshness_factor
 from core.settings import Settings
-from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.elasticsearch.client import connect_async
 from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS
-from engines.elasticsearch.index_definition import load_index_definition
 from engines.elasticsearch.retries import error_type
+from engines.elasticsearch.text_query import compile_text
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
     FACET_FIELDS,
@@ -65,10 +63,8 @@ from search_api.plan import (
 
 # Enough buckets for every value of every facet: 290 municipalities is the largest fixed vocabulary.
 FACET_SIZE = 1000
-HIGHLIGHT_CHARS = 160
 SUGGEST_FIELDS = ("name_suggest", "name_suggest._2gram", "name_suggest._3gram")
 RETRY_AFTER_S = 5
-_ALNUM = re.compile(r"[^\W_]+")
 
 
 # -- the plan, compiled ----------------------------------------------------------------------------
@@ -165,51 +161,6 @@ def _all_of(clauses: tuple[Clause, ...] | list[Clause]) -> Query:
     return Q("bool", filter=[compile_clause(c) for c in clauses]) if clauses else Q("match_all")
 
 
-def searchable(word: str, stopwords: frozenset[str]) -> bool:
-    """Does the index analyzer keep any token of the word? A stop word alone ("för") would make a
-    MUST clause that nothing matches; the embedded engine leaves such a word out, and so does this."""
-    return any(token not in stopwords for token in _ALNUM.findall(word.lower()))
-
-
-def compile_text(text: TextQuery, stopwords: frozenset[str]) -> Query | None:
-    fields = [f"{name}^{boost}" for name, boost in TEXT_FIELDS.items()]
-    musts: list[Query] = []
-    for group in text.words:
-        alternatives: list[Query] = []
-        for position, word in enumerate(group):
-            if not searchable(word, stopwords):
-                continue
-            weight = 1.0 if position == 0 else PART_WEIGHT
-            # most_fields sums the per-field scores, as the embedded SHOULD over every field does.
-            alternatives.append(Q("multi_match", query=word, fields=fields, type="most_fields", boost=weight))
-            if position == 0 and len(word) >= TYPO_MIN_LENGTH:
-                alternatives.append(
-                    Q(
-                        "multi_match",
-                        query=word,
-                        fields=fields,
-                        type="most_fields",
-                        fuzziness=1,
-                        prefix_length=0,
-                        fuzzy_transpositions=True,
-                        # Every near term scores its boost, like tantivy's fuzzy term query.
-                        fuzzy_rewrite="constant_score",
-                        boost=FUZZY_WEIGHT,
-                    )
-                )
-        if alternatives:
-            musts.append(Q("bool", should=alternatives))
-    for phrase in text.phrases:
-        if not any(searchable(word, stopwords) for word in phrase):
-            continue
-        said = " ".join(phrase)
-        per_field = [
-            Q("match_phrase", **{name: {"query": said, "boost": boost}}) for name, boost in TEXT_FIELDS.items()
-        ]
-        musts.append(Q("bool", should=per_field))
-    return Q("bool", must=musts) if musts else None
-
-
 def _geo_sort(plan: SearchPlan) -> list[dict[str, Any]]:
     if plan.origin is None:
         return []
@@ -259,11 +210,10 @@ def compile_ranking(plan: SearchPlan, query: Query) -> Query:
     return Q("function_score", query=query, functions=[freshness], score_mode="multiply", boost_mode="multiply")
 
 
-def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any]:
+def compile_search(plan: SearchPlan) -> dict[str, Any]:
     """The search request body for a plan."""
-    text = compile_text(plan.text, stopwords) if plan.text is not None else None
-    # No text: every hit's text score is 1. Only stop words: the embedded engine finds nothing either.
-    scored = Q("match_none") if plan.text is not None and text is None else text or Q("match_all")
+    # No text: every hit's text score is 1.
+    scored = compile_text(plan.text) if plan.text is not None else Q("match_all")
     query = Q("bool", must=[scored], filter=[compile_clause(c) for c in plan.filters])
     search = Search().query(compile_ranking(plan, query))[plan.offset : plan.offset + plan.size]
     search = search.extra(track_total_hits=True, track_scores=True)
@@ -273,14 +223,6 @@ def compile_search(plan: SearchPlan, stopwords: frozenset[str]) -> dict[str, Any
         scope = A("filter", filter=_all_of(plan.selections_except(facet)))
         search.aggs.bucket(facet, scope).bucket("values", A("terms", field=FACET_FIELDS[facet], size=FACET_SIZE))
     search = search.sort(*compile_sort(plan))
-    if text is not None:
-        search = search.highlight_options(
-            pre_tags=["<mark>"],
-            post_tags=["</mark>"],
-            encoder="html",
-            number_of_fragments=1,
-            fragment_size=HIGHLIGHT_CHARS,
-        ).highlight("description")
     return search.to_dict()
 
 
@@ -325,7 +267,6 @@ def read_result(plan: SearchPlan, response: dict[str, Any]) -> BackendResult:
                 source=source,
                 score=score,
                 text_score=_text_score(plan, source, score),
-                highlights=tuple(hit.get("highlight", {}).get("description", ())),
             )
         )
     aggregations = response.get("aggregations", {})
@@ -340,19 +281,18 @@ def read_result(plan: SearchPlan, response: dict[str, Any]) -> BackendResult:
 
 
 class ElasticsearchBackend:
-    def __init__(self, client: AsyncElasticsearch, settings: Settings, stopwords: frozenset[str]) -> None:
+    def __init__(self, client: AsyncElasticsearch, settings: Settings) -> None:
         self.client = client
         self.alias = settings.elasticsearch_index
         self.timeout_s = settings.elasticsearch_timeout_s
-        self.stopwords = stopwords
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchBackend:
-        """Builds the client (no request yet); the index definition gives the analyzer's stop words."""
+        """Builds the client (no request yet)."""
         # The access log is the one line per request. The transport's own line per call would double
         # it and put index names and provider ids in the log; its warnings (a node failing) stay.
         logging.getLogger("elastic_transport.transport").setLevel(logging.WARNING)
-        return cls(connect_async(settings), settings, load_index_definition(settings).stopwords)
+        return cls(connect_async(settings), settings)
 
     @asynccontextmanager
     async def _answering(self) -> AsyncIterator[None]:
@@ -389,7 +329,7 @@ class ElasticsearchBackend:
             ) from None
 
     async def search(self, plan: SearchPlan) -> BackendResult:
-        body = compile_search(plan, self.stopwords)
+        body = compile_search(plan)
         async with self._answering():
             response = await self.client.search(index=self.alias, body=body)
         return read_result(plan, response.body)

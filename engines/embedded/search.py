@@ -16,7 +16,6 @@ from bisect import bisect_left
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -27,10 +26,10 @@ from numpy.typing import NDArray
 
 from core.geography import bounding_box, distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
-from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS, TYPO_MIN_LENGTH, TextQuery
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
-from engines.embedded.text_index import open_index, swedish_analyzer
+from engines.embedded.text_index import open_index
+from engines.embedded.text_query import compile_text
 from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
@@ -54,15 +53,6 @@ Scalar = TypeVar("Scalar", bound=np.generic)
 # How much a compound part or a one-typo match counts against the word as typed.
 # Whole-table filter masks kept per index version (100,000 rows: 100 kB each).
 MASK_CACHE_SIZE = 256
-
-
-@cache
-def _analyzer() -> tantivy.TextAnalyzer:
-    return swedish_analyzer()
-
-
-def analyze(text: str) -> list[str]:
-    return _analyzer().analyze(text)
 
 
 @dataclass
@@ -168,43 +158,6 @@ class EmbeddedBackend:
         return self._snap
 
     # -- the plan, compiled -------------------------------------------------------------------
-
-    def _text_query(self, snap: _Snapshot, text: TextQuery) -> tantivy.Query | None:
-        schema = snap.index.schema
-        musts: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for group in text.words:
-            alternatives: list[tuple[tantivy.Occur, tantivy.Query]] = []
-            for position, word in enumerate(group):
-                weight = 1.0 if position == 0 else PART_WEIGHT
-                for token in analyze(word):
-                    for field, boost in TEXT_FIELDS.items():
-                        term = tantivy.Query.term_query(schema, field, token)
-                        alternatives.append((tantivy.Occur.Should, tantivy.Query.boost_query(term, boost * weight)))
-                        if position == 0 and len(word) >= TYPO_MIN_LENGTH:
-                            fuzzy = tantivy.Query.fuzzy_term_query(schema, field, token, distance=1)
-                            alternatives.append(
-                                (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, boost * FUZZY_WEIGHT))
-                            )
-            if alternatives:
-                musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(alternatives)))
-        for phrase in text.phrases:
-            terms = [(i, tokens[0]) for i, word in enumerate(phrase) if (tokens := analyze(word))]
-            if not terms:
-                continue
-            per_field = [
-                (
-                    tantivy.Occur.Should,
-                    tantivy.Query.boost_query(
-                        tantivy.Query.phrase_query(schema, field, [*terms])
-                        if len(terms) > 1
-                        else tantivy.Query.term_query(schema, field, terms[0][1]),
-                        boost,
-                    ),
-                )
-                for field, boost in TEXT_FIELDS.items()
-            ]
-            musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(per_field)))
-        return tantivy.Query.boolean_query(musts) if musts else None
 
     def _with_filters(self, snap: _Snapshot, text_query: tantivy.Query, plan: SearchPlan) -> tantivy.Query:
         """The text query narrowed by the filters tantivy can apply itself, at no score.
@@ -313,7 +266,7 @@ class EmbeddedBackend:
         # Keyword, number and flag filters as whole-table masks (cached), ANDed; then the rows left.
         standing = c.flags["alive"].copy()
         full_text_score: NDArray[np.float64] | None = None
-        text_query = self._text_query(snap, plan.text) if plan.text else None
+        text_query = compile_text(snap.index.schema, plan.text) if plan.text is not None else None
         if plan.text is not None:
             standing[:] = False
             if text_query is not None:
@@ -371,7 +324,6 @@ class EmbeddedBackend:
         score = ranking_score(hit_text, freshness, decay)
         tier = self._table_mask(snap, plan.tier)[hits_rows] if plan.tier is not None else None
         page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance, tier)
-        highlights = self._highlighter(snap, text_query) if text_query is not None else None
         hits = []
         for i in page:
             source = snap.source(int(hits_rows[i]))
@@ -380,22 +332,9 @@ class EmbeddedBackend:
                     source=source,
                     score=float(score[i]),
                     text_score=float(hit_text[i]),
-                    highlights=highlights(source) if highlights else (),
                 )
             )
         return BackendResult(total=len(hits_rows), hits=hits, facets=facets)
-
-    def _highlighter(self, snap: _Snapshot, query: tantivy.Query) -> Callable[[dict[str, Any]], tuple[str, ...]]:
-        generator = tantivy.SnippetGenerator.create(snap.searcher, query, snap.index.schema, "description")
-        generator.set_max_num_chars(160)
-
-        def highlight(source: dict[str, Any]) -> tuple[str, ...]:
-            snippet = generator.snippet_from_doc(tantivy.Document(description=[source["description"]]))
-            if not snippet.highlighted():
-                return ()
-            return (snippet.to_html().replace("<b>", "<mark>").replace("</b>", "</mark>"),)
-
-        return highlight
 
     # -- the backend interface ----------------------------------------------------------------
 

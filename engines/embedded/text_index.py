@@ -1,9 +1,9 @@
-"""The tantivy side of the embedded index: schema, Swedish analyzer, and documents.
+"""The tantivy side of the embedded index: schema, text fields, and documents.
 
-Text fields use the Swedish analyzer (simple tokenizer, lowercase, Swedish stop words, Snowball
-Swedish stemmer; no accent folding). Every facet also has a raw keyword field (filters that narrow
-a text query run inside tantivy), and numbers, dates and coordinates are fast fields. ``source``
-keeps the whole public document, like Elasticsearch's ``_source``.
+Text fields hold the terms ``core.text_analysis`` made (the Swedish analysis runs in Python, the
+same for both engines), split on whitespace and nothing else. Every facet also has a raw keyword
+field (filters that narrow a text query run inside tantivy), and numbers, dates and coordinates are
+fast fields. ``source`` keeps the whole public document, like Elasticsearch's ``_source``.
 """
 
 from __future__ import annotations
@@ -20,18 +20,12 @@ from core.documents import IndexedProvider, search_fields
 from core.text_analysis import TEXT_FIELDS
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnValues, column_values
 
-SWEDISH = "sv_stem"
+TERMS = "analysed_terms"
 
 
-def swedish_analyzer() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(60))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stopword("swedish"))
-        .filter(tantivy.Filter.stemmer("swedish"))
-        .build()
-    )
+def terms_tokenizer() -> tantivy.TextAnalyzer:
+    """Already analysed text: the terms are the whitespace-separated words, as they are."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
 def build_schema() -> tantivy.Schema:
@@ -40,7 +34,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field("row", stored=True, indexed=True, fast=True)
     for name in TEXT_FIELDS:
         # Not stored: ``source`` holds the text once, and storing it twice costs a fifth of indexing.
-        sb.add_text_field(name, tokenizer_name=SWEDISH, index_option="position")
+        sb.add_text_field(name, tokenizer_name=TERMS, index_option="position")
     for name in KEYWORD_FIELDS + MULTI_FIELDS:
         # Indexed for filters inside text queries; counting runs on the column store, so not fast.
         sb.add_text_field(name, tokenizer_name="raw")
@@ -58,7 +52,7 @@ def build_schema() -> tantivy.Schema:
 
 def open_index(path: Path) -> tantivy.Index:
     index = tantivy.Index(build_schema(), path=str(path), reuse=True)
-    index.register_tokenizer(SWEDISH, swedish_analyzer())
+    index.register_tokenizer(TERMS, terms_tokenizer())
     return index
 
 
@@ -67,8 +61,6 @@ def to_tantivy_json(doc: IndexedProvider) -> str:
     call parses it in Rust, far cheaper than a Python call per field."""
     fields: dict[str, object] = {
         "id": doc["id"],
-        "name": doc["name"],
-        "description": doc["description"],
         **search_fields(doc),
         "lat": doc["location"]["lat"],
         "lon": doc["location"]["lon"],

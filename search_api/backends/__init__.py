@@ -21,7 +21,6 @@ class BackendHit:
     source: dict[str, Any]
     score: float
     text_score: float
-    highlights: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

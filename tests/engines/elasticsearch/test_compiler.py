@@ -10,14 +10,14 @@ import pytest
 
 from core.geography import distance_km, seat_of
 from core.ranking import DECAY_FLOOR, DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
-from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, TEXT_FIELDS
+from core.text_analysis import TEXT_FIELDS
 from core.vocabularies import INSTITUTIONAL_TYPES
-from engines.elasticsearch.index_definition import load_index_definition
 from engines.elasticsearch.search import FACET_SIZE, compile_search, read_result
+from engines.elasticsearch.text_query import compile_node
 from search_api.criteria import SearchCriteria
 from search_api.plan import Origin, SearchPlan, build_plan
+from search_api.text_plan import Boost, Either, Every, Fuzzy, Phrase, Term
 
-STOPWORDS = load_index_definition().stopwords
 MALMO = Origin(*seat_of("1280"))
 
 
@@ -30,7 +30,7 @@ def plan_for(role: str = "caseworker", origin: Origin | None = None, **criteria:
 
 
 def compiled(plan: SearchPlan) -> dict[str, Any]:
-    return compile_search(plan, STOPWORDS)
+    return compile_search(plan)
 
 
 def scored_bool(body: dict[str, Any]) -> dict[str, Any]:
@@ -44,11 +44,6 @@ def scored_bool(body: dict[str, Any]) -> dict[str, Any]:
 
 def must_not(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [inner for f in filters if "bool" in f for inner in f["bool"].get("must_not", [])]
-
-
-def text_groups(body: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    (text,) = scored_bool(body)["must"]
-    return [group["bool"]["should"] for group in text["bool"]["must"]]
 
 
 # -- filters ------------------------------------------------------------------------------------
@@ -260,54 +255,57 @@ def test_pages_and_source() -> None:
 # -- text ---------------------------------------------------------------------------------------
 
 
-def test_typo_tolerance_only_for_words_of_five_letters_or_more() -> None:
-    groups = text_groups(compiled(plan_for(q="kbt missbruk")))
-    short, long = groups
-    assert [a["multi_match"].get("fuzziness") for a in short] == [None]
-    exact, fuzzy = long
-    assert "fuzziness" not in exact["multi_match"]
-    assert fuzzy["multi_match"]["fuzziness"] == 1 and fuzzy["multi_match"]["boost"] == FUZZY_WEIGHT
-    assert fuzzy["multi_match"]["query"] == "missbruk"
+FIELDS = tuple(TEXT_FIELDS.items())
 
 
-def test_each_word_searches_every_text_field_with_the_embedded_boosts() -> None:
-    (group,) = text_groups(compiled(plan_for(q="flickor")))
-    match = group[0]["multi_match"]
-    assert match["fields"] == [f"{name}^{boost}" for name, boost in TEXT_FIELDS.items()]
-    assert match["type"] == "most_fields", "scores summed over fields, as the embedded SHOULD"
-    assert match["boost"] == 1.0
+def test_a_term_is_looked_up_as_analysed_in_every_text_field_with_its_boost() -> None:
+    assert compile_node(Term("flick"), FIELDS).to_dict() == {
+        "bool": {"should": [{"term": {name: {"value": "flick", "boost": boost}}} for name, boost in FIELDS]}
+    }
 
 
-def test_compound_parts_are_weaker_alternatives_without_typo_grace() -> None:
-    (group,) = text_groups(compiled(plan_for(q="missbruksbehandling")))
-    queries = [(a["multi_match"]["query"], a["multi_match"]["boost"], "fuzziness" in a["multi_match"]) for a in group]
-    assert queries == [
-        ("missbruksbehandling", 1.0, False),
-        ("missbruksbehandling", FUZZY_WEIGHT, True),
-        ("missbruk", PART_WEIGHT, False),
-        ("behandling", PART_WEIGHT, False),
-    ]
+def test_a_fuzzy_term_allows_one_edit_with_swaps_and_scores_constant() -> None:
+    (first, *_) = compile_node(Fuzzy("missbrk"), FIELDS).to_dict()["bool"]["should"]
+    name, boost = FIELDS[0]
+    assert first == {
+        "fuzzy": {
+            name: {
+                "value": "missbrk",
+                "fuzziness": 1,
+                "prefix_length": 0,
+                "transpositions": True,
+                "rewrite": "constant_score",
+                "boost": boost,
+            }
+        }
+    }
 
 
-def test_stop_words_are_left_out_and_only_stop_words_match_nothing() -> None:
-    groups = text_groups(compiled(plan_for(q="hem för flickor")))
-    assert [g[0]["multi_match"]["query"] for g in groups] == ["hem", "flickor"]
+def test_phrases_every_either_and_boost_translate_one_to_one() -> None:
+    node = Every((Either((Term("a"), Boost(Phrase(("b", "c")), 0.5))), Term("d")))
+    body = compile_node(node, (("f", 2.0),)).to_dict()
+    (either, last) = body["bool"]["must"]
+    term, boosted = either["bool"]["should"]
+    assert term == {"bool": {"should": [{"term": {"f": {"value": "a", "boost": 2.0}}}]}}
+    assert boosted == {
+        "bool": {
+            "must": [{"bool": {"should": [{"match_phrase": {"f": {"query": "b c", "boost": 2.0}}}]}}],
+            "boost": 0.5,
+        }
+    }
+    assert last == {"bool": {"should": [{"term": {"f": {"value": "d", "boost": 2.0}}}]}}
+
+
+def test_an_empty_either_matches_nothing_and_an_unknown_node_is_named() -> None:
+    assert compile_node(Either(()), FIELDS).to_dict() == {"match_none": {}}
     assert scored_bool(compiled(plan_for(q="och för")))["must"] == [{"match_none": {}}]
+    with pytest.raises(TypeError, match="does not support the text node str"):
+        compile_node("missbruk", FIELDS)  # type: ignore[arg-type]
 
 
-def test_quoted_phrases_are_phrase_queries_over_every_field() -> None:
-    (phrase,) = text_groups(compiled(plan_for(q='"lågaffektivt bemötande"')))
-    assert phrase == [
-        {"match_phrase": {name: {"query": "lågaffektivt bemötande", "boost": boost}}}
-        for name, boost in TEXT_FIELDS.items()
-    ]
-
-
-def test_text_hits_are_highlighted_with_marks() -> None:
-    highlight = compiled(plan_for(q="missbruk"))["highlight"]
-    assert highlight["fields"] == {"description": {}}
-    assert (highlight["pre_tags"], highlight["post_tags"], highlight["encoder"]) == (["<mark>"], ["</mark>"], "html")
-    assert "highlight" not in compiled(plan_for())
+def test_no_highlighting_is_asked_of_the_server() -> None:
+    """Highlights are made from the source by the search service, the same for both engines."""
+    assert "highlight" not in compiled(plan_for(q="missbruk"))
 
 
 # -- reading the answer ---------------------------------------------------------------------------
@@ -324,7 +322,14 @@ def test_answers_are_read_into_hits_and_facets() -> None:
         "vacancies_updated_at": None,  # never confirmed: stale
         "methods": [],
     }
-    stored = near | {"labels": "HVB-hem Missbruk", "place": "Lund Skåne län", "parts": "", "name_suggest": "A"}
+    stored = near | {
+        "name_terms": "a",
+        "description_terms": "missbruk",
+        "labels_terms": "hvb hem missbruk",
+        "place_terms": "lund skån län",
+        "parts_terms": "",
+        "name_suggest": "A",
+    }
     decay = STALE_FACTOR * float(decay_factor(distance_km(MALMO.lat, MALMO.lon, 56.0, 13.0), plan.decay))  # type: ignore[arg-type]
     response = {
         "hits": {
@@ -334,7 +339,6 @@ def test_answers_are_read_into_hits_and_facets() -> None:
                     "_id": "a",
                     "_score": 2.0 * decay,
                     "_source": stored,
-                    "highlight": {"description": ["<mark>missbruk</mark>"]},
                 }
             ],
         },
@@ -356,5 +360,4 @@ def test_answers_are_read_into_hits_and_facets() -> None:
     assert result.facets == {"has_vacancy": {"true": 4, "false": 3}, "county_code": {"12": 7}}
     (hit,) = result.hits
     assert hit.source == near, "the provider exactly as indexed, search-only fields left out"
-    assert hit.highlights == ("<mark>missbruk</mark>",)
     assert hit.text_score == pytest.approx(2.0) and hit.score == pytest.approx(2.0 * decay)

@@ -17,7 +17,7 @@ from core.documents import GeoPoint, IndexedProvider
 from core.text_analysis import TEXT_FIELDS
 from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS, external_version, to_elastic
 from engines.elasticsearch.index_definition import LOADING_SETTINGS, IndexDefinition, load_index_definition
-from engines.embedded.text_index import swedish_analyzer, to_tantivy_json
+from engines.embedded.text_index import terms_tokenizer, to_tantivy_json
 from search_api.plan import FACET_FIELDS
 
 COMPATIBLE: dict[type, set[str]] = {
@@ -27,13 +27,6 @@ COMPATIBLE: dict[type, set[str]] = {
     bool: {"boolean"},
     datetime: {"date", "date_nanos"},
     date: {"date"},
-}
-FOLDING_FILTERS = {
-    "asciifolding",
-    "icu_folding",
-    "icu_normalizer",
-    "scandinavian_folding",
-    "scandinavian_normalization",
 }
 
 
@@ -102,13 +95,25 @@ def test_every_mapped_field_is_indexed_or_a_declared_search_field(definition: In
     assert definition.mappings["_meta"]["search_only_fields"] == list(SEARCH_ONLY_FIELDS)
 
 
-def test_the_text_fields_are_the_embedded_ones_with_the_swedish_analyzer(definition: IndexDefinition) -> None:
+def test_the_text_fields_hold_analysed_terms_split_only_on_whitespace(definition: IndexDefinition) -> None:
+    """The Swedish analysis runs in Python for both engines; the server must not analyse it again."""
     properties = definition.mappings["properties"]
     for name in TEXT_FIELDS:
-        assert properties[name] == {"type": "text", "analyzer": "swedish_text"}, name
+        assert properties[name] == {"type": "text", "analyzer": "whitespace"}, name
+    assert properties["name"]["index"] is False and properties["description"]["index"] is False
     suggest = properties["name_suggest"]
     assert suggest["type"] == "search_as_you_type"
     assert definition.settings["analysis"]["analyzer"][suggest["analyzer"]]["tokenizer"] == "whitespace"
+
+
+def test_both_engines_index_the_same_token_stream(fixture_documents: list[IndexedProvider]) -> None:
+    """tantivy's tokenizer for the text fields gives back the analysed terms one for one, as
+    Elasticsearch's ``whitespace`` analyzer does: the two index the same tokens."""
+    tokenizer = terms_tokenizer()
+    for doc in fixture_documents:
+        stored = to_elastic(doc)
+        for name in TEXT_FIELDS:
+            assert tokenizer.analyze(stored[name]) == stored[name].split(" ") if stored[name] else [], (doc["id"], name)
 
 
 def test_facets_sorts_and_geo_have_the_types_the_compiler_needs(definition: IndexDefinition) -> None:
@@ -121,40 +126,6 @@ def test_facets_sorts_and_geo_have_the_types_the_compiler_needs(definition: Inde
     assert properties["vacancies_updated_at"]["type"] == "date"
     for contact in ("address", "phone", "email", "website"):
         assert properties[contact]["index"] is False, f"{contact} is shown, never searched"
-
-
-def test_the_swedish_analyzer_stems_and_folds_no_accents(definition: IndexDefinition) -> None:
-    analysis = definition.settings["analysis"]
-    analyzer = analysis["analyzer"]["swedish_text"]
-    assert analyzer["tokenizer"] == "standard"
-    assert analyzer["filter"] == ["lowercase", "swedish_stop", "swedish_overrides", "swedish_snowball"]
-    kinds = {analysis["filter"].get(f, {"type": f})["type"] for f in analyzer["filter"]}
-    assert not kinds & FOLDING_FILTERS
-    assert analysis["filter"]["swedish_snowball"] == {"type": "snowball", "language": "Swedish"}
-    assert analysis["filter"]["swedish_overrides"]["type"] == "stemmer_override"
-
-
-def test_stop_words_are_the_embedded_engines(definition: IndexDefinition) -> None:
-    """Snowball's Swedish list, as Lucene's ``_swedish_`` and tantivy's: the compilers skip the same words."""
-    analyzer = swedish_analyzer()
-    assert len(definition.stopwords) == 114
-    assert [w for w in sorted(definition.stopwords) if analyzer.analyze(w)] == []
-    for word in ("hem", "flickor", "missbruk", "mätt"):
-        assert word not in definition.stopwords and analyzer.analyze(word)
-
-
-def test_stem_overrides_only_unite_inflections_on_the_stem_both_engines_give(definition: IndexDefinition) -> None:
-    """Each rule maps forms Snowball misses ("föräldrar", "hemmet") onto the stem Snowball gives the
-    base form (listed first), so a query for the base form still means the same in both backends."""
-    analyzer = swedish_analyzer()
-    rules = definition.settings["analysis"]["filter"]["swedish_overrides"]["rules"]
-    assert rules
-    for rule in rules:
-        forms, stem = (part.strip() for part in rule.split("=>"))
-        base, *others = [form.strip() for form in forms.split(",")]
-        assert others, rule
-        assert analyzer.analyze(base) == [stem], rule
-        assert not {form for form in others if analyzer.analyze(form) == [stem]}, f"{rule}: Snowball already does it"
 
 
 def test_loading_settings_are_undone_when_serving(definition: IndexDefinition) -> None:
@@ -193,7 +164,7 @@ def test_search_fields_hold_what_the_embedded_index_holds(fixture_documents: lis
     for doc in fixture_documents:
         stored = to_elastic(doc)
         embedded = json.loads(to_tantivy_json(doc))
-        for field in ("labels", "place", "parts"):
+        for field in TEXT_FIELDS:
             assert stored[field] == embedded[field], (doc["id"], field)
         assert ("name_suggest" in stored) is (not doc["confidential"])
 

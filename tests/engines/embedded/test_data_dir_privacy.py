@@ -11,9 +11,8 @@ import pytest
 import tantivy
 
 from core.geography import municipalities
-from core.text_analysis import TEXT_FIELDS
+from core.text_analysis import TEXT_FIELDS, terms
 from engines.embedded.columns import ColumnStore
-from engines.embedded.search import analyze
 from engines.embedded.text_index import open_index
 from engines.embedded.versions import IndexVersions
 from tests.support.privacy_secrets import Secret, secrets_of
@@ -102,9 +101,9 @@ def test_family_names_are_not_searchable_terms_of_their_home(embedded_data_dir: 
             ][0]
         )
         # Words of the neutral public label ("Skyddat boende i ...") are not secrets.
-        public_tokens = set(analyze(source["name"]))
+        public_tokens = set(terms(source["name"]))
         for surname in secret.surnames:
-            for token in set(analyze(surname)) - public_tokens:
+            for token in set(terms(surname)) - public_tokens:
                 for field in TEXT_FIELDS:
                     query = tantivy.Query.term_query(schema, field, token).and_must_match(
                         tantivy.Query.term_query(schema, "id", secret.id)

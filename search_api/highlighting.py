@@ -1,0 +1,93 @@
+"""Highlights: the home's own text with the words a text search matched marked, for both engines.
+
+The engines match analysed terms, so the words to mark are found the same way: each word of the
+description is analysed (``term_spans`` keeps its offsets) and marked when its term, or a term of
+its compound parts, is one the plan looks for, or one edit from a term the plan forgives a typo in.
+Both backends therefore mark exactly the same words.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from core.text_analysis import term_spans, within_one_edit
+from search_api.text_plan import Boost, Either, Every, Fuzzy, Phrase, Term, TextNode
+
+FRAGMENT_CHARS = 160
+# How much text before the first marked word the fragment keeps, for context.
+LEAD_CHARS = 40
+
+
+class Highlighter:
+    """Marks the words of a text that a text node matches.
+
+    A word is marked when its term is one the plan looks for, when it is one edit from a term the
+    plan forgives a typo in, when one of its compound parts is such a term ("självskadebeteende" for
+    "självskada"), or when it is a compound holding every part of an alternative made of parts
+    ("familjehemmet" for the parts of "familjehem", but not "familjen" alone).
+    """
+
+    def __init__(self, root: TextNode) -> None:
+        self.exact: set[str] = set()
+        self.fuzzy: set[str] = set()
+        self.groups: list[frozenset[str]] = []
+        self._collect(root, alternative=False)
+
+    def _collect(self, node: TextNode, alternative: bool) -> None:
+        if isinstance(node, Term):
+            self.exact.add(node.term)
+        elif isinstance(node, Fuzzy):
+            self.fuzzy.add(node.term)
+        elif isinstance(node, Phrase):
+            self.exact.update(node.terms)
+        elif isinstance(node, Every) and alternative and all(isinstance(n, Term) for n in node.nodes):
+            self.groups.append(frozenset(n.term for n in node.nodes if isinstance(n, Term)))
+        elif isinstance(node, Every | Either):
+            for child in node.nodes:
+                self._collect(child, alternative=alternative or isinstance(node, Either))
+        elif isinstance(node, Boost):
+            self._collect(node.node, alternative)
+        else:
+            raise TypeError(f"highlighting does not support the text node {type(node).__name__}")
+
+    def _matches(self, found: str, parts: tuple[str, ...]) -> bool:
+        if found in self.exact or any(within_one_edit(found, f) for f in self.fuzzy):
+            return True
+        if any(p in self.exact for p in parts):
+            return True
+        return bool(parts) and any(group <= {found, *parts} for group in self.groups)
+
+    def marked_spans(self, text: str) -> list[tuple[int, int]]:
+        return [(start, end) for start, end, found, parts in term_spans(text) if self._matches(found, parts)]
+
+    def fragment(self, text: str, size: int = FRAGMENT_CHARS) -> str | None:
+        """About ``size`` characters around the first marked word, HTML-escaped, with <mark>; None
+        when no word is marked."""
+        spans = self.marked_spans(text)
+        if not spans:
+            return None
+        start = _word_start(text, max(0, spans[0][0] - LEAD_CHARS)) if spans[0][0] > LEAD_CHARS else 0
+        end = _word_end(text, min(len(text), start + size))
+        pieces, at = [], start
+        for span_start, span_end in spans:
+            if span_start < start or span_end > end:
+                continue
+            pieces += [escape(text[at:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
+            at = span_end
+        pieces.append(escape(text[at:end]))
+        return "".join(pieces).strip()
+
+
+def _word_start(text: str, at: int) -> int:
+    """The start of the first whole word at or after ``at``."""
+    while 0 < at < len(text) and not text[at - 1].isspace():
+        at += 1
+    return at
+
+
+def _word_end(text: str, at: int) -> int:
+    """The end of the last whole word at or before ``at``."""
+    if at >= len(text):
+        return len(text)
+    cut = text.rfind(" ", 0, at)
+    return at if cut <= 0 else cut
