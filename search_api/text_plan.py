@@ -110,7 +110,8 @@ def _words_nodes(words: list[str]) -> list[TextNode]:
         for n in range(min(longest_rule(), len(analysed) - i), 1, -1):
             run = tuple(t for _, t in analysed[i : i + n])
             if run in synonyms():
-                alternatives = [Phrase(run), *(Boost(_sequence(s), SYNONYM_WEIGHT) for s in synonyms()[run])]
+                alternatives: list[TextNode] = [Phrase(run)]
+                alternatives += [Boost(_sequence(s), SYNONYM_WEIGHT) for s in synonyms()[run]]
                 nodes.append(Either(tuple(alternatives)))
                 i += n
                 break

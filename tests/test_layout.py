@@ -48,13 +48,21 @@ def _within(module: str, prefix: str) -> bool:
     return module == prefix or module.startswith(prefix + ".")
 
 
+# An engine's reading side: its search, and the compiler of the plan's text part it keeps apart.
+ENGINE_QUERY_MODULES = ("search", "text_query")
+
+
+def _is_engine_query_module(module: str) -> bool:
+    return module.startswith("engines.") and module.rsplit(".", 1)[-1] in ENGINE_QUERY_MODULES
+
+
 def _is_query_side(module: str) -> bool:
-    return _within(module, "search_api") or (module.startswith("engines.") and module.endswith(".search"))
+    return _within(module, "search_api") or _is_engine_query_module(module)
 
 
 def _is_index_side(module: str) -> bool:
     return _within(module, "indexer") or (
-        module.startswith("engines.") and module.count(".") >= 2 and not module.endswith(".search")
+        module.startswith("engines.") and module.count(".") >= 2 and not _is_engine_query_module(module)
     )
 
 

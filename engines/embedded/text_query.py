@@ -35,7 +35,7 @@ def compile_node(schema: tantivy.Schema, node: TextNode, fields: Fields) -> tant
             ),
         )
     if isinstance(node, Phrase):
-        positions = list(enumerate(node.terms))
+        positions: list[str | tuple[int, str]] = list(enumerate(node.terms))
         return _in_fields(fields, lambda field: tantivy.Query.phrase_query(schema, field, positions))
     if isinstance(node, Every):
         return tantivy.Query.boolean_query([(Occur.Must, compile_node(schema, n, fields)) for n in node.nodes])
