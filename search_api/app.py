@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from core.client_logs import keep_client_logs_private
 from core.errors import ConfidentialLeak
 from core.settings import Settings, get_settings
+from core.text_analysis import TEXT_FIELDS
 from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend, make_backend
 from search_api.rate_limits import RateLimits
@@ -22,6 +23,7 @@ from search_api.request_limits import RequestLimits
 from search_api.routes import api_docs, embed, health, providers, schools, suggest
 from search_api.security_headers import SecurityHeaders
 from search_api.sign_in import TokenVerifier
+from search_api.text_plan import plan_text
 
 log = logging.getLogger("placeringssok")
 
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
             app.state.backend = make_backend(settings)
         # Open the index now, so the first caseworker does not wait for it (and /readyz is honest).
         await app.state.backend.readiness()
+        # Likewise the Swedish lexicon and the synonyms, which load on first use.
+        plan_text("flickor", TEXT_FIELDS)
         try:
             yield
         finally:
