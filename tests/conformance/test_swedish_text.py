@@ -4,6 +4,7 @@ placement forms, vocabulary names as words, typo rules and highlights."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ OLDER_NAMES = [
 EVERYONE = {"permit_valid": False}
 
 
-def ids(hits: list[dict]) -> set[str]:
+def ids(hits: list[dict[str, Any]]) -> set[str]:
     return {h["id"] for h in hits}
 
 
