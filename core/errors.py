@@ -18,6 +18,7 @@ home's details: these texts reach terminals, logs and HTTP bodies.
     ├── SearchRefused             a search that is well-formed but cannot be run (e.g. unknown school)
     │   └── UnknownSchool
     ├── BackendUnavailable        the engine cannot answer now: the API answers 503 with Retry-After
+    ├── AuditUnavailable          the caseworkers' audit log cannot be written: the API answers 503
     └── ConfidentialLeak          a response would expose a confidential home: the API answers 500
 """
 
@@ -97,6 +98,10 @@ class BackendUnavailable(PlaceringssokError):
         super().__init__(reason)
         self.reason = reason
         self.retry_after_s = retry_after_s
+
+
+class AuditUnavailable(PlaceringssokError):
+    """The audit log cannot be written: a caseworker's request is refused rather than left unrecorded."""
 
 
 class ConfidentialLeak(PlaceringssokError):

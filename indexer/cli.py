@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from core.audit import AuditLog
 from core.client_logs import keep_client_logs_private
 from core.errors import IndexFailure
 from core.records import source_line_json_schema
@@ -235,6 +238,22 @@ def rollback(backend: BackendOption = None) -> None:
     except IndexFailure as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"live version: {live}")
+
+
+@app.command()
+def audit(
+    since: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day to export (UTC), YYYY-MM-DD.")],
+    subject: Annotated[str | None, typer.Option(help="Only this caseworker (the sign-in's subject).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array instead of one line per entry.")] = False,
+) -> None:
+    """Export the caseworkers' audit log for review: who opened or was shown which providers, and when."""
+    entries = list(AuditLog(get_settings().audit_dir).entries(since.date(), subject))
+    if as_json:
+        typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        providers = " ".join(e.providers) or "-"
+        typer.echo(f"{e.at}  {e.subject}  {e.organisation or '-'}  {e.method} {e.route}  {e.status}  {providers}")
 
 
 @app.command()

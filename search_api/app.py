@@ -12,8 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from core.audit import AuditLog
 from core.client_logs import keep_client_logs_private
-from core.errors import ConfidentialLeak
+from core.errors import AuditUnavailable, ConfidentialLeak
 from core.settings import Settings, get_settings
 from core.text_analysis import TEXT_FIELDS
 from search_api.access_log import AccessLog
@@ -61,6 +62,15 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _audit_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("%s", exc)
+    return JSONResponse(
+        {"detail": "the audit log cannot be written, so caseworker requests are refused; tell the operators"},
+        status_code=503,
+        headers={"Retry-After": "60"},
+    )
+
+
 async def _leak(_request: Request, exc: Exception) -> JSONResponse:
     log.error("privacy shaping refused a provider: %s", exc)
     return JSONResponse({"detail": "internal error; the request was refused"}, status_code=500)
@@ -100,11 +110,13 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings) if settings.oidc_enabled else None
+    app.state.audit = AuditLog(settings.audit_dir)
     if backend is not None:
         app.state.backend = backend
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(BackendUnavailable, _unavailable)
     app.add_exception_handler(ConfidentialLeak, _leak)
+    app.add_exception_handler(AuditUnavailable, _audit_unavailable)
     app.include_router(providers.router)
     app.include_router(schools.router)
     app.include_router(suggest.router)

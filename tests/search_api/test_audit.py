@@ -1,0 +1,98 @@
+"""The caseworkers' audit log: who, when, which route and which providers; never the criteria."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.audit import AuditEntry, AuditLog
+from search_api.app import create_app
+from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, test_settings
+from tests.support.identity_provider import IdentityProvider
+
+CRITERIA = {
+    "q": "självskadebeteende",
+    "municipality_code": "0780",
+    "max_km": 923.5,
+    "needs": ["sjalvskadebeteende"],
+    "exclude": [{"lat": 56.987654, "lon": 14.123456, "radius_km": 7.25}],
+}
+# What the criteria say, as it would be written if it leaked into the file.
+CRITERIA_TRACES = ["självskade", "sjalvskade", "0780", "923.5", "56.98", "14.12", "7.25"]
+
+
+def _audit_cli(data_dir: Path, *args: str) -> str:
+    env = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer", "audit", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_the_audit_export_lists_subjects_and_providers_and_no_criteria(embedded_data_dir: Path, tmp_path: Path) -> None:
+    idp = IdentityProvider.create(tmp_path)
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for name in ("embedded", "schools.json"):
+        (data_dir / name).symlink_to(embedded_data_dir / name)
+    settings = test_settings(data_dir, **idp.settings())
+    with TestClient(create_app(settings)) as client:
+        token = idp.token(sub="anna.handlaggare", org="Växjö kommun")
+        searched = client.post("/v1/providers/search", json=CRITERIA, headers={"Authorization": f"Bearer {token}"})
+        assert searched.status_code == 200 and searched.json()["hits"]
+        shown = [hit["id"] for hit in searched.json()["hits"]]
+        opened = client.get(f"/v1/providers/{shown[0]}", headers={"Authorization": f"Bearer {token}"})
+        assert opened.status_code == 200
+        other = idp.token(sub="bo.handlaggare", org="Växjö kommun")
+        client.post("/v1/providers/search", json={"q": "trauma"}, headers={"Authorization": f"Bearer {other}"})
+        # Public callers are not audited; a caseworker server key is, under its name.
+        client.post("/v1/providers/search", json=CRITERIA, headers={"X-API-Key": PUBLIC_KEY})
+        client.post("/v1/providers/search", json={}, headers={"X-API-Key": CASEWORKER_KEY})
+
+    today = datetime.now(UTC).date().isoformat()
+    exported = json.loads(_audit_cli(data_dir, "--since", today, "--subject", "anna.handlaggare", "--json"))
+    assert [(e["method"], e["route"]) for e in exported] == [
+        ("POST", "/v1/providers/search"),
+        ("GET", "/v1/providers/{provider_id}"),
+    ]
+    assert all(e["subject"] == "anna.handlaggare" and e["organisation"] == "Växjö kommun" for e in exported)
+    assert exported[0]["providers"] == shown and exported[1]["providers"] == [shown[0]]
+    everyone = _audit_cli(data_dir, "--since", today)
+    assert "anna.handlaggare" in everyone and "bo.handlaggare" in everyone and "test-server" in everyone
+    assert len(everyone.splitlines()) == 4  # the public search is not there
+    assert _audit_cli(data_dir, "--since", "2999-01-01") == ""
+    # Nothing of the criteria, in the export or in the file itself.
+    written = "".join(p.read_text(encoding="utf-8") for p in (data_dir / "audit").iterdir())
+    for trace in CRITERIA_TRACES:
+        assert trace not in everyone and trace not in written, trace
+
+
+def test_an_unwritable_audit_log_refuses_caseworkers_not_the_public(embedded_data_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings = test_settings(embedded_data_dir)
+    app = create_app(settings)
+    app.state.audit = AuditLog(blocker / "audit")
+    with TestClient(app) as client:
+        refused = client.post("/v1/providers/search", json={}, headers={"X-API-Key": CASEWORKER_KEY})
+        assert refused.status_code == 503 and "audit log" in refused.json()["detail"]
+        assert client.post("/v1/providers/search", json={}, headers={"X-API-Key": PUBLIC_KEY}).status_code == 200
+
+
+@pytest.mark.parametrize("subject", [None, "a"])
+def test_entries_before_since_are_left_out(tmp_path: Path, subject: str | None) -> None:
+    log = AuditLog(tmp_path)
+
+    log.append(AuditEntry("a", None, "/r", "GET", 200, ["x"], at="2026-10-31T23:59:59+00:00"))
+    log.append(AuditEntry("a", None, "/r", "GET", 200, ["y"], at="2026-11-01T00:00:00+00:00"))
+    log.append(AuditEntry("b", None, "/r", "GET", 200, ["z"], at="2026-11-02T00:00:00+00:00"))
+    found = [e.providers[0] for e in log.entries(datetime(2026, 11, 1).date(), subject)]
+    assert found == (["y"] if subject else ["y", "z"])
