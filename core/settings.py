@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     api_docs: bool | None = Field(
         default=None, description="serve /docs, /redoc and /openapi.json; default: on, except in production mode"
     )
+
+    opaque_ids: bool = Field(
+        default=True,
+        description="callers see encrypted public ids, never register ids; false only for tests and migrations",
+    )
+    public_id_key: SecretStr | None = Field(
+        default=None, description="the key of the public ids (32+ bytes); default <data_dir>/public-id.key"
+    )
+
+    @model_validator(mode="after")
+    def _production_is_opaque(self) -> Settings:
+        if self.production and not self.opaque_ids:
+            raise ValueError("PLACERINGSSOK_OPAQUE_IDS=false is not allowed in production mode: ids would reveal homes")
+        return self
 
     # -- sign-in for caseworkers: OpenID Connect bearer tokens from the municipality's identity provider
     oidc_issuer: str | None = Field(default=None, description="the identity provider's issuer (the iss claim)")

@@ -19,6 +19,8 @@ from core.settings import Settings, get_settings
 from core.text_analysis import TEXT_FIELDS
 from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend, make_backend
+from search_api.error_bodies import API_ERRORS
+from search_api.public_ids import PublicIdBackend, PublicIds
 from search_api.rate_limits import RateLimits
 from search_api.request_limits import RequestLimits
 from search_api.routes import api_docs, embed, health, providers, schools, suggest
@@ -85,10 +87,15 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     # The search engine's client logs whole request bodies (the criteria) at DEBUG; never let it.
     keep_client_logs_private()
 
+    ids = PublicIds.from_settings(settings) if settings.opaque_ids else None
+
+    def published(engine: SearchBackend) -> SearchBackend:
+        return PublicIdBackend(engine, ids) if ids is not None else engine
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if backend is None:
-            app.state.backend = make_backend(settings)
+            app.state.backend = published(make_backend(settings))
         # Open the index now, so the first caseworker does not wait for it (and /readyz is honest).
         await app.state.backend.readiness()
         # Likewise the Swedish lexicon and the synonyms, which load on first use.
@@ -112,14 +119,14 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.state.token_verifier = TokenVerifier(settings) if settings.oidc_enabled else None
     app.state.audit = AuditLog(settings.audit_dir)
     if backend is not None:
-        app.state.backend = backend
+        app.state.backend = published(backend)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(BackendUnavailable, _unavailable)
     app.add_exception_handler(ConfidentialLeak, _leak)
     app.add_exception_handler(AuditUnavailable, _audit_unavailable)
-    app.include_router(providers.router)
-    app.include_router(schools.router)
-    app.include_router(suggest.router)
+    app.include_router(providers.router, responses=API_ERRORS)
+    app.include_router(schools.router, responses=API_ERRORS)
+    app.include_router(suggest.router, responses=API_ERRORS)
     app.include_router(health.router)
     app.include_router(embed.router)
     if settings.docs_enabled:

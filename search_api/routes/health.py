@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from search_api.deps import BackendDep, OptionalPrincipalDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+class Alive(BaseModel):
+    status: str
 
 
-@router.get("/readyz", summary="The index is readable; its version (and document count, for caseworkers)")
+class ReadinessView(BaseModel):
+    ready: bool
+    version: str | None
+    reason: str | None
+    documents: int | None = Field(default=None, description="Only for caseworkers.")
+
+
+READINESS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {"model": ReadinessView, "description": "Not ready; reason says why"}
+}
+
+
+@router.get("/healthz", response_model=Alive, summary="The process is up")
+async def healthz() -> Alive:
+    return Alive(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadinessView,
+    response_model_exclude_none=True,
+    responses=READINESS_RESPONSES,
+    summary="The index is readable; its version (and document count, for caseworkers)",
+)
 async def readyz(backend: BackendDep, principal: OptionalPrincipalDep) -> JSONResponse:
     readiness = await backend.readiness()
     body: dict[str, object] = {"ready": readiness.ready, "version": readiness.version, "reason": readiness.reason}

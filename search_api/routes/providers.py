@@ -49,7 +49,9 @@ async def search_with_the_wrong_method() -> None:
 
 @router.get("/{provider_id}", response_model=ProviderView, summary="One provider, shaped for the caller's role")
 async def get_provider(
-    provider_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")],
+    provider_id: Annotated[
+        str, Path(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._:-]{0,107}$", description="The id of a search hit.")
+    ],
     request: Request,
     principal: PrincipalDep,
     backend: BackendDep,

@@ -43,7 +43,7 @@ def test_the_audit_export_lists_subjects_and_providers_and_no_criteria(embedded_
     data_dir.mkdir()
     for name in ("embedded", "schools.json"):
         (data_dir / name).symlink_to(embedded_data_dir / name)
-    settings = test_settings(data_dir, **idp.settings())
+    settings = test_settings(data_dir, **idp.settings(), opaque_ids=True)
     with TestClient(create_app(settings)) as client:
         token = idp.token(sub="anna.handlaggare", org="Växjö kommun")
         searched = client.post("/v1/providers/search", json=CRITERIA, headers={"Authorization": f"Bearer {token}"})

@@ -67,7 +67,7 @@ def test_no_error_answer_or_log_line_carries_what_was_sent(
     embedded_data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     idp = IdentityProvider.create(tmp_path)
-    settings = test_settings(embedded_data_dir, **idp.settings())
+    settings = test_settings(embedded_data_dir, **idp.settings(), opaque_ids=True)
     answers: list[httpx.Response] = []
     with caplog.at_level(logging.DEBUG), TestClient(create_app(settings)) as client:
         for method, path, options in _requests(idp.token(sub=NAME, org=STREET, aud=SECRET_AGREEMENT)):
