@@ -37,10 +37,12 @@ def test_every_html_page_has_a_content_security_policy(embedded_data_dir: Path) 
 
 
 def test_docs_are_off_in_production_mode(embedded_data_dir: Path) -> None:
-    with TestClient(create_app(test_settings(embedded_data_dir, production=True))) as client:
+    with TestClient(create_app(test_settings(embedded_data_dir, production=True, opaque_ids=True))) as client:
         for path in ("/docs", "/redoc", "/openapi.json"):
             assert client.get(path).status_code == 404, path
-    with TestClient(create_app(test_settings(embedded_data_dir, production=True, api_docs=True))) as client:
+    with TestClient(
+        create_app(test_settings(embedded_data_dir, production=True, api_docs=True, opaque_ids=True))
+    ) as client:
         assert client.get("/openapi.json").status_code == 200
 
 
