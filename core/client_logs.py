@@ -20,7 +20,13 @@ import re
 # Loggers whose every record carries whole request or response bodies.
 BODY_LOGGERS = ("elastic_transport.node",)
 # Loggers whose records name URLs: kept, with each URL reduced to its host and endpoint.
-URL_LOGGERS = ("elastic_transport.transport", "elastic_transport.node_pool", "urllib3.connectionpool", "geopy")
+URL_LOGGERS = (
+    "elastic_transport.transport",
+    "elastic_transport.node_pool",
+    "urllib3.connectionpool",
+    "urllib3.util.retry",
+    "geopy",
+)
 
 # A URL with a host, or a bare path at the start of a word or after a quote ("POST /x/_search ...").
 _URL = re.compile(r"(?P<host>https?://[^/\s\"']+)(?P<path>/[^\s\"']*)?|(?<![^\s\"'])(?P<bare>/[^\s\"']*)")

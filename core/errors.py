@@ -9,6 +9,11 @@ home's details: these texts reach terminals, logs and HTTP bodies.
     │   ├── NoLiveIndex           nothing indexed yet, or no previous version to roll back to
     │   ├── VerificationFailed    the new version does not hold what was written; not switched to
     │   ├── DocumentsRejected     the engine refused documents (e.g. a mapping conflict)
+    │   ├── JobRefused            the job's own guards kept the result from going live
+    │   │   ├── EmptySource       a reindex with no documents to index
+    │   │   ├── TooMuchShrink     a reindex that would drop more than 10% of the live documents
+    │   │   └── TooManyBadRecords more bad records than --max-errors allows
+    │   ├── DiskFull              no space left where the index is written
     │   └── ElasticsearchFailure  talking to Elasticsearch failed
     │       ├── NotConfigured     no cluster URL, or no mapping file
     │       ├── ClusterUnreachable  refused, timed out, or overloaded through every retry
@@ -47,6 +52,26 @@ class VerificationFailed(IndexFailure):
 
 class DocumentsRejected(IndexFailure):
     """The engine refused some documents (e.g. a mapping conflict)."""
+
+
+class JobRefused(IndexFailure):
+    """A reindex or sync whose result the job's guards refused; nothing was switched."""
+
+
+class EmptySource(JobRefused):
+    """A reindex that would leave no document live: an empty or wholly bad export."""
+
+
+class TooMuchShrink(JobRefused):
+    """A reindex that would drop more of the live documents than ops allow without --allow-shrink."""
+
+
+class TooManyBadRecords(JobRefused):
+    """More bad records than --max-errors allows; every one was still reported."""
+
+
+class DiskFull(IndexFailure):
+    """The file system holding the index is full; the message names it and the space needed."""
 
 
 class ElasticsearchFailure(IndexFailure):

@@ -6,6 +6,8 @@ prints the JSON Schema of ``SourceLine`` so source systems can validate before t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -20,8 +22,10 @@ from pydantic import (
     Field,
     Tag,
     TypeAdapter,
+    ValidationError,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.geography import county_codes, municipalities
 from core.vocabularies import (
@@ -123,7 +127,7 @@ class IvoPermit(_Strict):
     @model_validator(mode="after")
     def _ages_ordered(self) -> IvoPermit:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
-            raise ValueError(f"ivo_permit age_min ({self.age_min}) is above age_max ({self.age_max})")
+            raise ValueError("ivo_permit age_min is above age_max; give the youngest age first")
         return self
 
 
@@ -170,16 +174,51 @@ class Provider(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Provider:
-        if self.age_min > self.age_max:
-            raise ValueError(f"age_min ({self.age_min}) is above age_max ({self.age_max})")
-        if self.vacancies > self.capacity:
-            raise ValueError(f"vacancies ({self.vacancies}) exceed capacity ({self.capacity})")
-        if self.municipality_code[:2] != self.county_code:
-            raise ValueError(
-                f"county_code '{self.county_code}' does not match municipality_code '{self.municipality_code}' "
-                f"(its first two digits are the county)"
-            )
+        problems = consistency_problems(self.model_dump(include=set(CROSS_CHECKED)))
+        if problems:
+            details = [
+                InitErrorDetails(type=PydanticCustomError("inconsistent", reason), loc=(field,), input=None)
+                for field, reason in problems
+            ]
+            raise ValidationError.from_exception_data(type(self).__name__, details)
         return self
+
+
+# The fields the checks across fields read; each must be valid on its own for its checks to run.
+CROSS_CHECKED: dict[str, str] = {
+    "age_min": r"age",
+    "age_max": r"age",
+    "vacancies": r"count",
+    "capacity": r"count",
+    "municipality_code": r"^\d{4}$",
+    "county_code": r"^\d{2}$",
+}
+
+
+def _valid_alone(field: str, value: object) -> bool:
+    kind = CROSS_CHECKED[field]
+    if kind in ("age", "count"):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, str) and re.fullmatch(kind, value) is not None
+
+
+def consistency_problems(values: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(field, reason) for every check across fields that fails, on the fields valid on their own.
+
+    The model runs these once every field is valid; the indexer also runs them on a record whose
+    fields failed, so one pass reports every problem of a record. Reasons never hold the values.
+    """
+    ok = {f: values[f] for f in CROSS_CHECKED if f in values and _valid_alone(f, values[f])}
+    problems: list[tuple[str, str]] = []
+    if {"age_min", "age_max"} <= ok.keys() and ok["age_min"] > ok["age_max"]:  # type: ignore[operator]
+        problems.append(("age_min", "age_min is above age_max; give the youngest age first"))
+    if {"vacancies", "capacity"} <= ok.keys() and ok["vacancies"] > ok["capacity"]:  # type: ignore[operator]
+        problems.append(("vacancies", "vacancies exceed capacity; at most capacity places can be free"))
+    if {"municipality_code", "county_code"} <= ok.keys() and str(ok["municipality_code"])[:2] != ok["county_code"]:
+        problems.append(
+            ("county_code", "county_code does not match municipality_code; its first two digits are the county")
+        )
+    return problems
 
 
 class Tombstone(_Strict):
@@ -219,5 +258,6 @@ __all__ = [
     "Provider",
     "Sweref99TM",
     "Tombstone",
+    "consistency_problems",
     "source_line_json_schema",
 ]

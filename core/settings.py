@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Index versions kept (the live one included), so two bad runs in a row still leave a good one.
+DEFAULT_KEEP_VERSIONS = 3
+
 
 class Backend(StrEnum):
     embedded = "embedded"
@@ -45,6 +48,11 @@ class Settings(BaseSettings):
         default="public", description="the role of callers without a key; empty to refuse them"
     )
     stale_vacancy_days: int = 14
+    keep_versions: int = Field(
+        default=DEFAULT_KEEP_VERSIONS,
+        ge=1,
+        description="index versions kept, the live one included; 'rollback --to' can reach each of them",
+    )
     production: bool = Field(
         default=False, description="production mode: /docs, /redoc and /openapi.json are off unless api_docs says on"
     )

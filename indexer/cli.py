@@ -13,13 +13,14 @@ import typer
 
 from core.audit import AuditLog
 from core.client_logs import keep_client_logs_private
-from core.errors import IndexFailure
+from core.errors import DiskFull, IndexFailure, JobRefused, TooManyBadRecords
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
 from core.writing import IndexTarget
+from indexer.exit_codes import ExitCode, exit_code_help
 from indexer.geocoding import AddressGeocoder
-from indexer.jobs import JobReport, TooManyErrors, run_job
-from indexer.source import read_source
+from indexer.jobs import DEFAULT_MAX_ERRORS, MAX_SHRINK, ErrorLimit, JobReport, run_job
+from indexer.source import RecordProblem, read_source
 
 app = typer.Typer(
     help="Placeringssök: index placement providers and serve caseworker searches.",
@@ -47,7 +48,7 @@ def _before_every_command() -> None:
     keep_client_logs_private()
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
+def _fail(message: str, code: int = ExitCode.FAILED) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)
 
@@ -69,7 +70,7 @@ def _target(settings: Settings) -> IndexTarget[Any]:
         return ElasticsearchTarget.from_settings(settings)
     from engines.embedded.target import EmbeddedTarget
 
-    return EmbeddedTarget(settings.embedded_dir)
+    return EmbeddedTarget(settings.embedded_dir, settings.keep_versions)
 
 
 def _count_lines(paths: list[Path]) -> int:
@@ -80,16 +81,29 @@ def _count_lines(paths: list[Path]) -> int:
     return total
 
 
-def _run_with_progress(settings: Settings, sources: list[Path], cache: Path | None, **kwargs: object) -> JobReport:
+def _print_problem(problem: RecordProblem) -> None:
+    typer.echo(f"bad record: {problem}", err=True)
+
+
+def _run_with_progress(settings: Settings, sources: list[Path], cache: Path | None, **kwargs: Any) -> JobReport:
     target = _target(settings)
     geocoder = _geocoder(settings, cache)
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, transient=True) as bar:
+        console = Console(stderr=True)
+        with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("indexing", total=_count_lines(sources))
-            return run_job(target, sources, geocoder, progress=lambda n: bar.advance(task, n), **kwargs)  # type: ignore[arg-type]
+            return run_job(
+                target,
+                sources,
+                geocoder,
+                progress=lambda n: bar.advance(task, n),
+                on_problem=lambda p: console.print(f"bad record: {p}", markup=False, highlight=False),
+                **kwargs,
+            )
 
     seen = 0
 
@@ -99,12 +113,10 @@ def _run_with_progress(settings: Settings, sources: list[Path], cache: Path | No
         if seen % 10_000 == 0:
             typer.echo(f"read {seen} records", err=True)
 
-    return run_job(target, sources, geocoder, progress=plain, **kwargs)  # type: ignore[arg-type]
+    return run_job(target, sources, geocoder, progress=plain, on_problem=_print_problem, **kwargs)
 
 
 def _print_report(report: JobReport) -> None:
-    for problem in report.problems:
-        typer.echo(f"bad record: {problem}", err=True)
     typer.echo(
         f"read {report.read} records: {report.indexed} indexed, {report.deleted} deleted, "
         f"{report.stale} older than the indexed version (skipped), {report.bad_records} bad"
@@ -115,41 +127,79 @@ def _print_report(report: JobReport) -> None:
         typer.echo(f"removed old version: {removed}")
 
 
-def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwargs: object) -> None:
+# The exit status of each refusal; every one leaves the live index as it was.
+_REFUSALS: tuple[tuple[type[IndexFailure], ExitCode], ...] = (
+    (TooManyBadRecords, ExitCode.TOO_MANY_BAD_RECORDS),
+    (JobRefused, ExitCode.REFUSED),
+    (DiskFull, ExitCode.DISK_FULL),
+    (IndexFailure, ExitCode.FAILED),
+)
+
+
+def _job(backend: Backend | None, sources: list[Path], cache: Path | None, **kwargs: Any) -> None:
     settings = _settings(backend)
     try:
         report = _run_with_progress(settings, sources, cache, **kwargs)
-    except TooManyErrors as exc:
-        for problem in exc.report.problems:
-            typer.echo(f"bad record: {problem}", err=True)
-        raise _fail(str(exc)) from exc
     except IndexFailure as exc:
-        raise _fail(str(exc)) from exc
+        code = next(code for kind, code in _REFUSALS if isinstance(exc, kind))
+        raise _fail(str(exc), code) from exc
     except OSError as exc:
-        raise _fail(f"{exc}; check the data dir {settings.data_dir} and free disk space") from exc
+        raise _fail(
+            f"{exc.strerror or type(exc).__name__}; check the data dir {settings.data_dir.resolve()} "
+            "(that it exists, is writable and has free space), then run again; the live index is unchanged"
+        ) from exc
     _print_report(report)
+    if report.bad_records:
+        typer.echo(f"{report.bad_records} records were rejected (listed above); the rest are live", err=True)
+        raise typer.Exit(ExitCode.RECORDS_REJECTED)
 
 
-@app.command()
+def _error_limit(text: str | ErrorLimit) -> ErrorLimit:
+    if isinstance(text, ErrorLimit):  # the default, which typer passes through the parser too
+        return text
+    try:
+        return ErrorLimit.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+MaxErrorsOption = Annotated[
+    ErrorLimit,
+    typer.Option(
+        "--max-errors",
+        parser=_error_limit,
+        metavar="N|P%",
+        help="Abandon the run, leaving the live index as it is, above this many bad records (a count, or a "
+        "percentage of the records read). Every bad record is still reported.",
+    ),
+]
+
+
+@app.command(epilog=exit_code_help())
 def reindex(
     source: SourceOption,
-    max_errors: Annotated[
-        int | None,
-        typer.Option("--max-errors", min=0, help="Fail, leaving the live index as it is, above this many bad records."),
-    ] = None,
+    max_errors: MaxErrorsOption = DEFAULT_MAX_ERRORS,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help=f"Switch even if the new version holds more than {MAX_SHRINK:.0%} fewer documents than the live one.",
+        ),
+    ] = False,
     backend: BackendOption = None,
     geocoding_cache: CacheOption = None,
 ) -> None:
-    """Build a new index version from the sources, verify it and switch to it atomically."""
-    _job(backend, source, geocoding_cache, incremental=False, max_errors=max_errors)
+    """Build a new index version from the sources, verify it and switch to it atomically.
+
+    Refused, the live index unchanged: an empty source, too many bad records, a 10% shrink.
+    """
+    _job(backend, source, geocoding_cache, incremental=False, max_errors=max_errors, allow_shrink=allow_shrink)
 
 
-@app.command()
+@app.command(epilog=exit_code_help())
 def sync(
     source: SourceOption,
-    max_errors: Annotated[
-        int | None, typer.Option("--max-errors", min=0, help="Fail above this many bad records.")
-    ] = None,
+    max_errors: MaxErrorsOption = DEFAULT_MAX_ERRORS,
     backend: BackendOption = None,
     geocoding_cache: CacheOption = None,
 ) -> None:
@@ -157,9 +207,9 @@ def sync(
     _job(backend, source, geocoding_cache, incremental=True, max_errors=max_errors)
 
 
-@app.command()
+@app.command(epilog="Exit status: 0 every record is good; 3 some records are bad (listed on stdout).")
 def validate(source: SourceOption, geocoding_cache: CacheOption = None) -> None:
-    """Report every bad record (file, line, field, reason); write nothing. Exits 1 if any is bad."""
+    """Report every bad record (file, line, field, reason); write nothing."""
     settings = get_settings()
     geocoder = _geocoder(settings, geocoding_cache)
     good = bad = 0
@@ -173,7 +223,7 @@ def validate(source: SourceOption, geocoding_cache: CacheOption = None) -> None:
     geocoder.save()
     typer.echo(f"{good} good records, {bad} bad", err=True)
     if bad:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.RECORDS_REJECTED)
 
 
 @app.command("load-schools")
@@ -228,13 +278,20 @@ def status(backend: BackendOption = None) -> None:
 
 
 @app.command()
-def rollback(backend: BackendOption = None) -> None:
-    """Make the previous version live again (the current one becomes the previous)."""
+def rollback(
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="VERSION", help="A kept version to make live ('status' lists them)."),
+    ] = None,
+    backend: BackendOption = None,
+) -> None:
+    """Make the previous version live again, or the kept version --to names; the current one becomes
+    the previous."""
     settings = _settings(backend)
     try:
         target = _target(settings)
         with target.writer_lock():
-            live = target.rollback()
+            live = target.rollback(to)
     except IndexFailure as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"live version: {live}")

@@ -3,7 +3,8 @@
 Registers sometimes hold only an address. Geocoding is slow, rate-limited and needs the network, so
 every answer (including "no match") is cached in a JSON file keyed by ``address_key``; the shipped
 fixtures carry their cache, so indexing them never needs the network. With no network or no match
-the record is rejected with a reason: a provider is never placed at 0,0.
+the record is rejected with a reason: a provider is never placed at 0,0. No message and no log line
+holds the address: it may be a home that must not be found.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from core.client_logs import keep_client_logs_private
 from core.errors import GeocodingFailed
 
 
@@ -49,6 +51,8 @@ class AddressGeocoder:
         self._geocode: Callable[..., Any] | None = None  # geopy is untyped: it returns a Location or None
         self._cache: dict[str, list[float] | None] = {}
         self._dirty = False
+        # The request URL holds the address: geopy and urllib3 must not log it, at any level.
+        keep_client_logs_private()
         if cache_path is not None and cache_path.exists():
             self._cache = json.loads(cache_path.read_text(encoding="utf-8"))
 
@@ -57,7 +61,7 @@ class AddressGeocoder:
         if key in self._cache:
             hit = self._cache[key]
             if hit is None:
-                raise GeocodingFailed(f"no match for the address '{address}'; give lat/lon or sweref99tm instead")
+                raise GeocodingFailed("the geocoder found no match for the address; give lat/lon or sweref99tm")
             return hit[0], hit[1]
         if self._service == "none":
             raise GeocodingFailed(
@@ -75,7 +79,7 @@ class AddressGeocoder:
         self._cache[key] = None if found is None else [found[0], found[1]]
         self._dirty = True
         if found is None:
-            raise GeocodingFailed(f"no match for the address '{address}'; give lat/lon or sweref99tm instead")
+            raise GeocodingFailed("the geocoder found no match for the address; give lat/lon or sweref99tm")
         return found
 
     @retry(

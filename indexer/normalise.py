@@ -43,9 +43,7 @@ def to_document(provider: Provider, geocoder: AddressGeocoder | None) -> Indexed
         lat, lon = _exact_position(provider, geocoder)
         precision = "exact"
         if not (55.0 <= lat <= 69.5 and 10.5 <= lon <= 24.5):
-            raise RecordRejected(
-                "location", f"({lat:.5f}, {lon:.5f}) is outside Sweden; check the coordinates or their order"
-            )
+            raise RecordRejected("location", "the position is outside Sweden; check the coordinates or their order")
     permit = provider.ivo_permit
     return IndexedProvider(
         id=provider.id,

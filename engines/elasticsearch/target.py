@@ -80,33 +80,66 @@ class ElasticsearchTarget:
                 actions.append({"add": {"index": live[0], "alias": self.names.previous}})
             self.calls(self.client.indices.update_aliases, actions=actions)
 
+    def live_version(self) -> str | None:
+        with self.calls.explained(f"finding the live index of {self.names.alias}"):
+            return self.live()
+
+    def documents_in(self, version: str) -> int:
+        with self.calls.explained(f"counting the documents of {version}"):
+            return int(self.calls(self.client.count, index=version)["count"])
+
+    def _versions(self) -> dict[str, bool]:
+        """Every version index, newest first, and whether its build finished (it records built_at last)."""
+        found = self.calls(self.client.indices.get, index=self.names.versions_pattern, expand_wildcards="open,closed")
+        complete = {
+            name: "built_at" in info.get("mappings", {}).get("_meta", {})
+            for name, info in found.items()
+            if self.names.is_version(name)
+        }
+        return dict(sorted(complete.items(), reverse=True))
+
     def remove_unreferenced(self) -> list[str]:
-        """Delete every version that is neither live nor previous. Only under the writer lock, so no
-        build in progress is removed."""
+        """Delete every version beyond the kept ones (live, previous, then the newest finished builds;
+        ``keep_versions`` in all) and orphans. Only under the writer lock, so no build in progress is
+        removed."""
         with self.calls.explained(f"removing old versions of {self.names.alias}"):
-            keep = set(self._indexes_of(self.names.alias)) | set(self._indexes_of(self.names.previous))
-            found = self.calls(
-                self.client.indices.get, index=self.names.versions_pattern, expand_wildcards="open,closed"
-            )
-            removed = sorted(i for i in found if self.names.is_version(i) and i not in keep)
+            live = self._indexes_of(self.names.alias)
+            first = live + self._indexes_of(self.names.previous)
+            versions = self._versions()
+            finished = [name for name, complete in versions.items() if complete]
+            kept = set(live) | set(list(dict.fromkeys(first + finished))[: self.settings.keep_versions])
+            removed = sorted(i for i in versions if i not in kept)
             for index in removed:
                 self.calls(self.client.indices.delete, index=index, ignore_unavailable=True)
         return removed
 
-    def rollback(self) -> str:
+    def rollback(self, to: str | None = None) -> str:
         with self.calls.explained(f"rolling {self.names.alias} back"):
             live = self._indexes_of(self.names.alias)
             previous = self._indexes_of(self.names.previous)
-            if not live or not previous:
-                raise NoLiveIndex(f"there is no previous version of {self.names.alias} to roll back to")
+            if to is None:
+                if not live or not previous:
+                    raise NoLiveIndex(f"there is no previous version of {self.names.alias} to roll back to")
+                to = previous[0]
+            elif not self._versions().get(to, False):
+                kept = ", ".join(name for name, complete in self._versions().items() if complete) or "none"
+                raise NoLiveIndex(f"there is no complete version by that name; the kept versions are: {kept}")
             actions = [
                 *({"remove": {"index": i, "alias": self.names.alias}} for i in live),
                 *({"remove": {"index": i, "alias": self.names.previous}} for i in previous),
-                {"add": {"index": previous[0], "alias": self.names.alias}},
-                {"add": {"index": live[0], "alias": self.names.previous}},
+                {"add": {"index": to, "alias": self.names.alias}},
             ]
+            if live and live[0] != to:
+                actions.append({"add": {"index": live[0], "alias": self.names.previous}})
             self.calls(self.client.indices.update_aliases, actions=actions)
-        return previous[0]
+        return to
+
+    def disk_full_message(self, source_bytes: int) -> str:
+        return (
+            f"a disk of the Elasticsearch cluster {printable_nodes(self.settings)} is full; free space on the "
+            "cluster's data nodes (they refuse writes above the flood-stage watermark), then run again. "
+            "The live index is unchanged"
+        )
 
     # -- for ops --------------------------------------------------------------------------------
 

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from core.settings import DEFAULT_KEEP_VERSIONS
 from engines.embedded.text_index import prepare_provider
 from engines.embedded.versions import IndexVersions
 from engines.embedded.writer import EmbeddedWriter
+
+MB = 1 << 20
+# Disk per byte of export a version takes, with room for tantivy's merges (measured: 1.2).
+SIZE_PER_SOURCE_BYTE = 1.5
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 class EmbeddedTarget:
     prepare = staticmethod(prepare_provider)
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, keep_versions: int = DEFAULT_KEEP_VERSIONS) -> None:
         self.versions = IndexVersions(root)
+        self.keep_versions = keep_versions
 
     def writer_lock(self) -> AbstractContextManager[None]:
         return self.versions.writer_lock()
@@ -26,8 +37,28 @@ class EmbeddedTarget:
     def switch_to(self, version: str) -> None:
         self.versions.switch_to(version)
 
-    def remove_unreferenced(self) -> list[str]:
-        return self.versions.remove_unreferenced()
+    def live_version(self) -> str | None:
+        pointer = self.versions.pointer()
+        return pointer.live if pointer else None
 
-    def rollback(self) -> str:
-        return self.versions.rollback().live
+    def documents_in(self, version: str) -> int:
+        return int(self.versions.manifest(version)["documents"])
+
+    def remove_unreferenced(self) -> list[str]:
+        return self.versions.remove_unreferenced(self.keep_versions)
+
+    def rollback(self, to: str | None = None) -> str:
+        return self.versions.rollback(to).live
+
+    def disk_full_message(self, source_bytes: int) -> str:
+        root = self.versions.root.resolve()
+        free = shutil.disk_usage(root if root.exists() else root.parent).free
+        live = self.live_version()
+        live_size = folder_bytes(root / live) if live and (root / live).is_dir() else 0
+        # Measured: a version takes about 1.2 times its JSON Lines export; a sync copies the live one.
+        need = max(live_size, int(source_bytes * SIZE_PER_SOURCE_BYTE))
+        return (
+            f"the disk holding the data dir {root} is full: {free / MB:.1f} MB free, and a new index version "
+            f"needs about {need / MB:.1f} MB. Free space there or set PLACERINGSSOK_DATA_DIR to a larger "
+            "disk, then run again; the live index is unchanged"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +21,13 @@ from typing import Any
 
 from core.atomic_files import write_json_atomically
 from core.errors import NoLiveIndex, WriterBusy
+from core.settings import DEFAULT_KEEP_VERSIONS
 
 POINTER = "live.json"
 MANIFEST = "manifest.json"
 PREFIX = "providers-"
+# What new_version_dir names a version: a pointer or a rollback naming anything else is refused.
+VERSION_NAME = re.compile(r"providers-\d{8}T\d{12}Z")
 
 
 @dataclass(frozen=True)
@@ -84,24 +88,45 @@ class IndexVersions:
         write_json_atomically(self.root / POINTER, pointer.__dict__)
         return pointer
 
-    def rollback(self) -> Pointer:
+    def rollback(self, to: str | None = None) -> Pointer:
+        """Make ``to`` (a kept, complete version), or else the previous one, live again."""
         old = self.pointer()
-        if old is None or old.previous is None or not (self.root / old.previous).is_dir():
-            raise NoLiveIndex("there is no previous version to roll back to")
-        pointer = Pointer(live=old.previous, previous=old.live, switched_at=datetime.now(UTC).isoformat())
-        write_json_atomically(self.root / POINTER, pointer.__dict__)
-        return pointer
+        if to is None:
+            if old is None or old.previous is None or not self.is_complete(old.previous):
+                raise NoLiveIndex("there is no previous version to roll back to")
+            to = old.previous
+        elif not self.is_complete(to):
+            kept = ", ".join(self.complete_versions()) or "none"
+            raise NoLiveIndex(f"there is no complete version by that name; the kept versions are: {kept}")
+        return self.switch_to(to)
 
-    def remove_unreferenced(self) -> list[str]:
-        """Delete every version that is neither live nor previous (older ones, orphans of killed runs).
+    def is_complete(self, version: str) -> bool:
+        """A finished build: a version's name, a folder of its own here, and its manifest written last."""
+        return VERSION_NAME.fullmatch(version) is not None and (self.root / version / MANIFEST).is_file()
+
+    def complete_versions(self) -> list[str]:
+        """Every finished build, newest first (names sort by build time)."""
+        return sorted((p.name for p in self.root.glob(f"{PREFIX}*") if self.is_complete(p.name)), reverse=True)
+
+    def kept_versions(self, keep: int) -> list[str]:
+        """The live version, the previous one, then the newest other finished builds: ``keep`` in all."""
+        pointer = self.pointer()
+        first = [v for v in (pointer.live, pointer.previous) if v] if pointer else []
+        ordered = dict.fromkeys([*first, *self.complete_versions()])
+        return [v for v in ordered if self.is_complete(v)][: max(keep, len(first[:1]))]
+
+    def remove_unreferenced(self, keep: int = DEFAULT_KEEP_VERSIONS) -> list[str]:
+        """Delete every version beyond the ``keep`` kept ones: older builds, orphans of killed runs.
 
         Call only while holding the writer lock, so no build in progress is removed.
         """
+        kept = set(self.kept_versions(keep))
         pointer = self.pointer()
-        keep = {pointer.live, pointer.previous} if pointer else set()
+        if pointer is not None:
+            kept.add(pointer.live)  # even a damaged live version stays until another is live
         removed = []
         for path in sorted(self.root.glob(f"{PREFIX}*")):
-            if path.name not in keep:
+            if path.name not in kept:
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path.name)
         return removed

@@ -16,6 +16,8 @@ import pytest
 
 from engines.embedded.search import EmbeddedBackend
 from engines.embedded.versions import IndexVersions
+from indexer.exit_codes import ExitCode
+from indexer.source import id_hash
 from tests.conftest import BROKEN, GEOCODING_CACHE, PROVIDERS, SCHOOLS
 
 ALL_TYPES = frozenset(
@@ -32,10 +34,16 @@ ALL_TYPES = frozenset(
 )
 
 
-def cli(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir), "PLACERINGSSOK_GEOCODER": "none"}
+def cli(
+    data_dir: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir), "PLACERINGSSOK_GEOCODER": "none"}
     done = subprocess.run(
-        [sys.executable, "-m", "indexer", *args], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "indexer", *args],
+        env=environment | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if check:
         assert done.returncode == 0, done.stdout + done.stderr
@@ -72,12 +80,15 @@ def fixture_records() -> list[dict[str, Any]]:
 
 
 def test_reindex_indexes_good_records_and_reports_each_bad_one(tmp_path: Path) -> None:
-    done = reindex(tmp_path, PROVIDERS, BROKEN)
+    done = reindex(tmp_path, PROVIDERS, BROKEN, check=False)
+    assert done.returncode == ExitCode.RECORDS_REJECTED, done.stderr
     bad_lines = [line for line in done.stderr.splitlines() if line.startswith("bad record:")]
     assert len(bad_lines) >= 12
-    assert any(f"{BROKEN}:2 (id bad-missing-name): name:" in line for line in bad_lines)
-    assert any(f"{BROKEN}:6 (id bad-latitude): location.lat:" in line for line in bad_lines)
-    assert "805 indexed" in done.stdout
+    # A rejected id is shown by its line and a short hash: the id field may hold anything.
+    assert any(f"{BROKEN}:2 (id #{id_hash('bad-missing-name')}): name:" in line for line in bad_lines)
+    assert any(f"{BROKEN}:6 (id #{id_hash('bad-latitude')}): location.lat:" in line for line in bad_lines)
+    assert "bad-missing-name" not in done.stderr + done.stdout
+    assert "805 indexed" in done.stdout and "12 records were rejected" in done.stderr
     for good in ("ok-001", "ok-005", "prv-000001"):
         assert provider(tmp_path, good) is not None
     assert provider(tmp_path, "bad-latitude") is None
@@ -87,8 +98,10 @@ def test_too_many_errors_leave_the_live_index_alone(tmp_path: Path) -> None:
     reindex(tmp_path, PROVIDERS)
     before = live(tmp_path)
     done = reindex(tmp_path, BROKEN, extra=("--max-errors", "3"), check=False)
-    assert done.returncode == 1
-    assert "more than 3 bad records" in done.stderr and "bad record:" in done.stderr
+    assert done.returncode == ExitCode.TOO_MANY_BAD_RECORDS
+    assert "more than --max-errors 3 allows" in done.stderr
+    # The job stops writing at the limit but reads on: every bad line is reported.
+    assert len([line for line in done.stderr.splitlines() if line.startswith("bad record:")]) >= 12
     assert live(tmp_path) == before
     assert provider(tmp_path, "prv-000001") is not None
     assert [p.name for p in (tmp_path / "embedded").glob("providers-*")] == [before]
@@ -97,18 +110,28 @@ def test_too_many_errors_leave_the_live_index_alone(tmp_path: Path) -> None:
 def test_status_rollback_and_version_retention(tmp_path: Path) -> None:
     reindex(tmp_path, PROVIDERS)
     first = live(tmp_path)
-    reindex(tmp_path, BROKEN)
+    reindex(tmp_path, BROKEN, extra=("--allow-shrink", "--max-errors", "100%"), check=False)
     second = live(tmp_path)
     reindex(tmp_path, PROVIDERS)
     third = live(tmp_path)
-    versions = sorted(p.name for p in (tmp_path / "embedded").glob("providers-*"))
-    assert versions == sorted([second, third]) and first not in versions
+    # Three versions are kept by default: two bad runs in a row still leave a good one.
+    assert sorted(p.name for p in (tmp_path / "embedded").glob("providers-*")) == sorted([first, second, third])
     status = cli(tmp_path, "status").stdout
     assert f"live version: {third}" in status and f"previous version: {second}" in status
     assert "documents: 800" in status and "familjehem" in status and "sis_ungdomshem" in status
     cli(tmp_path, "rollback")
     assert live(tmp_path) == second
     assert provider(tmp_path, "ok-001") is not None and provider(tmp_path, "prv-000002") is None
+    cli(tmp_path, "rollback", "--to", first)
+    assert live(tmp_path) == first and provider(tmp_path, "ok-001") is None
+    refused = cli(tmp_path, "rollback", "--to", "../../../etc", check=False)
+    assert refused.returncode == ExitCode.FAILED and "no complete version by that name" in refused.stderr
+    assert live(tmp_path) == first
+    reindex(tmp_path, PROVIDERS)
+    fourth = live(tmp_path)
+    # Live first, then the previous one (first), then the newest other: second is the oldest build left out.
+    kept = sorted(p.name for p in (tmp_path / "embedded").glob("providers-*"))
+    assert kept == sorted([fourth, first, third])
 
 
 def test_sync_applies_newer_records_and_tombstones_only(tmp_path: Path) -> None:
@@ -143,7 +166,8 @@ def test_a_second_writer_is_refused(tmp_path: Path) -> None:
 
 def test_validate_writes_nothing_and_load_schools(tmp_path: Path) -> None:
     done = cli(tmp_path, "validate", "--source", str(BROKEN), "--geocoding-cache", str(GEOCODING_CACHE), check=False)
-    assert done.returncode == 1 and "bad-latitude" in done.stdout and "5 good records" in done.stderr
+    assert done.returncode == ExitCode.RECORDS_REJECTED and "5 good records" in done.stderr
+    assert f"#{id_hash('bad-latitude')}" in done.stdout and "bad-latitude" not in done.stdout
     assert not (tmp_path / "embedded").exists()
     loaded = cli(tmp_path, "load-schools", "--source", str(SCHOOLS))
     assert "loaded 300 schools" in loaded.stdout
