@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ BREAKAGES = (
 )
 
 
-def _broken(records: list[dict], bad_share: float) -> list[dict]:
+def _broken(records: list[dict[str, Any]], bad_share: float) -> list[dict[str, Any]]:
     bad = round(len(records) * bad_share)
     return [r | BREAKAGES[i % len(BREAKAGES)] if i < bad else r for i, r in enumerate(records)]
 

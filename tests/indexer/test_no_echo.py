@@ -10,6 +10,7 @@ import json
 import logging
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ ADDRESS = f"{STREET}, 352 36 Växjö"
 SECRETS = (FAMILY, STREET, "Hemligv", "qqx", "9876", "123.4567", "14.12345", "56.65432", "Okand_Nyckel")
 
 
-def _records() -> list[dict]:
+def _records() -> list[dict[str, Any]]:
     records = fixture_records()
     hvb = next(r for r in records if r["provider_type"] == "hvb")
     family_home = next(r for r in records if r["provider_type"] == "familjehem")
