@@ -11,6 +11,7 @@ import json
 import shutil
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,11 @@ class EmbeddedWriter:
         return self.dir.name
 
     def abandon(self) -> None:
+        # tantivy's threads first: one still writing (a segment, .managed.json) as the folder goes
+        # would leave it behind.
+        with suppress(Exception):
+            self.writer.rollback()
+            self.writer.wait_merging_threads()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
