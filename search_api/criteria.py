@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from core.facets import DEFAULT_FACETS, FacetName
 from core.records import Age, CountyCode, LanguageCode, MunicipalityCode
 from core.vocabularies import (
     Assignment,
@@ -22,28 +23,6 @@ from core.vocabularies import (
     TargetGroup,
 )
 
-FacetName = Literal[
-    "provider_type",
-    "target_groups",
-    "methods",
-    "languages",
-    "county_code",
-    "municipality_code",
-    "has_vacancy",
-    "ownership",
-    "legal_bases",
-    "assignments",
-    "framework_agreements",
-    "genders",
-]
-DEFAULT_FACETS: tuple[FacetName, ...] = (
-    "provider_type",
-    "target_groups",
-    "methods",
-    "languages",
-    "county_code",
-    "has_vacancy",
-)
 SortOrder = Literal["relevance", "distance", "price", "vacancies_updated"]
 MAX_KM = 2000.0
 Km = Annotated[float, Field(ge=0, le=MAX_KM)]

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
+from core.facets import FACET_BY_NAME
 from core.geography import counties, municipalities
 from core.languages import language_label
 from core.vocabularies import label
 
-_VOCABULARY_OF_FACET = {
-    "provider_type": "provider_type",
-    "target_groups": "target_groups",
-    "methods": "methods",
-    "legal_bases": "legal_bases",
-    "assignments": "assignments",
-    "ownership": "ownership",
-    "genders": "genders",
-    "has_vacancy": "has_vacancy",
-}
-
 
 def facet_label(facet: str, value: str) -> str:
-    if facet == "county_code":
+    """A facet value's Swedish label, from the source the facet registry names for it."""
+    known = FACET_BY_NAME.get(facet)
+    source = known.labels if known else None
+    if source == "county":
         county = counties().get(value)
         return county.name if county else value
-    if facet == "municipality_code":
+    if source == "municipality":
         municipality = municipalities().get(value)
         return municipality.name if municipality else value
-    if facet == "languages":
+    if source == "language":
         return language_label(value)
-    if facet in _VOCABULARY_OF_FACET:
-        return label(_VOCABULARY_OF_FACET[facet], value)
+    if source is not None:
+        return label(source, value)
     return value

@@ -14,37 +14,17 @@ rank alike:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from core.facets import FACETS, FacetName
 from core.ranking import Decay, decay_for
 from core.text_analysis import TEXT_FIELDS
 from core.vocabularies import CONFIDENTIAL_TYPES, INSTITUTIONAL_TYPES
-from search_api.criteria import CircleZone, CountyZone, FacetName, MunicipalityZone, SearchCriteria, SortOrder
+from search_api.criteria import CircleZone, CountyZone, MunicipalityZone, SearchCriteria, SortOrder
 from search_api.text_plan import TextSearch, plan_text
 
 Role = Literal["caseworker", "public"]
-
-# Facet name -> the index field it counts.
-FACET_FIELDS: dict[str, str] = {
-    "provider_type": "provider_type",
-    "target_groups": "target_groups",
-    "methods": "methods",
-    "languages": "languages",
-    "county_code": "county_code",
-    "municipality_code": "municipality_code",
-    "has_vacancy": "has_vacancy",
-    "ownership": "ownership",
-    "legal_bases": "legal_bases",
-    "assignments": "assignments",
-    "framework_agreements": "framework_agreements",
-    "genders": "genders",
-}
-MULTI_VALUED = frozenset(
-    {"target_groups", "methods", "languages", "legal_bases", "assignments", "framework_agreements", "genders"}
-)
-BOOLEAN_FIELDS = frozenset({"has_vacancy", "permit_revoked", "confidential"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,23 +131,15 @@ def visible_types(role: Role) -> frozenset[str]:
 
 def _selection(criteria: SearchCriteria) -> list[tuple[FacetName, Clause]]:
     chosen: list[tuple[FacetName, Clause]] = []
-    lists: tuple[tuple[FacetName, Sequence[str]], ...] = (
-        ("provider_type", criteria.provider_types),
-        ("target_groups", criteria.target_groups),
-        ("methods", criteria.methods),
-        ("languages", criteria.languages),
-        ("county_code", criteria.county_codes),
-        ("municipality_code", criteria.municipality_codes),
-        ("ownership", criteria.ownership),
-        ("legal_bases", criteria.legal_bases),
-        ("assignments", criteria.assignments),
-        ("framework_agreements", criteria.framework_agreements),
-    )
-    for facet, values in lists:
-        if values:
-            chosen.append((facet, AnyOf(FACET_FIELDS[facet], tuple(sorted({str(v) for v in values})))))
-    if criteria.has_vacancy is not None:
-        chosen.append(("has_vacancy", Flag("has_vacancy", criteria.has_vacancy)))
+    for facet in FACETS:
+        if facet.selection is None:
+            continue
+        selected = getattr(criteria, facet.selection)
+        if facet.kind == "flag":
+            if selected is not None:
+                chosen.append((facet.name, Flag(facet.field, selected)))
+        elif selected:
+            chosen.append((facet.name, AnyOf(facet.field, tuple(sorted({str(v) for v in selected})))))
     return chosen
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from core.errors import UnknownSchool
+from core.facets import FACETS
 from core.geography import seat_of
 from core.ranking import decay_factor
 from core.schools import SchoolRegister
@@ -67,20 +68,19 @@ def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list
 
 
 def _selected(criteria: SearchCriteria) -> dict[str, set[str]]:
-    return {
-        "provider_type": {str(v) for v in criteria.provider_types},
-        "target_groups": {str(v) for v in criteria.target_groups},
-        "methods": {str(v) for v in criteria.methods},
-        "languages": set(criteria.languages),
-        "county_code": set(criteria.county_codes),
-        "municipality_code": set(criteria.municipality_codes),
-        "ownership": {str(v) for v in criteria.ownership},
-        "legal_bases": {str(v) for v in criteria.legal_bases},
-        "assignments": {str(v) for v in criteria.assignments},
-        # Not framework_agreements: they are free text, and a selected name nobody holds would be the
-        # caller's input echoed back as a facet value. Known ones are listed by their counts.
-        "has_vacancy": set() if criteria.has_vacancy is None else {str(criteria.has_vacancy).lower()},
-    }
+    """Per facet, the values the caseworker ticked, as the response lists them."""
+    selected: dict[str, set[str]] = {}
+    for facet in FACETS:
+        # Free-text values (framework agreements) are not listed back: a selected name nobody holds
+        # would be the caller's input echoed as a facet value. Known ones are listed by their counts.
+        if facet.selection is None or facet.free_values:
+            continue
+        chosen = getattr(criteria, facet.selection)
+        if facet.kind == "flag":
+            selected[facet.name] = set() if chosen is None else {str(chosen).lower()}
+        else:
+            selected[facet.name] = {str(v) for v in chosen}
+    return selected
 
 
 async def run_search(

@@ -37,6 +37,7 @@ from elasticsearch.dsl import SF, A, Q, Search
 from elasticsearch.dsl.query import Query
 
 from core.errors import RequestRefused
+from core.facets import FACET_BY_NAME
 from core.geography import distance_km
 from core.permits import PERMIT_REQUIRED_OWNERSHIP, PERMIT_REQUIRED_TYPES
 from core.ranking import DECAY_FLOOR, STALE_FACTOR, decay_factor, freshness_factor
@@ -48,7 +49,6 @@ from engines.elasticsearch.retries import error_type
 from engines.elasticsearch.text_query import compile_text
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
-    FACET_FIELDS,
     AllOf,
     AnyOf,
     AtLeast,
@@ -221,7 +221,7 @@ def compile_search(plan: SearchPlan) -> dict[str, Any]:
         search = search.post_filter(_all_of([clause for _, clause in plan.selections]))
     for facet in plan.facets:
         scope = A("filter", filter=_all_of(plan.selections_except(facet)))
-        search.aggs.bucket(facet, scope).bucket("values", A("terms", field=FACET_FIELDS[facet], size=FACET_SIZE))
+        search.aggs.bucket(facet, scope).bucket("values", A("terms", field=FACET_BY_NAME[facet].field, size=FACET_SIZE))
     search = search.sort(*compile_sort(plan))
     return search.to_dict()
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,20 +20,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.documents import IndexedProvider
+from core.facets import FACETS
 from core.permits import permit_required
 
-# Single-valued keyword fields: stored as int codes into a value list.
-KEYWORD_FIELDS: tuple[str, ...] = ("provider_type", "ownership", "county_code", "municipality_code")
-# Multi-valued keyword fields: stored as a boolean matrix, one column per value.
-MULTI_FIELDS: tuple[str, ...] = (
-    "target_groups",
-    "methods",
-    "languages",
-    "legal_bases",
-    "assignments",
-    "genders",
-    "framework_agreements",
-)
+# The facets' fields, in the registry's order (the tantivy schema's too). Single-valued keyword
+# fields are stored as int codes into a value list; multi-valued ones as a boolean matrix, one
+# column per value.
+KEYWORD_FIELDS: tuple[str, ...] = tuple(facet.field for facet in FACETS if facet.kind == "keyword")
+MULTI_FIELDS: tuple[str, ...] = tuple(facet.field for facet in FACETS if facet.kind == "multi")
+_FACET_FIELDS = (*KEYWORD_FIELDS, *MULTI_FIELDS)
+# One C call per document; a tuple as long as there are two facets or more.
+_facet_values = itemgetter(*_FACET_FIELDS)
 # The permit's own scope, for the permit tier and filter (``PermitCovers``); columns only.
 PERMIT_GROUPS = "permit_target_groups"
 _STORED_MULTI: tuple[str, ...] = (*MULTI_FIELDS, PERMIT_GROUPS)
@@ -79,17 +77,8 @@ class ColumnValues(NamedTuple):
     has_vacancy: bool
     permit_revoked: bool
     confidential: bool
-    provider_type: str
-    ownership: str
-    county_code: str
-    municipality_code: str
-    target_groups: list[str]
-    methods: list[str]
-    languages: list[str]
-    legal_bases: list[str]
-    assignments: list[str]
-    genders: list[str]
-    framework_agreements: list[str]
+    # The facet fields' values, in _FACET_FIELDS order: a str per keyword field, a list per multi-valued one.
+    facets: tuple[Any, ...]
     permit_age_min: float
     permit_age_max: float
     permit_present: bool
@@ -118,17 +107,7 @@ def column_values(doc: IndexedProvider) -> ColumnValues:
         doc["has_vacancy"],
         doc["permit_revoked"],
         doc["confidential"],
-        doc["provider_type"],
-        doc["ownership"],
-        doc["county_code"],
-        doc["municipality_code"],
-        doc["target_groups"],
-        doc["methods"],
-        doc["languages"],
-        doc["legal_bases"],
-        doc["assignments"],
-        doc["genders"],
-        doc["framework_agreements"],
+        _facet_values(doc),
         math.nan if permit is None else _optional(permit["age_min"]),
         math.nan if permit is None else _optional(permit["age_max"]),
         permit is not None,
@@ -185,6 +164,8 @@ class ColumnStore:
         self.flags["alive"] = np.concatenate([self.flags["alive"], np.ones(len(rows), dtype=bool)])
         for name in _FLAG_FIELDS[1:]:
             self.flags[name] = np.concatenate([self.flags[name], np.array(by_name[name], dtype=bool)])
+        facet_columns = list(zip(*by_name["facets"], strict=True)) if rows else [() for _ in _FACET_FIELDS]
+        by_name |= dict(zip(_FACET_FIELDS, facet_columns, strict=True))
         for name in KEYWORD_FIELDS:
             codes = np.array([self._code(name, v) for v in by_name[name]], np.int32)
             self.keyword_codes[name] = np.concatenate([self.keyword_codes[name], codes])

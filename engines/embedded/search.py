@@ -24,6 +24,7 @@ import orjson
 import tantivy
 from numpy.typing import NDArray
 
+from core.facets import FACET_BY_NAME
 from core.geography import bounding_box, distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
 from core.vocabularies import INSTITUTIONAL_TYPES
@@ -33,7 +34,6 @@ from engines.embedded.text_query import compile_text
 from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
-    FACET_FIELDS,
     AllOf,
     AnyOf,
     AtLeast,
@@ -249,7 +249,7 @@ class EmbeddedBackend:
 
     def _facet_counts(self, snap: _Snapshot, facet: str, rows: Rows) -> dict[str, int]:
         c = snap.columns
-        field = FACET_FIELDS[facet]
+        field = FACET_BY_NAME[facet].field
         if field in KEYWORD_FIELDS:
             counts = np.bincount(c.keyword_codes[field][rows], minlength=len(c.keyword_values[field]))
             return {v: int(n) for v, n in zip(c.keyword_values[field], counts, strict=False) if n}

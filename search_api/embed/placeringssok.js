@@ -29,30 +29,12 @@
     }
   })();
 
-  // Facet name in the response -> the criteria field its selection goes to.
-  const FACET_FIELDS = {
-    provider_type: 'provider_types',
-    target_groups: 'target_groups',
-    methods: 'methods',
-    languages: 'languages',
-    county_code: 'county_codes',
-    municipality_code: 'municipality_codes',
-    ownership: 'ownership',
-    legal_bases: 'legal_bases',
-    assignments: 'assignments',
-    framework_agreements: 'framework_agreements',
-  };
+  // The checkbox facets in order, name -> {field: the criteria field a selection goes to, legend, default}.
+  // The API writes them in from its facet registry (core/facets.py) when it serves this file.
+  const FACETS = /* facets: written in by the API from core/facets.py */ {};
+  const FACET_FIELDS = Object.fromEntries(Object.entries(FACETS).map(([name, facet]) => [name, facet.field]));
   const FACET_LEGENDS = {
-    provider_type: 'Verksamhetsform',
-    target_groups: 'Målgrupp',
-    methods: 'Behandlingsmetod',
-    languages: 'Språk',
-    county_code: 'Län',
-    municipality_code: 'Kommun',
-    ownership: 'Driftsform',
-    legal_bases: 'Lagrum',
-    assignments: 'Uppdrag',
-    framework_agreements: 'Ramavtal',
+    ...Object.fromEntries(Object.entries(FACETS).map(([name, facet]) => [name, facet.legend])),
     needs: 'Behov',
   };
   const FIELD_LABELS = {
@@ -68,7 +50,7 @@
   };
   for (const [facet, field] of Object.entries(FACET_FIELDS)) FIELD_LABELS[field] = FACET_LEGENDS[facet];
 
-  const DEFAULT_FACETS = ['provider_type', 'target_groups', 'methods', 'languages', 'county_code'];
+  const DEFAULT_FACETS = Object.keys(FACETS).filter((name) => FACETS[name].default);
   const MAX_KM_CHOICES = [10, 20, 40, 80, 150, 300];
   // A minimum distance is how a caseworker keeps a child away from a threat ("at least 150 km from Malmö").
   const MIN_KM_CHOICES = [10, 20, 50, 100, 150, 200, 300];

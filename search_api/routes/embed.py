@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from functools import cache
 from importlib.resources import files
-from typing import Annotated, get_args
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from search_api.criteria import FacetName
+from core.facets import FACETS
 from search_api.deps import SettingsDep
 from search_api.security_headers import content_security_policy
 
@@ -27,15 +28,31 @@ router = APIRouter(tags=["embed"], include_in_schema=False)
 SCRIPT_PATH = "/embed/placeringssok.js"
 # Facets the element can show as checkbox groups (has_vacancy is its own toggle; genders has no
 # multi-select criterion).
-FRAME_FACETS = frozenset(get_args(FacetName)) - {"has_vacancy", "genders"}
+FRAME_FACETS = frozenset(facet.name for facet in FACETS if facet.multi_select)
+# Where the script expects its checkbox facets; written in from the registry when the file is served.
+SCRIPT_FACETS_MARKER = b"/* facets: written in by the API from core/facets.py */ {}"
 # Short enough that a fix reaches portals within minutes, and the ETag makes revalidation cheap.
 ASSET_CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=60"
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
+def script_facets() -> dict[str, dict[str, str | bool | None]]:
+    """The search box's checkbox groups, from the facet registry."""
+    return {
+        facet.name: {"field": facet.selection, "legend": facet.legend, "default": facet.default}
+        for facet in FACETS
+        if facet.multi_select
+    }
+
+
 @cache
 def _asset(name: str) -> tuple[bytes, str]:
     content = (files("search_api") / "embed" / name).read_bytes()
+    if name == "placeringssok.js":
+        if content.count(SCRIPT_FACETS_MARKER) != 1:
+            raise RuntimeError("placeringssok.js lost its facets marker; restore it from git")
+        facets = json.dumps(script_facets(), ensure_ascii=False).encode()
+        content = content.replace(SCRIPT_FACETS_MARKER, facets)
     return content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
 
 

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.documents import IndexedProvider
+from core.facets import FacetName
 from core.geography import municipalities
 from core.schools import SchoolRegister
 from core.vocabularies import Method, Ownership, ProviderType, TargetGroup
-from search_api.criteria import FacetName
 from tests.conformance.conftest import Api
 from tests.support.oracle import oracle_search
 

@@ -14,11 +14,11 @@ import pytest
 from typing_extensions import get_type_hints, is_typeddict
 
 from core.documents import GeoPoint, IndexedProvider
+from core.facets import FACETS
 from core.text_analysis import TEXT_FIELDS
 from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS, external_version, to_elastic
 from engines.elasticsearch.index_definition import LOADING_SETTINGS, IndexDefinition, load_index_definition
 from engines.embedded.text_index import terms_tokenizer, to_tantivy_json
-from search_api.plan import FACET_FIELDS
 
 COMPATIBLE: dict[type, set[str]] = {
     str: {"keyword", "text", "match_only_text", "wildcard"},
@@ -119,8 +119,9 @@ def test_both_engines_index_the_same_token_stream(fixture_documents: list[Indexe
 
 def test_facets_sorts_and_geo_have_the_types_the_compiler_needs(definition: IndexDefinition) -> None:
     properties = definition.mappings["properties"]
-    for field in FACET_FIELDS.values():
-        assert properties[field]["type"] in ("keyword", "boolean"), field
+    for facet in FACETS:
+        # keyword and multi-valued facets are keyword fields (a list is many values of one), flags booleans
+        assert properties[facet.field]["type"] == ("boolean" if facet.kind == "flag" else "keyword"), facet.name
     assert properties["id"]["type"] == "keyword"  # the tie-break sort
     assert properties["location"]["type"] == "geo_point"
     assert properties["price_per_day_sek"]["type"] == "integer"
