@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
+from search_api.routes.embed import SCRIPT_FACETS_MARKER, script_facets
 from tests.conftest import PORTAL_ORIGIN, ROOT, test_settings
 
 SCRIPT = ROOT / "search_api" / "embed" / "placeringssok.js"
@@ -58,7 +60,10 @@ def test_script_is_served_as_javascript_with_cache_validation(client: TestClient
     assert response.headers["content-type"] == "text/javascript; charset=utf-8"
     assert "max-age=" in response.headers["cache-control"]
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.content == SCRIPT.read_bytes()
+    # The file as written, with the facet registry's checkbox groups where its marker was.
+    before, after = SCRIPT.read_bytes().split(SCRIPT_FACETS_MARKER)
+    assert response.content.startswith(before) and response.content.endswith(after)
+    assert json.loads(response.content[len(before) : -len(after)]) == script_facets()
     etag = response.headers["etag"]
     again = client.get("/embed/placeringssok.js", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
