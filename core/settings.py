@@ -82,10 +82,13 @@ class Settings(BaseSettings):
     oidc_role_claim: str = Field(default="roles", description="the claim (a string or a list) holding 'caseworker'")
     oidc_leeway_s: int = Field(default=60, ge=0, le=600, description="clock skew allowed on exp, nbf and iat")
     oidc_algorithms: list[str] = Field(default=["RS256", "PS256", "ES256", "EdDSA"])
+    oidc_jwks_refresh_cooldown_s: float = Field(
+        default=30.0, ge=0, description="least time between refetches of a JWKS URL for an unknown key id"
+    )
 
     # -- limits: one caller cannot starve the others
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger request bodies get 413")
-    max_header_bytes: int = Field(default=8 * 1024, ge=1024, description="larger request headers (all together): 431")
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, description="larger request headers (all together): 431")
     search_threads: int = Field(default=0, ge=0, description="threads for embedded searches; 0: one per core")
     rate_limit_per_address: str = Field(
         default="300/minute", description="requests without a key or token, per client address; empty: no limit"

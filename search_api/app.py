@@ -21,7 +21,7 @@ from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend, make_backend
 from search_api.error_bodies import API_ERRORS
 from search_api.public_ids import PublicIdBackend, PublicIds
-from search_api.rate_limits import RateLimits
+from search_api.rate_limits import RateBudgets, RateLimits
 from search_api.request_limits import RequestLimits
 from search_api.routes import api_docs, embed, health, providers, schools, suggest
 from search_api.security_headers import SecurityHeaders
@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings) if settings.oidc_enabled else None
     app.state.audit = AuditLog(settings.audit_dir)
+    app.state.rate_budgets = RateBudgets(settings)
     if backend is not None:
         app.state.backend = published(backend)
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     origins = sorted({o for key in settings.api_keys.values() for o in key.origins})
     # Outermost last: headers on every answer, one access-log line even for refusals, then sizes,
     # CORS (so a browser can read a 429's Retry-After), then rate limits.
-    app.add_middleware(RateLimits, settings=settings)
+    app.add_middleware(RateLimits, budgets=app.state.rate_budgets)
     if origins:
         app.add_middleware(
             CORSMiddleware,

@@ -25,6 +25,7 @@ from core.schools import SchoolRegister, school_register
 from core.settings import ApiKey, Settings
 from search_api.backends import SearchBackend
 from search_api.plan import Role
+from search_api.rate_limits import TOO_MANY, RateBudgets
 from search_api.sign_in import CASEWORKER, TokenRefused, TokenVerifier
 
 
@@ -83,6 +84,8 @@ async def _token_principal(request: Request, settings: Settings, authorization: 
         # A JWKS URL is fetched with blocking I/O when keys rotate: never on the event loop.
         signed_in = await anyio.to_thread.run_sync(verifier.verify, token.strip())
     except TokenRefused as exc:
+        if exc.keys_unavailable:
+            raise HTTPException(503, exc.message, headers={"Retry-After": "30"}) from exc
         raise _unauthorised(exc.message) from exc
     if CASEWORKER not in signed_in.roles:
         raise HTTPException(
@@ -100,7 +103,7 @@ async def principal_dep(
         str | None, Header(max_length=200, description="API key of a portal, a provider or a server.")
     ] = None,
     authorization: Annotated[
-        str | None, Header(max_length=8000, description="Bearer token of a signed-in caseworker (OpenID Connect).")
+        str | None, Header(max_length=12000, description="Bearer token of a signed-in caseworker (OpenID Connect).")
     ] = None,
 ) -> Principal:
     if x_api_key and authorization:
@@ -116,6 +119,12 @@ async def principal_dep(
         principal = Principal(role=settings.anonymous_role)
     else:
         raise HTTPException(401, "sign in (Authorization: Bearer) or send an API key in the X-API-Key header")
+    if principal.via != "anonymous":
+        # Per principal, not per credential string: a caseworker refreshing tokens keeps one budget.
+        budgets: RateBudgets = request.app.state.rate_budgets
+        wait = budgets.spend_for_principal(f"{principal.via}:{principal.subject}")
+        if wait is not None:
+            raise HTTPException(429, TOO_MANY, headers={"Retry-After": wait})
     request.state.role = principal.role
     request.state.principal = principal
     return principal

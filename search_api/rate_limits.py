@@ -3,11 +3,11 @@
 Counting is done by the ``limits`` library (a moving window, in memory by default; a shared storage
 such as Redis is one setting away when several processes serve). Three budgets, all configurable:
 
-- requests with a key or a token: ``rate_limit_per_key`` per credential (a hash of it, never the
-  credential itself, is the counter's name);
-- requests without: ``rate_limit_per_address`` per client address;
-- refused credentials (401/403): ``rate_limit_failed_auth`` per client address, so guessing keys
-  stops quickly whatever key is tried next.
+- callers with a key or a token: ``rate_limit_per_key`` per principal (the key, or the token's
+  subject: a caseworker refreshing tokens keeps one budget), spent once the credential holds;
+- callers without: ``rate_limit_per_address`` per client address;
+- refused credentials (401/403): ``rate_limit_failed_auth`` per client address; once spent, that
+  address waits whatever it sends, so guessing keys stops quickly whatever key is tried next.
 
 Health checks are never limited: a load balancer must always learn whether the process is up.
 The client address is the one the server saw; behind a proxy, run uvicorn with
@@ -16,7 +16,6 @@ The client address is the one the server saw; behind a proxy, run uvicorn with
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 
@@ -29,15 +28,17 @@ from core.settings import Settings
 from search_api.request_limits import send_json
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+TOO_MANY = "too many requests; wait the number of seconds in Retry-After, then try again"
 
 
 def _item(spec: str) -> RateLimitItem | None:
     return parse(spec) if spec.strip() else None
 
 
-class RateLimits:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+class RateBudgets:
+    """The three budgets and their counts; ``spend`` answers None or the seconds to wait."""
+
+    def __init__(self, settings: Settings) -> None:
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
         self.per_key = _item(settings.rate_limit_per_key)
         self.per_address = _item(settings.rate_limit_per_address)
@@ -47,44 +48,51 @@ class RateLimits:
         reset = self.limiter.get_window_stats(item, *identifiers).reset_time
         return str(max(1, math.ceil(reset - time.time())))
 
+    def spend(self, item: RateLimitItem | None, *identifiers: str) -> str | None:
+        if item is None or self.limiter.hit(item, *identifiers):
+            return None
+        return self._retry_after(item, *identifiers)
+
+    def spent(self, item: RateLimitItem | None, *identifiers: str) -> str | None:
+        """Like ``spend``, without counting this request."""
+        if item is None or self.limiter.test(item, *identifiers):
+            return None
+        return self._retry_after(item, *identifiers)
+
+    def spend_for_principal(self, principal_key: str) -> str | None:
+        return self.spend(self.per_key, "principal", principal_key)
+
+
+class RateLimits:
+    """The budgets by client address; the per-principal one is spent where the principal is known."""
+
+    def __init__(self, app: ASGIApp, budgets: RateBudgets) -> None:
+        self.app = app
+        self.budgets = budgets
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        credential = headers.get(b"x-api-key") or headers.get(b"authorization")
+        has_credential = b"x-api-key" in headers or b"authorization" in headers
         client = scope.get("client")
         address = client[0] if client else "unknown"
-        if credential is not None:
-            refused = self._refused(self.failed_auth, "failed", address)
-            refused = refused or self._refused(self.per_key, "key", hashlib.sha256(credential).hexdigest())
+        budgets = self.budgets
+        if has_credential:
+            wait = budgets.spent(budgets.failed_auth, "failed", address)
         else:
-            refused = self._refused(self.per_address, "address", address)
-        if refused is not None:
-            await send_json(
-                send,
-                429,
-                {"detail": "too many requests; wait the number of seconds in Retry-After, then try again"},
-                {"Retry-After": refused},
-            )
+            wait = budgets.spend(budgets.per_address, "address", address)
+        if wait is not None:
+            await send_json(send, 429, {"detail": TOO_MANY}, {"Retry-After": wait})
             return
-        if credential is None or self.failed_auth is None:
+        if not has_credential or budgets.failed_auth is None:
             await self.app(scope, receive, send)
             return
-        failed_auth = self.failed_auth
 
         async def count_refusals(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in (401, 403):
-                self.limiter.hit(failed_auth, "failed", address)
+                budgets.spend(budgets.failed_auth, "failed", address)
             await send(message)
 
         await self.app(scope, receive, count_refusals)
-
-    def _refused(self, item: RateLimitItem | None, *identifiers: str) -> str | None:
-        """None when the request may go on, else the Retry-After seconds."""
-        if item is None:
-            return None
-        if identifiers[0] == "failed":
-            # Refusals are counted after the answer; here only whether the budget is already spent.
-            return None if self.limiter.test(item, *identifiers) else self._retry_after(item, *identifiers)
-        return None if self.limiter.hit(item, *identifiers) else self._retry_after(item, *identifiers)

@@ -24,9 +24,11 @@ CASEWORKER = "caseworker"
 class TokenRefused(Exception):
     """The bearer token is not one this service accepts; ``message`` says why in general terms."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, keys_unavailable: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        # The identity provider's keys could not be fetched: not the caller's fault (503, not 401).
+        self.keys_unavailable = keys_unavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,14 @@ class TokenVerifier:
         self._keys: jwt.PyJWKSet | None = None
         if source.startswith(("https://", "http://")):
             # Keys are fetched when first needed and cached; an unknown kid refetches (key rotation).
-            self._client = jwt.PyJWKClient(source, cache_keys=True, lifespan=3600, timeout=10)
+            # Unknown key ids refetch at most once per cooldown, so made-up kids cannot flood the IdP.
+            self._client = jwt.PyJWKClient(
+                source,
+                cache_keys=True,
+                lifespan=3600,
+                timeout=10,
+                cooldown_duration=settings.oidc_jwks_refresh_cooldown_s,
+            )
         else:
             self._keys = jwt.PyJWKSet.from_json(Path(source).read_text(encoding="utf-8"))
 
@@ -60,7 +69,9 @@ class TokenVerifier:
                 return self._client.get_signing_key_from_jwt(token)
             header = jwt.get_unverified_header(token)
         except jwt.PyJWKClientConnectionError as exc:
-            raise TokenRefused("the identity provider's keys cannot be fetched right now; try again shortly") from exc
+            raise TokenRefused(
+                "the identity provider's keys cannot be fetched right now; try again shortly", keys_unavailable=True
+            ) from exc
         except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
             raise TokenRefused("the token is not signed by a key of the identity provider; sign in again") from exc
         assert self._keys is not None

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from search_api.app import create_app
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, ROOT, test_settings
+from tests.support.identity_provider import IdentityProvider
 
 TEN_MB_OF_NEEDS = json.dumps({"needs": ["trauma"] * 1_200_000}).encode()
 
@@ -112,9 +113,11 @@ def test_repeated_and_too_many_list_values(embedded_data_dir: Path) -> None:
     assert lists and all("maxItems" in spec for spec in lists.values()), lists
 
 
-def test_429_with_retry_after_once_the_rate_is_spent(embedded_data_dir: Path) -> None:
+def test_429_with_retry_after_once_the_rate_is_spent(embedded_data_dir: Path, tmp_path: Path) -> None:
+    idp = IdentityProvider.create(tmp_path)
     settings = test_settings(
         embedded_data_dir,
+        **idp.settings(),
         rate_limit_per_address="5/minute",
         rate_limit_per_key="3/minute",
         rate_limit_failed_auth="2/minute",
@@ -131,6 +134,13 @@ def test_429_with_retry_after_once_the_rate_is_spent(embedded_data_dir: Path) ->
             for _ in range(4)
         ]
         assert keyed == [200] * 3 + [429]
+        # A signed-in caseworker has one budget however many tokens the identity provider hands out.
+        tokens = [idp.token(iat=int(time.time()) - n) for n in range(4)]
+        signed_in = [
+            client.post("/v1/suggest", json={"q": "x"}, headers={"Authorization": f"Bearer {t}"}) for t in tokens
+        ]
+        assert [r.status_code for r in signed_in] == [200] * 3 + [429]
+        assert int(signed_in[-1].headers["retry-after"]) >= 1
         # Guessing keys: after two refusals from this address, even a right key waits.
         wrong = [client.post("/v1/suggest", json={"q": "x"}, headers={"X-API-Key": f"guess-{i}"}) for i in range(3)]
         assert [r.status_code for r in wrong] == [401, 401, 429]

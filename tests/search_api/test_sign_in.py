@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +119,28 @@ def test_browser_keys_need_their_origin_and_the_host_header_proves_nothing(clien
 def test_a_key_and_a_token_together_are_refused(client: TestClient, idp: IdentityProvider) -> None:
     headers = {"X-API-Key": CASEWORKER_KEY, "Authorization": f"Bearer {idp.token()}"}
     assert client.post("/v1/providers/search", json={}, headers=headers).status_code == 400
+
+
+def test_keys_from_a_jwks_url_follow_rotation_and_an_unreachable_one_is_503(
+    embedded_data_dir: Path, tmp_path: Path
+) -> None:
+    idp = IdentityProvider.create(tmp_path)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{idp.jwks_path.name}"
+        settings = test_settings(
+            embedded_data_dir, **{**idp.settings(), "oidc_jwks": url}, oidc_jwks_refresh_cooldown_s=0
+        )
+        with TestClient(create_app(settings)) as client:
+            assert _family_homes(client, idp.token()) > 0
+            # The identity provider rotates its key: the new kid is fetched when first seen.
+            rotated = IdentityProvider.create(tmp_path, kid="test-key-2")
+            assert _family_homes(client, rotated.token()) > 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    with TestClient(create_app(test_settings(embedded_data_dir, **{**idp.settings(), "oidc_jwks": url}))) as client:
+        response = client.post("/v1/providers/search", json={}, headers={"Authorization": f"Bearer {idp.token()}"})
+        assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
