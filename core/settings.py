@@ -111,6 +111,17 @@ class Settings(BaseSettings):
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks)
 
+    public_origins: list[str] = Field(
+        default=[],
+        description='JSON list of portal origins whose keyless embed (the public role) CORS answers, e.g. '
+        '["https://www.kommun.se"]',
+    )
+
+    @property
+    def browser_origins(self) -> list[str]:
+        """Every origin a browser may call the API from: the keys' portals and the public portals."""
+        return sorted({o for key in self.api_keys.values() for o in key.origins} | set(self.public_origins))
+
     @field_validator("anonymous_role", mode="before")
     @classmethod
     def _empty_means_none(cls, value: object) -> object:

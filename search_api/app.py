@@ -23,7 +23,7 @@ from search_api.error_bodies import API_ERRORS
 from search_api.public_ids import PublicIdBackend, PublicIds
 from search_api.rate_limits import RateBudgets, RateLimits
 from search_api.request_limits import RequestLimits
-from search_api.routes import api_docs, embed, health, providers, schools, suggest
+from search_api.routes import api_docs, embed, health, places, providers, schools, suggest
 from search_api.security_headers import SecurityHeaders
 from search_api.sign_in import TokenVerifier
 from search_api.text_plan import plan_text
@@ -128,11 +128,12 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.include_router(providers.router, responses=API_ERRORS)
     app.include_router(schools.router, responses=API_ERRORS)
     app.include_router(suggest.router, responses=API_ERRORS)
+    app.include_router(places.router, responses=API_ERRORS)
     app.include_router(health.router)
     app.include_router(embed.router)
     if settings.docs_enabled:
         app.include_router(api_docs.router)
-    origins = sorted({o for key in settings.api_keys.values() for o in key.origins})
+    origins = settings.browser_origins
     # Outermost last: headers on every answer, one access-log line even for refusals, then sizes,
     # CORS (so a browser can read a 429's Retry-After), then rate limits.
     app.add_middleware(RateLimits, budgets=app.state.rate_budgets)

@@ -38,6 +38,11 @@
     needs: 'Behov',
   };
   const FIELD_LABELS = {
+    gender: 'Barnets kön',
+    max_price_per_day: 'Högsta pris',
+    permit_covers_needs: 'Tillståndet',
+    far_from: 'Långt från en plats',
+    exclude: 'Undantagna områden',
     q: 'Söktext',
     school: 'Barnets skola',
     max_km: 'Högsta avstånd',
@@ -66,6 +71,18 @@
     method: 'metod',
     municipality: 'kommun',
   };
+  const GENDERS = [
+    ['flickor', 'Flicka'],
+    ['pojkar', 'Pojke'],
+    ['alla', 'Icke-binär'],
+  ];
+  // "At least 150 km from Malmö": how far from the place where the child is at risk.
+  const FAR_KM_CHOICES = [50, 100, 150, 200, 300, 500];
+  const ZONE_KM_CHOICES = [10, 25, 50, 100, 150];
+  const PRICE_CHOICES = [2000, 3000, 4000, 5000, 6000, 8000, 10000];
+  // Selects and checkboxes: one search when the reader stops, not one per arrow-key step.
+  const CONTROL_DEBOUNCE_MS = 300;
+  const HISTORY_KEY = 'placeringssok';
   const PAGE_SIZE = 10;
   const MAX_PAGE = 500; // the API's limit
   const FACET_VALUES_SHOWN = 6;
@@ -201,6 +218,14 @@ details ul { padding-left: 1.25rem; }
 .pagination ul { display: flex; flex-wrap: wrap; gap: 0.5rem; list-style: none; padding: 0; }
 .pagination button { min-width: 2.75rem; padding: 0.5rem 0.75rem; }
 .pagination button[aria-current=page] { background: var(--_accent); color: var(--_accent-text); }
+/* Small screens: results first; every filter waits in a drawer the "Filter (n)" button opens. */
+.drawer.closed { display: none; }
+.drawer-close { justify-self: start; }
+@container (min-width: 46rem) {
+  .drawer.closed { display: grid; }
+  .drawer-toggle, .drawer-close { display: none; }
+}
+.sections:empty { display: none; }
 @media (forced-colors: active) {
   [role=option][aria-selected=true] { background: Highlight; color: HighlightText; forced-color-adjust: none; }
   mark { forced-color-adjust: none; }
@@ -271,6 +296,69 @@ details ul { padding-left: 1.25rem; }
     }
   }
 
+  /** The whole search as the box holds it; also what "Rensa alla" returns to. */
+  function emptyState() {
+    return {
+      q: '',
+      school: null, // {code, name, municipality}
+      maxKm: '',
+      minKm: '',
+      age: '',
+      gender: '',
+      maxPrice: '',
+      permitCovers: false,
+      farFrom: { place: null, km: '' }, // place: {kind, code, name, lat, lon}
+      zones: [], // {place, km}: km null = the whole municipality or county
+      needs: new Map(), // value -> label
+      selected: new Map(), // facet -> Set(values)
+      hasVacancy: false,
+      sort: 'relevance',
+      page: 1,
+      result: null,
+      error: null,
+    };
+  }
+
+  function zoneCriterion(zone) {
+    if (zone.km) return { lat: zone.place.lat, lon: zone.place.lon, radius_km: zone.km };
+    return zone.place.kind === 'county' ? { county_code: zone.place.code } : { municipality_code: zone.place.code };
+  }
+
+  function zoneText(zone) {
+    return zone.km ? `${zone.km} km runt ${zone.place.name}` : zone.place.name;
+  }
+
+  function comboInput(id, describedBy, maxlength) {
+    return h('input', {
+      id,
+      type: 'text',
+      role: 'combobox',
+      'aria-autocomplete': 'list',
+      'aria-expanded': 'false',
+      'aria-controls': `${id}-listbox`,
+      'aria-describedby': describedBy,
+      autocomplete: 'off',
+      autocapitalize: 'off',
+      spellcheck: 'false',
+      maxlength: String(maxlength),
+      part: 'input',
+    });
+  }
+
+  /** Inside the iframe fallback: tell the portal page how tall the box is, so the frame fits it. */
+  function watchHeight(element) {
+    if (window.parent === window || typeof ResizeObserver === 'undefined') return;
+    let last = 0;
+    new ResizeObserver(() => {
+      const height = Math.ceil(document.documentElement.scrollHeight);
+      if (height === last) return;
+      last = height;
+      // Only a height travels; '*' because the framing portal's origin is not known here.
+      window.parent.postMessage({ type: 'placeringssok:height', height }, '*');
+    }).observe(document.body);
+    void element;
+  }
+
   class ApiError extends Error {
     constructor(status, body, retryAfter) {
       super(`HTTP ${status}`);
@@ -285,6 +373,13 @@ details ul { padding-left: 1.25rem; }
     if (error.local) return error.local;
     switch (error.status) {
       case 0:
+        if (error.refused) {
+          return (
+            `Placeringssök svarar men tillåter inte sökningar från den här webbplatsen (${window.location.origin}) – webbläsaren stoppade svaret (CORS). ` +
+            'Webbplatsens webbredaktion: be Placeringssöks drift lägga till webbplatsens adress i PLACERINGSSOK_PUBLIC_ORIGINS (sökruta utan nyckel) ' +
+            'eller bland API-nyckelns origins i PLACERINGSSOK_API_KEYS.'
+          );
+        }
         return 'Det gick inte att nå Placeringssök. Kontrollera internetanslutningen och försök igen.';
       case 503:
       case 502:
@@ -294,9 +389,15 @@ details ul { padding-left: 1.25rem; }
         return `Sökningen är tillfälligt otillgänglig. Försök igen${when}.`;
       }
       case 401:
-        return 'Sökrutan har en ogiltig eller saknad API-nyckel. Kontakta den som ansvarar för webbplatsen.';
+        return (
+          'Sökrutan har en ogiltig eller saknad API-nyckel (401). Webbplatsens webbredaktion: kontrollera attributet api-key ' +
+          'på <placeringssok-search>, eller ta bort det för en publik sökruta från en adress i PLACERINGSSOK_PUBLIC_ORIGINS.'
+        );
       case 403:
-        return 'Sökrutan får inte användas på den här webbplatsen med sin API-nyckel. Kontakta den som ansvarar för webbplatsen.';
+        return (
+          `Sökrutan får inte användas på den här webbplatsen med sin API-nyckel (403). Webbplatsens webbredaktion: be Placeringssöks drift ` +
+          `lägga till ${window.location.origin} bland nyckelns origins i PLACERINGSSOK_API_KEYS.`
+        );
       case 422: {
         const errors = (error.body && Array.isArray(error.body.errors) && error.body.errors) || [];
         const parts = errors.map((e) => {
@@ -484,20 +585,11 @@ details ul { padding-left: 1.25rem; }
       super();
       this._root = this.attachShadow({ mode: 'open' });
       adoptStyles(this._root);
-      this._state = {
-        q: '',
-        school: null, // {code, name, municipality}
-        maxKm: '',
-        minKm: '',
-        age: '',
-        needs: new Map(), // value -> label
-        selected: new Map(), // facet -> Set(values)
-        hasVacancy: false,
-        sort: 'relevance',
-        page: 1,
-        result: null,
-        error: null,
-      };
+      this._state = emptyState();
+      this._drawerOpen = false;
+      this._controlTimer = 0;
+      this._rememberedKey = null;
+      this._onPopStateBound = (event) => this._onPopState(event);
       this._labels = new Map(); // `${facet}\n${value}` -> label, learned from responses and suggestions
       this._expanded = new Set(); // facets whose long list is shown in full
       this._county = null;
@@ -512,11 +604,14 @@ details ul { padding-left: 1.25rem; }
         this._build();
         this._built = true;
         this._applyCounty();
+        if (this.hasAttribute('resize-parent')) watchHeight(this);
       }
+      window.addEventListener('popstate', this._onPopStateBound);
       if (!this._state.result && !this._state.error) this._search();
     }
 
     disconnectedCallback() {
+      window.removeEventListener('popstate', this._onPopStateBound);
       if (this._controller) this._controller.abort();
     }
 
@@ -592,20 +687,7 @@ details ul { padding-left: 1.25rem; }
       el.qList = h('ul', { id: 'q-listbox', role: 'listbox', 'aria-label': 'Förslag', hidden: true, part: 'listbox' });
 
       // School picker: the origin of every distance.
-      el.school = h('input', {
-        id: 'school',
-        type: 'text',
-        role: 'combobox',
-        'aria-autocomplete': 'list',
-        'aria-expanded': 'false',
-        'aria-controls': 'school-listbox',
-        'aria-describedby': 'school-hint school-error',
-        autocomplete: 'off',
-        autocapitalize: 'off',
-        spellcheck: 'false',
-        maxlength: '100',
-        part: 'input',
-      });
+      el.school = comboInput('school', 'school-hint school-error', 100);
       el.schoolList = h('ul', { id: 'school-listbox', role: 'listbox', 'aria-label': 'Skolor', hidden: true, part: 'listbox' });
       el.schoolError = h('p', { id: 'school-error', class: 'field-error', hidden: true });
       el.schoolChosenText = h('span');
@@ -615,30 +697,45 @@ details ul { padding-left: 1.25rem; }
         el.schoolChosenText,
         h('button', { type: 'button', class: 'secondary', onclick: () => this._clearSchool(true) }, 'Ta bort skolan'),
       );
-      el.maxKm = h(
-        'select',
-        { id: 'max-km', 'aria-describedby': 'distance-hint', part: 'select', onchange: () => this._onDistance() },
-        h('option', { value: '' }, 'Ingen gräns'),
-        MAX_KM_CHOICES.map((n) => h('option', { value: n }, `${n} km`)),
-      );
-      el.minKm = h(
-        'select',
-        { id: 'min-km', 'aria-describedby': 'distance-hint', part: 'select', onchange: () => this._onDistance() },
-        h('option', { value: '' }, 'Inget'),
-        MIN_KM_CHOICES.map((n) => h('option', { value: n }, `${n} km`)),
-      );
-      el.distanceHint = h(
-        'p',
-        { id: 'distance-hint', class: 'hint' },
-        'Avstånden räknas från skolan du väljer. Åldern används för att kontrollera IVO-tillståndet.',
-      );
-      el.age = h(
-        'select',
-        { id: 'age', 'aria-describedby': 'distance-hint', part: 'select', onchange: () => this._restart() },
-        h('option', { value: '' }, 'Inte angiven'),
-        Array.from({ length: 21 }, (_, n) => h('option', { value: n }, `${n} år`)),
-      );
+      const select = (id, describedBy, first, choices, onchange) =>
+        h(
+          'select',
+          { id, 'aria-describedby': describedBy, part: 'select', onchange },
+          h('option', { value: '' }, first),
+          choices.map(([value, text]) => h('option', { value }, text)),
+        );
+      const kmChoices = (list) => list.map((n) => [n, `${n} km`]);
+      el.maxKm = select('max-km', 'distance-hint', 'Ingen gräns', kmChoices(MAX_KM_CHOICES), () => this._onDistance());
+      el.minKm = select('min-km', 'distance-hint', 'Inget', kmChoices(MIN_KM_CHOICES), () => this._onDistance());
+      el.distanceHint = h('p', { id: 'distance-hint', class: 'hint' }, 'Avstånden räknas från skolan du väljer.');
 
+      // The child: age and gender decide which homes may take her or him, and the permit check.
+      el.age = select('age', 'child-hint', 'Inte angiven', Array.from({ length: 21 }, (_, n) => [n, `${n} år`]), () =>
+        this._onControl(),
+      );
+      el.gender = select('gender', 'child-hint', 'Inte angivet', GENDERS, () => this._onControl());
+
+      // Far from a place that is not the school: where the child is at risk.
+      el.far = comboInput('far', 'far-hint', 100);
+      el.farList = h('ul', { id: 'far-listbox', role: 'listbox', 'aria-label': 'Platser att hålla avstånd till', hidden: true, part: 'listbox' });
+      el.farKm = select('far-km', 'far-hint', 'Inget', kmChoices(FAR_KM_CHOICES), () => this._onFar());
+
+      // Exclusion zones: a municipality, a county, or a circle around a place.
+      el.zone = comboInput('zone', 'zone-hint zone-error', 100);
+      el.zoneList = h('ul', { id: 'zone-listbox', role: 'listbox', 'aria-label': 'Områden', hidden: true, part: 'listbox' });
+      el.zoneSize = select('zone-size', 'zone-hint', 'Hela kommunen eller länet', kmChoices(ZONE_KM_CHOICES).map(([n, t]) => [n, `${t} runt platsen`]), null);
+      el.zoneError = h('p', { id: 'zone-error', class: 'field-error', hidden: true });
+
+      el.price = select('price', null, 'Inget', PRICE_CHOICES.map((n) => [n, `${numberFormat.format(n)} kr`]), () => this._onControl());
+      el.permit = h('input', { id: 'permit', type: 'checkbox', 'aria-describedby': 'permit-hint', onchange: () => this._onControl() });
+      el.vacancy = h('input', { id: 'vacancy', type: 'checkbox', 'data-key': 'has_vacancy', onchange: () => this._onControl() });
+      el.vacancyLabel = h('label', { for: 'vacancy' }, 'Bara verksamheter med lediga platser');
+
+      el.drawerToggle = h(
+        'button',
+        { type: 'button', class: 'secondary drawer-toggle', 'aria-expanded': 'false', 'aria-controls': 'drawer', onclick: () => this._toggleDrawer() },
+        'Filter',
+      );
       const form = h(
         'form',
         { role: 'search', 'aria-label': 'Sök placering', novalidate: true, part: 'form', onsubmit: (e) => this._onSubmit(e) },
@@ -649,6 +746,35 @@ details ul { padding-left: 1.25rem; }
           h('div', { class: 'combo' }, el.q, el.qList),
           h('p', { id: 'q-hint', class: 'hint' }, 'Förslag visas när du skriver. Välj med pil upp och ned och Enter.'),
         ),
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'submit', part: 'button' }, 'Sök'),
+          el.drawerToggle,
+          // Keyboard users would otherwise tab through every filter to reach the hits.
+          h(
+            'button',
+            { type: 'button', class: 'secondary skip', onclick: () => this._els.resultsHeading.focus() },
+            'Hoppa till sökresultaten',
+          ),
+        ),
+      );
+
+      el.activeList = h('ul', { 'aria-labelledby': 'active-label' });
+      el.active = h(
+        'div',
+        { class: 'active', hidden: true, part: 'active-filters' },
+        h('p', { id: 'active-label' }, 'Valda villkor:'),
+        el.activeList,
+        h('button', { type: 'button', class: 'link', onclick: () => this._clearAll() }, 'Rensa alla'),
+      );
+
+      el.facets = h('div', { class: 'facets' });
+      el.sections = h('div', { class: 'sections' }); // extra sections (e.g. articles) slot in here
+      el.filters = h(
+        'section',
+        { id: 'drawer', class: 'filters drawer closed', 'aria-labelledby': 'filters-heading', part: 'filters' },
+        h('h2', { id: 'filters-heading' }, 'Filtrera'),
         h(
           'fieldset',
           { class: 'place', part: 'place' },
@@ -667,52 +793,76 @@ details ul { padding-left: 1.25rem; }
             { class: 'row' },
             h('div', { class: 'field' }, h('label', { for: 'max-km' }, 'Högst så här långt bort'), el.maxKm),
             h('div', { class: 'field' }, h('label', { for: 'min-km' }, 'Minst så här långt bort'), el.minKm),
-            h('div', { class: 'field' }, h('label', { for: 'age' }, 'Barnets ålder'), el.age),
           ),
           el.distanceHint,
         ),
         h(
-          'div',
-          { class: 'actions' },
-          h('button', { type: 'submit', part: 'button' }, 'Sök'),
-          // Keyboard users would otherwise tab through every facet checkbox to reach the hits.
+          'fieldset',
+          { class: 'place', part: 'child' },
+          h('legend', null, 'Barnet'),
           h(
-            'button',
-            { type: 'button', class: 'secondary skip', onclick: () => this._els.resultsHeading.focus() },
-            'Hoppa till sökresultaten',
+            'div',
+            { class: 'row' },
+            h('div', { class: 'field' }, h('label', { for: 'age' }, 'Barnets ålder'), el.age),
+            h('div', { class: 'field' }, h('label', { for: 'gender' }, 'Barnets kön'), el.gender),
+          ),
+          h('p', { id: 'child-hint', class: 'hint' }, 'Åldern används också för att kontrollera IVO-tillståndet.'),
+          h(
+            'div',
+            { class: 'toggle' },
+            el.permit,
+            h('label', { for: 'permit' }, 'Bara tillstånd som omfattar behoven'),
+          ),
+          h(
+            'p',
+            { id: 'permit-hint', class: 'hint' },
+            'Behov, valda målgrupper och ålder jämförs med IVO-tillståndet. Hem som inte behöver tillstånd visas också. Hem vars tillstånd omfattar behoven visas alltid först.',
           ),
         ),
-      );
-
-      el.activeList = h('ul', { 'aria-labelledby': 'active-label' });
-      el.active = h(
-        'div',
-        { class: 'active', hidden: true, part: 'active-filters' },
-        h('p', { id: 'active-label' }, 'Valda filter:'),
-        el.activeList,
-        h('button', { type: 'button', class: 'link', onclick: () => this._clearFilters() }, 'Rensa alla filter'),
-      );
-
-      el.vacancy = h('input', { id: 'vacancy', type: 'checkbox', 'data-key': 'has_vacancy', onchange: () => this._onVacancy() });
-      el.vacancyLabel = h('label', { for: 'vacancy' }, 'Bara verksamheter med lediga platser');
-      el.facets = h('div', { class: 'facets' });
-      el.filters = h(
-        'section',
-        { class: 'filters', 'aria-labelledby': 'filters-heading', part: 'filters' },
-        h('h2', { id: 'filters-heading' }, 'Filtrera'),
+        h(
+          'fieldset',
+          { class: 'place', part: 'far-from' },
+          h('legend', null, 'Långt från en plats'),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: 'far' }, 'Plats där barnet inte ska vara nära'),
+            h('div', { class: 'combo' }, el.far, el.farList),
+          ),
+          h('div', { class: 'field' }, h('label', { for: 'far-km' }, 'Minst så här långt från platsen'), el.farKm),
+          h('p', { id: 'far-hint', class: 'hint' }, 'En kommun eller en skola, till exempel där barnet riskerar att fara illa.'),
+        ),
+        h(
+          'fieldset',
+          { class: 'place', part: 'zones' },
+          h('legend', null, 'Undantagna områden'),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: 'zone' }, 'Område att undanta'),
+            h('div', { class: 'combo' }, el.zone, el.zoneList),
+            el.zoneError,
+          ),
+          h('div', { class: 'field' }, h('label', { for: 'zone-size' }, 'Undanta'), el.zoneSize),
+          h('p', { id: 'zone-hint', class: 'hint' }, 'Välj kommun, län eller skola i listan och lägg till. Inga träffar visas inom området.'),
+          h('button', { type: 'button', class: 'secondary', onclick: () => this._addZone() }, 'Lägg till området'),
+        ),
+        h('div', { class: 'field' }, h('label', { for: 'price' }, 'Högsta pris per dygn'), el.price),
         h('div', { class: 'toggle', part: 'vacancy' }, el.vacancy, el.vacancyLabel),
         el.facets,
+        h('button', { type: 'button', class: 'drawer-close', onclick: () => this._toggleDrawer(false) }, 'Visa träffarna'),
       );
 
       el.sort = h(
         'select',
-        { id: 'sort', part: 'select', onchange: () => this._onSort() },
+        { id: 'sort', part: 'select', onchange: () => this._onControl() },
         SORTS.map(([value, text]) => h('option', { value }, text)),
       );
       el.resultsHeading = h('h2', { id: 'results-heading', tabindex: '-1' }, 'Sökresultat');
       el.hits = h('ol', { class: 'hits', part: 'hits', 'aria-labelledby': 'results-heading' });
       el.empty = h('div', { class: 'empty', hidden: true });
       el.pagination = h('nav', { class: 'pagination', 'aria-label': 'Sidor i sökresultatet', part: 'pagination', hidden: true });
+      el.map = h('div', { class: 'map-slot' });
       el.results = h(
         'section',
         { class: 'results', 'aria-labelledby': 'results-heading', part: 'results' },
@@ -725,14 +875,11 @@ details ul { padding-left: 1.25rem; }
         el.hits,
         el.empty,
         el.pagination,
+        el.map,
       );
 
       this._root.append(
-        form,
-        el.active,
-        el.error,
-        h('div', { class: 'layout' }, el.filters, el.results),
-        el.suggestStatus,
+        h('div', { lang: 'sv', class: 'box' }, form, el.active, el.error, h('div', { class: 'layout' }, el.filters, el.results), el.sections, el.suggestStatus),
       );
 
       this._freeText = new Combobox({
@@ -751,6 +898,40 @@ details ul { padding-left: 1.25rem; }
         pick: (s) => this._onSchool(s),
         announce: (text) => this._announceSuggestions(text),
       });
+      const places = (kinds) => async (q) =>
+        (await this._post('/v1/places/search', { q, limit: 10 })).filter((p) => kinds.includes(p.kind));
+      const describePlace = (p) => ({ text: p.name, detail: p.detail });
+      this._farPicker = new Combobox({
+        input: el.far,
+        listbox: el.farList,
+        load: places(['municipality', 'school']),
+        describe: describePlace,
+        pick: (p) => this._onFarPlace(p),
+        announce: (text) => this._announceSuggestions(text),
+      });
+      this._zonePicker = new Combobox({
+        input: el.zone,
+        listbox: el.zoneList,
+        load: places(['municipality', 'county', 'school']),
+        describe: describePlace,
+        pick: (p) => {
+          this._zonePlace = p;
+          el.zone.value = p.name;
+          el.zoneError.hidden = true;
+          el.zone.removeAttribute('aria-invalid');
+        },
+        announce: (text) => this._announceSuggestions(text),
+      });
+      this._zonePlace = null;
+      el.zone.addEventListener('input', () => {
+        this._zonePlace = null;
+      });
+      el.far.addEventListener('input', () => {
+        if (this._state.farFrom.place) {
+          this._state.farFrom.place = null;
+          if (this._state.farFrom.km) this._restart();
+        }
+      });
       // Editing the school's name un-chooses it: a distance must never be measured from a stale school.
       el.school.addEventListener('input', () => {
         this._hideSchoolError();
@@ -759,7 +940,52 @@ details ul { padding-left: 1.25rem; }
           this._restart();
         }
       });
+      this._root.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape' && this._drawerOpen && !event.defaultPrevented) this._toggleDrawer(false);
+      });
       this._updateSortChoices();
+    }
+
+    _toggleDrawer(open = !this._drawerOpen) {
+      const el = this._els;
+      this._drawerOpen = open;
+      el.filters.classList.toggle('closed', !open);
+      el.drawerToggle.setAttribute('aria-expanded', String(open));
+      if (open) el.filters.querySelector('h2').setAttribute('tabindex', '-1');
+      if (open) el.filters.querySelector('h2').focus();
+      else el.drawerToggle.focus();
+    }
+
+    _onFarPlace(place) {
+      this._state.farFrom.place = place;
+      this._els.far.value = place.name;
+      if (this._state.farFrom.km) this._restart();
+    }
+
+    _onFar() {
+      this._state.farFrom.km = this._els.farKm.value;
+      if (this._state.farFrom.place) this._restartSoon();
+    }
+
+    _addZone() {
+      const el = this._els;
+      const place = this._zonePlace;
+      const km = el.zoneSize.value;
+      let problem = null;
+      if (!place) problem = 'Välj ett område i listan med förslag först.';
+      else if (!km && place.kind === 'school') problem = 'En skola undantas som en cirkel: välj hur många km runt skolan.';
+      if (problem) {
+        el.zoneError.textContent = problem;
+        el.zoneError.hidden = false;
+        el.zone.setAttribute('aria-invalid', 'true');
+        el.zone.focus();
+        return;
+      }
+      this._state.zones.push({ place, km: km ? Number(km) : null });
+      this._zonePlace = null;
+      el.zone.value = '';
+      el.zoneSize.value = '';
+      this._restart();
     }
 
     _announceSuggestions(text) {
@@ -849,18 +1075,21 @@ details ul { padding-left: 1.25rem; }
       this._state.maxKm = el.maxKm.value;
       this._state.minKm = el.minKm.value;
       // Without a school there is nothing to measure from; the hint under the fields says so.
-      if (this._state.school) this._restart();
+      if (this._state.school) this._restartSoon();
       else this._validate(true);
     }
 
-    _onVacancy() {
-      this._state.hasVacancy = this._els.vacancy.checked;
-      this._restart();
-    }
-
-    _onSort() {
-      this._state.sort = this._els.sort.value;
-      this._restart();
+    /** Selects and checkboxes: read them all, then search once the reader stops (an arrow key held on a select). */
+    _onControl() {
+      const el = this._els;
+      const st = this._state;
+      st.age = el.age.value;
+      st.gender = el.gender.value;
+      st.maxPrice = el.price.value;
+      st.permitCovers = el.permit.checked;
+      st.hasVacancy = el.vacancy.checked;
+      st.sort = el.sort.value;
+      this._restartSoon();
     }
 
     _onFacet(facet, value, checked) {
@@ -870,17 +1099,17 @@ details ul { padding-left: 1.25rem; }
       this._restart();
     }
 
-    _removeFilter(facet, value, index) {
-      if (facet === 'needs') this._state.needs.delete(value);
-      else this._selectedSet(facet).delete(value);
+    _removeCriterion(remove, index) {
+      remove();
+      this._syncControls();
       this._restart({ refocusChip: index });
     }
 
-    _clearFilters() {
-      this._state.needs.clear();
-      this._state.selected.clear();
-      this._state.hasVacancy = false;
-      this._els.vacancy.checked = false;
+    /** "Rensa alla": every criterion, the typed text and the school included; the box starts over. */
+    _clearAll() {
+      this._state = { ...emptyState(), result: this._state.result, error: this._state.error };
+      this._county = null;
+      this._syncControls();
       this._restart();
       this._els.q.focus();
     }
@@ -891,13 +1120,90 @@ details ul { padding-left: 1.25rem; }
     }
 
     _restart(options) {
+      window.clearTimeout(this._controlTimer);
       this._state.page = 1;
       this._search(options);
+    }
+
+    _restartSoon() {
+      window.clearTimeout(this._controlTimer);
+      this._controlTimer = window.setTimeout(() => this._restart(), CONTROL_DEBOUNCE_MS);
     }
 
     _updateSortChoices() {
       const distance = this._els.sort.querySelector('option[value=distance]');
       distance.disabled = !this._state.school;
+    }
+
+    /** The form shows the state: after Back/Forward, a removed chip or "Rensa alla". */
+    _syncControls() {
+      const el = this._els;
+      const st = this._state;
+      el.q.value = st.q;
+      el.school.value = st.school ? `${st.school.name}, ${st.school.municipality}` : '';
+      el.schoolChosenText.textContent = st.school ? `Vald skola: ${st.school.name}, ${st.school.municipality}` : '';
+      el.schoolChosen.hidden = !st.school;
+      this._hideSchoolError();
+      el.maxKm.value = st.maxKm;
+      el.minKm.value = st.minKm;
+      el.age.value = st.age;
+      el.gender.value = st.gender;
+      el.price.value = st.maxPrice;
+      el.permit.checked = st.permitCovers;
+      el.vacancy.checked = st.hasVacancy;
+      el.far.value = st.farFrom.place ? st.farFrom.place.name : '';
+      el.farKm.value = st.farFrom.km;
+      el.sort.value = st.sort;
+      this._updateSortChoices();
+    }
+
+    // ---- history: Back and Forward move between searches; nothing goes into the URL --------------
+
+    _snapshot() {
+      const st = this._state;
+      return {
+        q: st.q,
+        school: st.school,
+        maxKm: st.maxKm,
+        minKm: st.minKm,
+        age: st.age,
+        gender: st.gender,
+        maxPrice: st.maxPrice,
+        permitCovers: st.permitCovers,
+        farFrom: st.farFrom,
+        zones: st.zones,
+        needs: [...st.needs],
+        selected: [...st.selected].map(([facet, values]) => [facet, [...values]]),
+        hasVacancy: st.hasVacancy,
+        sort: st.sort,
+        page: st.page,
+        county: this._county,
+      };
+    }
+
+    _remember(criteria) {
+      const key = JSON.stringify(criteria);
+      if (key === this._rememberedKey) return;
+      const entry = { ...(history.state || {}), [HISTORY_KEY]: this._snapshot() };
+      // The state object only: the URL stays as it is, so no criterion reaches a server log or a bookmark.
+      if (this._rememberedKey === null) history.replaceState(entry, '');
+      else history.pushState(entry, '');
+      this._rememberedKey = key;
+    }
+
+    _onPopState(event) {
+      const saved = event.state && event.state[HISTORY_KEY];
+      if (!saved) return;
+      const st = { ...emptyState(), result: this._state.result, error: this._state.error };
+      Object.assign(st, saved, {
+        needs: new Map(saved.needs),
+        selected: new Map(saved.selected.map(([facet, values]) => [facet, new Set(values)])),
+      });
+      delete st.county;
+      this._state = st;
+      this._county = saved.county;
+      this._syncControls();
+      this._search({ fromHistory: true });
     }
 
     // ---- talking to the API -----------------------------------------------------------------
@@ -947,11 +1253,21 @@ details ul { padding-left: 1.25rem; }
         criteria.sort = 'relevance';
       }
       if (st.age !== '') criteria.age = Number(st.age);
+      if (st.gender) criteria.gender = st.gender;
       if (st.needs.size) criteria.needs = [...st.needs.keys()];
       for (const [facet, values] of st.selected) {
         if (values.size && FACET_FIELDS[facet]) criteria[FACET_FIELDS[facet]] = [...values];
       }
       if (st.hasVacancy) criteria.has_vacancy = true;
+      if (st.maxPrice) criteria.max_price_per_day = Number(st.maxPrice);
+      if (st.permitCovers) criteria.permit_covers_needs = true;
+      const far = st.farFrom;
+      if (far.place && far.km) {
+        criteria.far_from = { min_km: Number(far.km) };
+        if (far.place.kind === 'school') criteria.far_from.school = far.place.code;
+        else criteria.far_from.municipality_code = far.place.code;
+      }
+      if (st.zones.length) criteria.exclude = st.zones.map(zoneCriterion);
       return criteria;
     }
 
@@ -975,26 +1291,44 @@ details ul { padding-left: 1.25rem; }
       return !bad;
     }
 
-    async _search({ focusResults = false, refocusChip = null } = {}) {
-      this._state.age = this._els.age.value;
+    async _search({ focusResults = false, refocusChip = null, fromHistory = false } = {}) {
       if (!this._validate(true)) return;
       if (this._controller) this._controller.abort();
       const controller = (this._controller = new AbortController());
       const seq = ++this._seq;
+      const criteria = this._criteria();
+      if (fromHistory) this._rememberedKey = JSON.stringify(criteria);
+      else this._remember(criteria);
       this._els.results.setAttribute('aria-busy', 'true');
       try {
-        const data = await this._post('/v1/providers/search', this._criteria(), controller.signal);
+        const data = await this._post('/v1/providers/search', criteria, controller.signal);
         if (seq !== this._seq) return;
         this._state.result = data;
         this._state.error = null;
       } catch (error) {
         if ((error && error.name === 'AbortError') || seq !== this._seq) return;
-        this._state.result = null;
-        this._state.error = error instanceof ApiError ? error : new ApiError(0, null, null);
+        // The last results stay on screen: a caseworker mid-placement must not lose what was found.
+        const failure = error instanceof ApiError ? error : new ApiError(0, null, null);
+        if (failure.status === 0) failure.refused = await this._refusedByCors();
+        if (seq !== this._seq) return;
+        this._state.error = failure;
       }
       this._els.results.removeAttribute('aria-busy');
       this._render({ refocusChip });
       if (focusResults) this._els.resultsHeading.focus();
+      this.dispatchEvent(new CustomEvent('placeringssok:results', { detail: this._state.result, bubbles: false }));
+    }
+
+    /** A request that got no answer: is the API reachable (so the browser refused it: CORS) or down? */
+    async _refusedByCors() {
+      if (new URL(this._apiBase).origin === window.location.origin) return false;
+      try {
+        // An opaque answer is enough to know the server is there; it reveals nothing else.
+        await fetch(`${this._apiBase}/healthz`, { mode: 'no-cors', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+        return true;
+      } catch {
+        return false;
+      }
     }
 
     // ---- rendering the parts that follow the results ----------------------------------------
@@ -1006,11 +1340,12 @@ details ul { padding-left: 1.25rem; }
           for (const v of values) this._labels.set(`${facet}\n${v.value}`, v.label);
         }
       }
-      this._renderError();
       this._renderActiveFilters(refocusChip);
       this._renderFacets();
       this._renderResults();
       this._renderPagination();
+      this._renderError();
+      if (this._map) this._map.draw(this._state, this._criteria());
     }
 
     _renderError() {
@@ -1024,18 +1359,53 @@ details ul { padding-left: 1.25rem; }
         ? null
         : h('button', { type: 'button', class: 'secondary', onclick: () => this._search() }, 'Försök igen');
       el.error.replaceChildren(h('div', { class: 'error-box' }, h('p', null, errorText(error)), retry));
-      if (!error.local) el.status.textContent = 'Sökningen misslyckades.';
+      if (!error.local) {
+        el.status.textContent = this._state.result
+          ? 'Sökningen misslyckades. Träffarna nedan är från den förra sökningen.'
+          : 'Sökningen misslyckades.';
+      }
+    }
+
+    /** Every active criterion as [chip text, how to remove it]. */
+    _chips() {
+      const st = this._state;
+      const chips = [];
+      const add = (text, remove) => chips.push([text, remove]);
+      if (st.q) add(`Söktext: ${st.q}`, () => (st.q = ''));
+      if (st.school) {
+        add(`Skola: ${st.school.name}`, () => {
+          st.school = null;
+          if (st.sort === 'distance') st.sort = 'relevance';
+        });
+        if (st.maxKm) add(`Högst ${st.maxKm} km från skolan`, () => (st.maxKm = ''));
+        if (st.minKm) add(`Minst ${st.minKm} km från skolan`, () => (st.minKm = ''));
+      }
+      if (st.age !== '') add(`Ålder: ${st.age} år`, () => (st.age = ''));
+      if (st.gender) add(`Kön: ${(GENDERS.find(([v]) => v === st.gender) || [0, st.gender])[1]}`, () => (st.gender = ''));
+      for (const [value, text] of st.needs) add(`${FACET_LEGENDS.needs}: ${text}`, () => st.needs.delete(value));
+      for (const [facet, values] of st.selected) {
+        for (const value of values) {
+          add(`${FACET_LEGENDS[facet]}: ${this._label(facet, value)}`, () => {
+            values.delete(value);
+            if (facet === 'county_code' && value === this._county) this._county = null;
+          });
+        }
+      }
+      if (st.hasVacancy) add('Lediga platser', () => (st.hasVacancy = false));
+      if (st.maxPrice) add(`Högst ${numberFormat.format(Number(st.maxPrice))} kr per dygn`, () => (st.maxPrice = ''));
+      if (st.permitCovers) add('Tillståndet omfattar behoven', () => (st.permitCovers = false));
+      if (st.farFrom.place && st.farFrom.km) {
+        add(`Mer än ${st.farFrom.km} km från ${st.farFrom.place.name}`, () => (st.farFrom = { place: null, km: '' }));
+      }
+      st.zones.forEach((zone) => add(`Undantaget: ${zoneText(zone)}`, () => st.zones.splice(st.zones.indexOf(zone), 1)));
+      return chips;
     }
 
     _renderActiveFilters(refocusChip) {
       const el = this._els;
-      const chips = [];
-      for (const [value, text] of this._state.needs) chips.push(['needs', value, `${FACET_LEGENDS.needs}: ${text}`]);
-      for (const [facet, values] of this._state.selected) {
-        for (const value of values) chips.push([facet, value, `${FACET_LEGENDS[facet]}: ${this._label(facet, value)}`]);
-      }
+      const chips = this._chips();
       el.activeList.replaceChildren(
-        ...chips.map(([facet, value, text], index) =>
+        ...chips.map(([text, remove], index) =>
           h(
             'li',
             null,
@@ -1047,7 +1417,7 @@ details ul { padding-left: 1.25rem; }
                 'data-chip': index,
                 'aria-label': `Ta bort filtret ${text}`,
                 part: 'chip',
-                onclick: () => this._removeFilter(facet, value, index),
+                onclick: () => this._removeCriterion(remove, index),
               },
               text,
               h('span', { 'aria-hidden': 'true' }, ' ✕'),
@@ -1056,6 +1426,8 @@ details ul { padding-left: 1.25rem; }
         ),
       );
       el.active.hidden = chips.length === 0;
+      const filters = chips.length - (this._state.q ? 1 : 0);
+      el.drawerToggle.textContent = filters ? `Filter (${filters})` : 'Filter';
       if (refocusChip !== null) {
         // Keep keyboard focus near where it was: the next chip, or the search field when none is left.
         const next = el.activeList.querySelector(`[data-chip="${Math.min(refocusChip, chips.length - 1)}"]`);

@@ -172,5 +172,5 @@ async def frame(
 <placeringssok-search{attributes}></placeringssok-search>
 </main>
 </body>"""
-    origins = [origin for key in settings.api_keys.values() for origin in key.origins]
+    origins = settings.browser_origins
     return _page("Placeringssök", body, frame_ancestors=_frame_ancestors(origins))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -178,6 +179,15 @@ class Demo:
     @property
     def hits(self) -> Locator:
         return self.page.locator("placeringssok-search li.hit")
+
+    @property
+    def drawer_toggle(self) -> Locator:
+        return self.page.get_by_role("button", name=re.compile(r"^Filter( \(\d+\))?$"))
+
+    def open_filters(self) -> None:
+        """On a small screen the filters wait in a drawer; on a wide one they are always shown."""
+        if self.drawer_toggle.is_visible() and self.drawer_toggle.get_attribute("aria-expanded") == "false":
+            self.drawer_toggle.click()
 
     def facet(self, legend: str) -> Locator:
         return self.page.get_by_role("group", name=legend, exact=True)

@@ -21,6 +21,7 @@ def show_results(demo: Demo) -> None:
     """A realistic result state: free text, a facet ticked (so filter chips show), an explanation open."""
     demo.query.fill("behandling")
     demo.search_after(lambda: demo.query.press("Enter"))
+    demo.open_filters()
     demo.search_after(lambda: demo.facet("Verksamhetsform").get_by_role("checkbox").first.check())
     demo.hits.first.get_by_text("Därför visas träffen").click()
 
