@@ -113,7 +113,7 @@ class Settings(BaseSettings):
 
     public_origins: list[str] = Field(
         default=[],
-        description='JSON list of portal origins whose keyless embed (the public role) CORS answers, e.g. '
+        description="JSON list of portal origins whose keyless embed (the public role) CORS answers, e.g. "
         '["https://www.kommun.se"]',
     )
 

@@ -179,7 +179,7 @@ button:disabled { cursor: default; background: #ededed; border-color: #c4c4c4; c
   border: 2px solid var(--_error); border-left-width: 0.5rem; border-radius: var(--_radius); padding: 0.75rem;
 }
 .error-box p { flex: 1 1 14rem; font-weight: 600; }
-.layout { display: grid; gap: 1.5rem; margin-top: 1.5rem; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1.5rem; margin-top: 1.5rem; }
 @container (min-width: 46rem) {
   .layout { grid-template-columns: minmax(13rem, 18rem) minmax(0, 1fr); align-items: start; }
 }
@@ -188,7 +188,7 @@ button:disabled { cursor: default; background: #ededed; border-color: #c4c4c4; c
 .toggle label, .facet label { font-weight: 400; overflow-wrap: anywhere; }
 .facet ul { list-style: none; padding: 0; display: grid; gap: 0.375rem; margin-top: 0.25rem; }
 .count { color: var(--_muted); }
-.results { display: grid; gap: 1rem; min-width: 0; }
+.results { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; min-width: 0; }
 .results[aria-busy=true] .hits { opacity: 0.6; }
 .results-head { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: end; justify-content: space-between; }
 .results-head h2:focus { outline: none; }
@@ -226,6 +226,13 @@ details ul { padding-left: 1.25rem; }
   .drawer-toggle, .drawer-close { display: none; }
 }
 .sections:empty { display: none; }
+@container (max-width: 30rem) {
+  /* Every pixel above the first result counts: the hint stays for screen readers, the sort sits inline. */
+  #q-hint { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  .sort { flex-direction: row; align-items: center; gap: 0.5rem; flex: 1 1 100%; }
+  .sort select { width: auto; min-width: 0; flex: 1 1 0; }
+  .layout { margin-top: 1rem; }
+}
 @media (forced-colors: active) {
   [role=option][aria-selected=true] { background: Highlight; color: HighlightText; forced-color-adjust: none; }
   mark { forced-color-adjust: none; }

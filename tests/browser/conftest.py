@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -87,17 +88,13 @@ def portal() -> Iterator[Portal]:
     served.close()
 
 
-@pytest.fixture(scope="package")
-def live_app(embedded_data_dir: Path, portal: Portal) -> Iterator[str]:
-    """The app as production runs it (uvicorn, real HTTP), on the fixtures, at a free localhost port."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app under uvicorn (real HTTP) at a free localhost port, until the block ends."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; uvicorn serves on this very socket
     port = sock.getsockname()[1]
-    settings = test_settings(embedded_data_dir)
-    # A caseworker key for the portal's origin, so CORS and the origin check run for real.
-    keys = {**settings.api_keys, PORTAL_KEY: ApiKey(role="caseworker", origins=[portal.origin])}
-    app = create_app(test_settings(embedded_data_dir, api_keys=keys))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -106,10 +103,24 @@ def live_app(embedded_data_dir: Path, portal: Portal) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the app did not start under uvicorn", pytrace=False)
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="package")
+def live_app(embedded_data_dir: Path, portal: Portal) -> Iterator[str]:
+    """The app as production runs it (uvicorn, real HTTP), on the fixtures, at a free localhost port."""
+    settings = test_settings(embedded_data_dir)
+    # A caseworker key for the portal's origin, so CORS and the origin check run for real.
+    keys = {**settings.api_keys, PORTAL_KEY: ApiKey(role="caseworker", origins=[portal.origin])}
+    # The portal's keyless embed (the public role) is allowed too, as PLACERINGSSOK_PUBLIC_ORIGINS would.
+    app = create_app(test_settings(embedded_data_dir, api_keys=keys, public_origins=[portal.origin]))
+    with serving(app) as url:
+        yield url
 
 
 # Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while
