@@ -29,8 +29,10 @@ FacetName = Literal[
     "genders",
     "framework_agreements",
     "has_vacancy",
+    "vacancy_status",
 ]
-FacetKind = Literal["keyword", "multi", "flag"]
+# status: no indexed field; counted and selected by the vacancy status each search computes.
+FacetKind = Literal["keyword", "multi", "flag", "status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,9 @@ class Facet:
     legend: str
     # Counted when a request names no facets.
     default: bool = False
+    # Counted and selected by the vacancy status computed per search (``core.vacancies``: ja, nej,
+    # okänd by the TTL), never by an indexed field, so a confirmation expires without a reindex.
+    by_status: bool = False
 
     @property
     def multi_select(self) -> bool:
@@ -74,7 +79,9 @@ FACETS: tuple[Facet, ...] = (
     # The child's gender is a filter (``gender``), not a selection: this facet only counts.
     Facet("genders", "genders", "multi", None, "genders", "Kön"),
     Facet("framework_agreements", "framework_agreements", "multi", "framework_agreements", None, "Ramavtal"),
-    Facet("has_vacancy", "has_vacancy", "flag", "has_vacancy", "has_vacancy", "Lediga platser", True),
+    Facet("has_vacancy", "has_vacancy", "flag", "has_vacancy", "has_vacancy", "Lediga platser", True, True),
+    Facet("vacancy_status", "vacancy_status", "status", "vacancy_status", "vacancy_status", "Platsläge", True, True),
 )
 FACET_BY_NAME: dict[str, Facet] = {facet.name: facet for facet in FACETS}
 DEFAULT_FACETS: tuple[FacetName, ...] = tuple(facet.name for facet in FACETS if facet.default)
+STATUS_FACETS: frozenset[str] = frozenset(facet.name for facet in FACETS if facet.by_status)

@@ -7,8 +7,9 @@ then id (ascending).
   ``sigma^2 = -scale^2 / (2 ln(decay))``, floored at ``DECAY_FLOOR``. Scale and offset follow the
   radius the caseworker asked for: 40 km around a school and 600 km across Norrland each get a decay
   that spreads over their own radius.
-- ``freshness`` is 1 for vacancies confirmed recently and ``STALE_FACTOR`` for stale or never
-  confirmed ones: an old "2 lediga platser" is worth less than a fresh one.
+- ``freshness`` follows the vacancy status (``core.vacancies``): 1 for ``ja`` and ``nej`` (confirmed
+  within the TTL) and ``STALE_FACTOR`` for ``okänd`` (never confirmed, or longer ago than the TTL):
+  an old "2 lediga platser" is worth less than a fresh one.
 - Scores are 32-bit floats, rounded after each multiplication exactly where Lucene rounds
   (Elasticsearch's ``function_score`` multiplies in 64 bits and stores a 32-bit score, once for the
   decay's ``function_score`` and once for freshness'). Two homes whose 64-bit scores differ below
@@ -61,7 +62,8 @@ def decay_factor(distance: NDArray[np.float64] | float, decay: Decay) -> NDArray
 def freshness_factor(
     vacancies_updated_epoch: NDArray[np.float64] | float, stale_before_epoch: float
 ) -> NDArray[np.float64] | float:
-    """1.0 where vacancies were confirmed at or after the cutoff, ``STALE_FACTOR`` otherwise (NaN: never)."""
+    """1.0 where vacancies were confirmed at or after the cutoff (status ``ja``/``nej``), ``STALE_FACTOR``
+    otherwise (``okänd``; NaN: never confirmed)."""
     fresh = np.greater_equal(vacancies_updated_epoch, stale_before_epoch)
     return np.where(fresh, 1.0, STALE_FACTOR)
 
@@ -81,3 +83,8 @@ def ranking_score(text_score: Number, freshness: Number, decay: Number | None) -
     if decay is not None:
         near = _to_float32(near * np.asarray(decay, dtype=np.float64))
     return _to_float32(near * np.asarray(freshness, dtype=np.float64))
+
+
+def status_freshness(status: str) -> float:
+    """``freshness_factor`` for one home whose status is known."""
+    return STALE_FACTOR if status == "okänd" else 1.0

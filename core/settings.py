@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -20,14 +21,27 @@ class Backend(StrEnum):
 
 
 class ApiKey(BaseModel):
-    """A key for a portal (with ``origins``: a browser key) or for a server (without: server-to-server)."""
+    """A key for a portal (with ``origins``: a browser key) or for a server (without: server-to-server).
 
-    role: Literal["caseworker", "public"]
+    A ``provider`` key belongs to a home (or an agency): it confirms vacancies of the homes it lists in
+    ``providers`` and nothing else. The key itself is the dict key in ``api_keys`` and is never shown.
+    """
+
+    role: Literal["caseworker", "public", "provider"]
     origins: list[str] = Field(
         default=[], description="a browser key: only requests whose Origin header is one of these are accepted"
     )
     name: str | None = Field(default=None, max_length=100, description="who holds the key, for the audit log")
     organisation: str | None = Field(default=None, max_length=200, description="the holder's organisation")
+    providers: list[str] = Field(default=[], description="provider role: the ids of the homes this key answers for")
+
+    @model_validator(mode="after")
+    def _providers_for_provider_role(self) -> ApiKey:
+        if self.role == "provider" and not self.providers:
+            raise ValueError('a provider key needs "providers": the ids of its homes')
+        if self.role != "provider" and self.providers:
+            raise ValueError('only a key with "role": "provider" lists "providers"')
+        return self
 
 
 class Settings(BaseSettings):
@@ -42,12 +56,16 @@ class Settings(BaseSettings):
         default=None, description="JSON cache of geocoded addresses; default <data_dir>/geocoding-cache.json"
     )
     api_keys: dict[str, ApiKey] = Field(
-        default_factory=dict, description='JSON: {"key": {"role": "caseworker", "origins": ["https://..."]}}'
+        default_factory=dict,
+        description='JSON: {"key": {"role": "caseworker", "origins": ["https://..."]}} or '
+        '{"key": {"role": "provider", "providers": ["id", ...], "id": "hem-1"}}',
     )
     anonymous_role: Literal["public"] | None = Field(
         default="public", description="the role of callers without a key; empty to refuse them"
     )
-    stale_vacancy_days: int = 14
+    vacancy_ttl_days: int = Field(
+        default=14, ge=1, le=365, description="a vacancy confirmation older than this many days is 'okänd'"
+    )
     keep_versions: int = Field(
         default=DEFAULT_KEEP_VERSIONS,
         ge=1,
@@ -161,6 +179,14 @@ class Settings(BaseSettings):
     @property
     def schools_path(self) -> Path:
         return self.data_dir / "schools.json"
+
+    @property
+    def vacancy_ttl(self) -> timedelta:
+        return timedelta(days=self.vacancy_ttl_days)
+
+    @property
+    def vacancy_ledger_path(self) -> Path:
+        return self.data_dir / "vacancies.sqlite"
 
     @property
     def geocoding_cache_path(self) -> Path:

@@ -181,6 +181,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ideell": "Idéburen",
     },
     "has_vacancy": {"true": "Ledig plats", "false": "Ingen ledig plats"},
+    # core.vacancies: the status each search computes from the home's last confirmation and the TTL.
+    "vacancy_status": {"ja": "Lediga platser", "nej": "Fullt", "okänd": "Okänt"},
     "permit_status": {
         "giltigt": "Giltigt tillstånd",
         "aterkallat": "Återkallat tillstånd",

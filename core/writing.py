@@ -36,6 +36,8 @@ class WriteCounts:
     deleted: int = 0
     stale: int = 0
     stale_ids: list[str] = field(default_factory=list)
+    # Ids a tombstone removed (not a stale one): their vacancy confirmations go with them.
+    deleted_ids: list[str] = field(default_factory=list)
 
 
 class IndexWriter(Protocol[PreparedIn]):

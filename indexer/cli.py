@@ -16,6 +16,7 @@ from core.client_logs import keep_client_logs_private
 from core.errors import DiskFull, IndexFailure, JobRefused, TooManyBadRecords
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
+from core.vacancy_ledger import VacancyLedger
 from core.writing import IndexTarget
 from indexer.exit_codes import ExitCode, exit_code_help
 from indexer.geocoding import AddressGeocoder
@@ -88,6 +89,7 @@ def _print_problem(problem: RecordProblem) -> None:
 def _run_with_progress(settings: Settings, sources: list[Path], cache: Path | None, **kwargs: Any) -> JobReport:
     target = _target(settings)
     geocoder = _geocoder(settings, cache)
+    kwargs["ledger"] = VacancyLedger(settings.vacancy_ledger_path)
     if sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from core.documents import IndexedProvider
 from core.errors import DiskFull, EmptySource, TooManyBadRecords, TooMuchShrink
+from core.vacancy_ledger import VacancyLedger
 from core.writing import Deletion, IndexTarget, IndexWriter, Prepared
 from indexer.geocoding import AddressGeocoder
 from indexer.source import RecordProblem, SourceLineResult, read_source
@@ -217,9 +218,11 @@ def run_job(
     allow_shrink: bool = False,
     progress: ProgressCallback | None = None,
     on_problem: ProblemCallback | None = None,
+    ledger: VacancyLedger | None = None,
 ) -> JobReport:
     """A full reindex (``incremental=False``) or a sync onto the live index; raises on failure with
-    the live index untouched."""
+    the live index untouched. ``ledger``: homes' vacancy confirmations, of which a tombstone drops
+    the deleted home's."""
     report = JobReport()
     reading = _Reading(report, max_errors, progress, on_problem)
     with target.writer_lock(), _disk_full_explained(target, sources):
@@ -234,6 +237,8 @@ def run_job(
                 target.remove_unreferenced()
             raise
         target.switch_to(version)
+        if ledger is not None and writer.counts.deleted_ids:
+            ledger.drop(writer.counts.deleted_ids)
         report.version = version
         report.indexed = writer.counts.indexed
         report.deleted = writer.counts.deleted

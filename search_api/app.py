@@ -17,13 +17,15 @@ from core.client_logs import keep_client_logs_private
 from core.errors import AuditUnavailable, ConfidentialLeak
 from core.settings import Settings, get_settings
 from core.text_analysis import TEXT_FIELDS
+from core.vacancy_ledger import VacancyLedger
 from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend, make_backend
 from search_api.error_bodies import API_ERRORS
+from search_api.explanation import utc_now
 from search_api.public_ids import PublicIdBackend, PublicIds
 from search_api.rate_limits import RateBudgets, RateLimits
 from search_api.request_limits import RequestLimits
-from search_api.routes import api_docs, embed, health, places, providers, schools, suggest
+from search_api.routes import api_docs, embed, health, places, providers, schools, suggest, vacancies
 from search_api.security_headers import SecurityHeaders
 from search_api.sign_in import TokenVerifier
 from search_api.text_plan import plan_text
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if backend is None:
-            app.state.backend = published(make_backend(settings))
+            app.state.backend = published(make_backend(settings, app.state.ledger))
         # Open the index now, so the first caseworker does not wait for it (and /readyz is honest).
         await app.state.backend.readiness()
         # Likewise the Swedish lexicon and the synonyms, which load on first use.
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
             yield
         finally:
             await app.state.backend.close()
+            app.state.ledger.close()
 
     app = FastAPI(
         title="Placeringssök",
@@ -116,15 +119,20 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
+    app.state.public_ids = ids
     app.state.token_verifier = TokenVerifier(settings) if settings.oidc_enabled else None
     app.state.audit = AuditLog(settings.audit_dir)
     app.state.rate_budgets = RateBudgets(settings)
+    app.state.ledger = VacancyLedger(settings.vacancy_ledger_path)
+    # The one clock of the API; tests replace it to see a confirmation expire.
+    app.state.clock = utc_now
     if backend is not None:
         app.state.backend = published(backend)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(BackendUnavailable, _unavailable)
     app.add_exception_handler(ConfidentialLeak, _leak)
     app.add_exception_handler(AuditUnavailable, _audit_unavailable)
+    app.include_router(vacancies.router, responses=API_ERRORS)
     app.include_router(providers.router, responses=API_ERRORS)
     app.include_router(schools.router, responses=API_ERRORS)
     app.include_router(suggest.router, responses=API_ERRORS)
@@ -141,7 +149,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT"],
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
             expose_headers=["Retry-After"],
             allow_credentials=False,

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from core.facets import DEFAULT_FACETS, FacetName
 from core.records import Age, CountyCode, LanguageCode, MunicipalityCode
+from core.vacancies import VacancyStatus
 from core.vocabularies import (
     Assignment,
     Gender,
@@ -143,7 +144,12 @@ class SearchCriteria(_Body):
     framework_agreements: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Distinct] = _choices(
         MAX_FRAMEWORK_AGREEMENTS, "Facet selection: any of these framework agreements."
     )
-    has_vacancy: bool | None = None
+    has_vacancy: bool | None = Field(
+        default=None, description="true: only homes with free places confirmed within the TTL (status 'ja')."
+    )
+    vacancy_status: Annotated[list[VacancyStatus], Distinct] = _choices(
+        3, "Facet selection: any of ja, nej, okänd (computed at search time from the TTL)."
+    )
     max_price_per_day: int | None = Field(default=None, ge=0, le=1_000_000)
     permit_valid: bool = Field(
         default=True, description="true: leave out providers whose IVO permit is revoked; false: include them."
@@ -154,7 +160,7 @@ class SearchCriteria(_Body):
         "or that need no permit. Whatever its value, covered homes rank before the others.",
     )
     facets: Annotated[list[FacetName], Distinct] = Field(
-        default=list(DEFAULT_FACETS), max_length=12, description="Facets to count. At most 12; repeats ignored."
+        default=list(DEFAULT_FACETS), max_length=13, description="Facets to count. At most 13; repeats ignored."
     )
     sort: SortOrder = "relevance"
     page: int = Field(default=1, ge=1, le=500)

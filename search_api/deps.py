@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings, the backend, the school register and who is calling.
+"""FastAPI dependencies: settings, the backend, the school register, the clock and who is calling.
 
 Who is calling is a ``Principal``: a subject, an organisation, a role and (for providers' own keys)
 the provider ids it speaks for. Three ways in:
@@ -9,13 +9,17 @@ the provider ids it speaks for. Three ways in:
   server-to-server key (without origins);
 - nothing: the anonymous role from the settings, if any.
 
+A provider key (role ``provider``) speaks for the homes its ``providers`` list names; the same
+principal can later come from an identity provider's claims without anything downstream changing.
 Every refusal says what to do and quotes nothing the caller sent.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Literal
 
 import anyio
@@ -23,6 +27,7 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from core.schools import SchoolRegister, school_register
 from core.settings import ApiKey, Settings
+from core.vacancy_ledger import VacancyLedger
 from search_api.backends import SearchBackend
 from search_api.plan import Role
 from search_api.rate_limits import TOO_MANY, RateBudgets
@@ -37,6 +42,15 @@ class Principal:
     provider_ids: frozenset[str] = field(default_factory=frozenset)
     via: Literal["anonymous", "api_key", "token"] = "anonymous"
 
+    @property
+    def account(self) -> str:
+        """Who, for logs and the vacancy ledger: the subject, never a secret."""
+        return self.subject or "anonym"
+
+    def answers_for(self, provider_id: str) -> bool:
+        """Whether this caller is the home itself (or its agency) for ``provider_id``."""
+        return self.role == "provider" and provider_id in self.provider_ids
+
 
 def settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings  # set once by search_api.app.create_app
@@ -46,6 +60,17 @@ def settings_dep(request: Request) -> Settings:
 def backend_dep(request: Request) -> SearchBackend:
     backend: SearchBackend = request.app.state.backend
     return backend
+
+
+def ledger_dep(request: Request) -> VacancyLedger:
+    ledger: VacancyLedger = request.app.state.ledger  # set once by search_api.app.create_app
+    return ledger
+
+
+def now_dep(request: Request) -> datetime:
+    """The one clock of a request: tests set ``app.state.clock`` to move time (vacancy expiry)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
 
 
 def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolRegister:
@@ -66,7 +91,13 @@ def _key_principal(request: Request, key: ApiKey, secret: str) -> Principal:
             "use the key only from those pages, or a server key from a server",
         )
     subject = key.name or "api-key-" + hashlib.sha256(secret.encode()).hexdigest()[:12]
-    return Principal(role=key.role, subject=subject, organisation=key.organisation, via="api_key")
+    return Principal(
+        role=key.role,
+        subject=subject,
+        organisation=key.organisation,
+        provider_ids=frozenset(key.providers),
+        via="api_key",
+    )
 
 
 def _unauthorised(message: str) -> HTTPException:
@@ -146,9 +177,25 @@ def role_dep(principal: Annotated[Principal, Depends(principal_dep)]) -> Role:
     return principal.role
 
 
+def refuse_provider_keys(principal: Principal) -> None:
+    """Searching is for caseworkers and the public embed; a home's key confirms its own places."""
+    if principal.role == "provider":
+        raise HTTPException(
+            403, "a provider key confirms its own homes' vacancies; searching needs a caseworker or public key"
+        )
+
+
+def searcher_role_dep(role: Annotated[Role, Depends(role_dep)]) -> Role:
+    if role == "provider":
+        refuse_provider_keys(Principal(role=role))
+    return role
+
+
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 BackendDep = Annotated[SearchBackend, Depends(backend_dep)]
 SchoolsDep = Annotated[SchoolRegister, Depends(schools_dep)]
 PrincipalDep = Annotated[Principal, Depends(principal_dep)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal_dep)]
-RoleDep = Annotated[Role, Depends(role_dep)]
+RoleDep = Annotated[Role, Depends(searcher_role_dep)]
+LedgerDep = Annotated[VacancyLedger, Depends(ledger_dep)]
+NowDep = Annotated[datetime, Depends(now_dep)]

@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from core.permits import permit_required
-from core.ranking import STALE_FACTOR
+from core.ranking import status_freshness
 from core.vocabularies import label
 from search_api.criteria import SearchCriteria
+from search_api.vacancy_display import VacancyView
 
 RECENT_INSPECTION = timedelta(days=730)
 
@@ -67,6 +68,17 @@ def permit_check(source: dict[str, Any], criteria: SearchCriteria) -> PermitChec
     return PermitCheck(covered=not messages, missing_needs=missing, messages=messages)
 
 
+def vacancy_warnings(vacancy: VacancyView, now: datetime) -> list[str]:
+    warnings: list[str] = []
+    if vacancy.confirmed_at is None:
+        warnings.append("Lediga platser har aldrig bekräftats")
+    elif vacancy.status == "okänd":
+        warnings.append(f"Lediga platser bekräftades för {(now - vacancy.confirmed_at).days} dagar sedan")
+    if vacancy.report is not None:
+        warnings.append(f"{vacancy.report.text}: {vacancy.report.reason_label.lower()}")
+    return warnings
+
+
 def explain(
     source: dict[str, Any],
     criteria: SearchCriteria,
@@ -77,7 +89,7 @@ def explain(
     text_score: float,
     decay: float | None,
     now: datetime,
-    stale_after: timedelta,
+    vacancy: VacancyView,
 ) -> Explanation:
     matched: list[str] = []
     if criteria.q:
@@ -101,17 +113,7 @@ def explain(
         matched.append("Ledig plats")
     relaxed = [] if criteria.permit_valid else ["Verksamheter med återkallat tillstånd visas också"]
 
-    warnings: list[str] = []
-    freshness = STALE_FACTOR
-    updated = source.get("vacancies_updated_at")
-    if updated is None:
-        warnings.append("Lediga platser har aldrig bekräftats")
-    else:
-        age = now - datetime.fromisoformat(updated)
-        if age > stale_after:
-            warnings.append(f"Lediga platser bekräftades för {age.days} dagar sedan")
-        else:
-            freshness = 1.0
+    warnings = vacancy_warnings(vacancy, now)
     for inspection in source.get("inspections", []):
         when = date.fromisoformat(inspection["date"])
         if now.date() - when <= RECENT_INSPECTION:
@@ -128,7 +130,7 @@ def explain(
             score=round(score, 6),
             text_score=round(text_score, 6),
             distance_decay=decay,
-            freshness=freshness,
+            freshness=status_freshness(vacancy.status),
         ),
     )
 

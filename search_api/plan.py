@@ -20,11 +20,12 @@ from typing import Literal
 from core.facets import FACETS, FacetName
 from core.ranking import Decay, decay_for
 from core.text_analysis import TEXT_FIELDS
+from core.vacancies import STATUSES
 from core.vocabularies import CONFIDENTIAL_TYPES, INSTITUTIONAL_TYPES
 from search_api.criteria import CircleZone, CountyZone, MunicipalityZone, SearchCriteria, SortOrder
 from search_api.text_plan import TextSearch, plan_text
 
-Role = Literal["caseworker", "public"]
+Role = Literal["caseworker", "public", "provider"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +91,20 @@ class PermitCovers:
 
 
 @dataclass(frozen=True, slots=True)
+class VacancyStatusIn:
+    """The home's vacancy status (``core.vacancies.status_of``) is one of ``statuses``; a confirmation
+    at or after ``fresh_after`` (epoch seconds) is fresh."""
+
+    statuses: tuple[str, ...]
+    fresh_after: float
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     clause: Clause
 
 
-Clause = AnyOf | AllOf | AtMost | AtLeast | Flag | WithinKm | PermitCovers | Not
+Clause = AnyOf | AllOf | AtMost | AtLeast | Flag | WithinKm | PermitCovers | VacancyStatusIn | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +122,7 @@ class SearchPlan:
     # Hits matching this clause rank before every other hit, whatever the sort: a tier, not a nudge.
     tier: Clause | None
     decay: Decay | None
-    # Vacancies confirmed before this moment (epoch seconds) are stale and rank lower.
+    # Vacancies confirmed before this moment (epoch seconds, now - TTL) are "okänd" and rank lower.
     stale_before: float
     facets: tuple[str, ...]
     sort: SortOrder
@@ -124,18 +134,31 @@ class SearchPlan:
 
 
 def visible_types(role: Role) -> frozenset[str]:
-    """Provider types a role may see at all: the public embed sees institutional homes only."""
+    """Provider types a role may see at all: the public embed sees institutional homes only. A
+    provider key sees every type, but only its own homes (``search_api.deps.Principal``)."""
     allowed = INSTITUTIONAL_TYPES if role == "public" else INSTITUTIONAL_TYPES | CONFIDENTIAL_TYPES
     return frozenset(str(t) for t in allowed)
 
 
-def _selection(criteria: SearchCriteria) -> list[tuple[FacetName, Clause]]:
+def _status_selection(name: FacetName, selected: object, fresh_after: float) -> list[tuple[FacetName, Clause]]:
+    """has_vacancy true is status "ja" only: an expired "2 lediga" is "okänd", not a free place."""
+    if isinstance(selected, bool):
+        available = VacancyStatusIn(("ja",), fresh_after)
+        return [(name, available if selected else Not(available))]
+    if isinstance(selected, list) and selected:
+        return [(name, VacancyStatusIn(tuple(s for s in STATUSES if s in selected), fresh_after))]
+    return []
+
+
+def _selection(criteria: SearchCriteria, fresh_after: float) -> list[tuple[FacetName, Clause]]:
     chosen: list[tuple[FacetName, Clause]] = []
     for facet in FACETS:
         if facet.selection is None:
             continue
         selected = getattr(criteria, facet.selection)
-        if facet.kind == "flag":
+        if facet.by_status:
+            chosen += _status_selection(facet.name, selected, fresh_after)
+        elif facet.kind == "flag":
             if selected is not None:
                 chosen.append((facet.name, Flag(facet.field, selected)))
         elif selected:
@@ -183,7 +206,7 @@ def build_plan(
     return SearchPlan(
         text=plan_text(criteria.q, TEXT_FIELDS) if criteria.q else None,
         filters=tuple(filters),
-        selections=tuple(_selection(criteria)),
+        selections=tuple(_selection(criteria, stale_before)),
         origin=origin,
         tier=None if criteria.permit_covers_needs else covers,
         decay=decay_for(criteria.max_km) if origin is not None else None,

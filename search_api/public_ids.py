@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from core.settings import Settings
+from core.vacancies import Confirmation
 from search_api.backends import BackendResult, Readiness, SearchBackend
 from search_api.plan import SearchPlan
 
@@ -108,3 +109,7 @@ class PublicIdBackend:
 
     async def close(self) -> None:
         await self.engine.close()
+
+    async def apply_confirmation(self, confirmation: Confirmation) -> None:
+        # Confirmations carry register ids, as the ledger and the engines hold them.
+        await self.engine.apply_confirmation(confirmation)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -12,13 +13,15 @@ from core.facets import FACETS
 from core.geography import seat_of
 from core.ranking import decay_factor
 from core.schools import SchoolRegister
+from core.vacancy_ledger import VacancyLedger
 from search_api.backends import SearchBackend
 from search_api.criteria import FarFrom, SearchCriteria
-from search_api.explanation import explain, utc_now
+from search_api.explanation import explain
 from search_api.highlighting import Highlighter
 from search_api.labels import facet_label
 from search_api.plan import Origin, Role, build_plan
 from search_api.shaping import ProviderHit, shape_hit, shaped_distance
+from search_api.vacancy_display import LedgerFacts
 
 
 class FacetValue(BaseModel):
@@ -88,35 +91,40 @@ async def run_search(
     role: Role,
     backend: SearchBackend,
     schools: SchoolRegister,
-    stale_after: timedelta,
+    ttl: timedelta,
+    now: datetime,
+    ledger: VacancyLedger | None,
+    register_id: Callable[[str], str | None] = lambda shown: shown,
 ) -> SearchResponse:
     started = time.perf_counter()
     origin = resolve_origin(criteria, schools)
-    now = utc_now()
     far_from = resolve_place(criteria.far_from, schools, "far_from.") if criteria.far_from else None
-    plan = build_plan(criteria, origin, role, stale_before=(now - stale_after).timestamp(), far_from=far_from)
+    plan = build_plan(criteria, origin, role, stale_before=(now - ttl).timestamp(), far_from=far_from)
     result = await backend.search(plan)
     highlighter = Highlighter(plan.text.root) if plan.text is not None else None
+    register_ids = [register_id(hit.source["id"]) for hit in result.hits]
+    facts = LedgerFacts.read(ledger, register_ids)
     hits = []
-    for hit in result.hits:
-        distance = shaped_distance(hit.source, origin)
+    for hit, home_id in zip(result.hits, register_ids, strict=True):
+        source, vacancy = facts.apply(hit.source, home_id, now, ttl)
+        distance = shaped_distance(source, origin)
         decay = None
         if plan.decay is not None and plan.origin is not None:
             # Reported from the shaped distance, so a confidential home's exact spot cannot be worked back.
             decay = round(float(decay_factor(distance or 0.0, plan.decay)), 4)
         explanation = explain(
-            hit.source,
+            source,
             criteria,
             distance=distance,
-            whole_km=bool(hit.source["confidential"]),
+            whole_km=bool(source["confidential"]),
             score=hit.score,
             text_score=hit.text_score,
             decay=decay,
             now=now,
-            stale_after=stale_after,
+            vacancy=vacancy,
         )
-        fragment = highlighter.fragment(hit.source["description"]) if highlighter is not None else None
-        hits.append(shape_hit(hit.source, role, origin, [fragment] if fragment else [], explanation))
+        fragment = highlighter.fragment(source["description"]) if highlighter is not None else None
+        hits.append(shape_hit(source, role, origin, [fragment] if fragment else [], explanation, vacancy))
     selected = _selected(criteria)
     facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
     return SearchResponse(

@@ -18,6 +18,7 @@ from core.geography import distance_km
 from core.vocabularies import label
 from search_api.explanation import Explanation
 from search_api.plan import Origin, Role, visible_types
+from search_api.vacancy_display import VacancyView
 
 
 class Labelled(BaseModel):
@@ -71,6 +72,7 @@ class ProviderView(BaseModel):
     capacity: int | None
     vacancies: int | None
     vacancies_updated_at: datetime | None
+    vacancy: VacancyView | None
     price_per_day_sek: int | None
     framework_agreements: list[str]
     permit: PermitView | None
@@ -98,7 +100,9 @@ def shaped_distance(source: dict[str, Any], origin: Origin | None) -> float | No
     return float(round(exact)) if source["confidential"] else round(exact, 1)
 
 
-def shape_provider(source: dict[str, Any], role: Role, origin: Origin | None) -> ProviderView:
+def shape_provider(
+    source: dict[str, Any], role: Role, origin: Origin | None, vacancy: VacancyView | None = None
+) -> ProviderView:
     if source["provider_type"] not in visible_types(role):
         raise ConfidentialLeak(f"{role} may not see provider type {source['provider_type']}")
     confidential = bool(source["confidential"])
@@ -131,6 +135,7 @@ def shape_provider(source: dict[str, Any], role: Role, origin: Origin | None) ->
         capacity=source["capacity"],
         vacancies=source["vacancies"],
         vacancies_updated_at=source["vacancies_updated_at"],
+        vacancy=vacancy,
         price_per_day_sek=source["price_per_day_sek"],
         framework_agreements=source["framework_agreements"],
         permit=None
@@ -159,7 +164,12 @@ def shape_provider(source: dict[str, Any], role: Role, origin: Origin | None) ->
 
 
 def shape_hit(
-    source: dict[str, Any], role: Role, origin: Origin | None, highlights: list[str], explanation: Explanation
+    source: dict[str, Any],
+    role: Role,
+    origin: Origin | None,
+    highlights: list[str],
+    explanation: Explanation,
+    vacancy: VacancyView | None = None,
 ) -> ProviderHit:
-    view = shape_provider(source, role, origin)
+    view = shape_provider(source, role, origin, vacancy)
     return ProviderHit(**view.__dict__, highlights=highlights, explanation=explanation)

@@ -8,6 +8,7 @@ The API leaves those out of ``_source`` when it reads.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -15,6 +16,7 @@ import orjson
 
 from core.documents import IndexedProvider, search_fields
 from core.text_analysis import TEXT_FIELDS
+from core.vacancies import Confirmation
 
 # Indexed for search, never part of the provider the API returns; the mapping test allows exactly these.
 SEARCH_ONLY_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, "name_suggest")
@@ -46,3 +48,29 @@ class BulkDocument(NamedTuple):
 
 def prepare_for_bulk(doc: IndexedProvider) -> BulkDocument:
     return BulkDocument(doc["id"], external_version(doc["updated_at"]), to_elastic(doc))
+
+
+# A home's confirmation as a partial update: applied only if it is at least as new as the vacancy
+# moment the document holds, so a late or replayed update never overwrites a newer figure.
+_CONFIRM = """
+def held = ctx._source.vacancies_updated_at;
+if (held != null && ZonedDateTime.parse(held).toInstant().toEpochMilli() > params.at_ms) {
+  ctx.op = 'noop';
+  return;
+}
+ctx._source.vacancies = params.vacancies;
+ctx._source.has_vacancy = params.vacancies > 0;
+ctx._source.vacancies_updated_at = params.at;
+"""
+
+
+def confirmation_script(confirmation: Confirmation) -> dict[str, Any]:
+    return {
+        "source": _CONFIRM,
+        "lang": "painless",
+        "params": {
+            "vacancies": confirmation.vacancies,
+            "at": confirmation.confirmed_at.isoformat(),
+            "at_ms": math.floor(confirmation.epoch * 1000),
+        },
+    }

@@ -34,6 +34,7 @@ from elasticsearch import (
     NotFoundError,
 )
 from elasticsearch.dsl import SF, A, Q, Search
+from elasticsearch.dsl.aggs import Agg
 from elasticsearch.dsl.query import Query
 
 from core.errors import RequestRefused
@@ -42,9 +43,10 @@ from core.geography import distance_km
 from core.permits import PERMIT_REQUIRED_OWNERSHIP, PERMIT_REQUIRED_TYPES
 from core.ranking import DECAY_FLOOR, STALE_FACTOR, decay_factor, freshness_factor
 from core.settings import Settings
+from core.vacancies import STATUSES, Confirmation
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.elasticsearch.client import connect_async
-from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS
+from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS, confirmation_script
 from engines.elasticsearch.retries import error_type
 from engines.elasticsearch.text_query import compile_text
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
@@ -58,6 +60,7 @@ from search_api.plan import (
     Not,
     PermitCovers,
     SearchPlan,
+    VacancyStatusIn,
     WithinKm,
 )
 
@@ -93,6 +96,8 @@ def compile_clause(clause: Clause) -> Query:
         return Q("term", **{clause.field: clause.value})
     if isinstance(clause, PermitCovers):
         return compile_permit_covers(clause)
+    if isinstance(clause, VacancyStatusIn):
+        return Q("bool", should=[status_query(s, clause.fresh_after) for s in clause.statuses], minimum_should_match=1)
     if isinstance(clause, WithinKm):
         return Q(
             "geo_distance",
@@ -168,6 +173,30 @@ def _geo_sort(plan: SearchPlan) -> list[dict[str, Any]]:
     return [{"_geo_distance": {"location": origin, "order": "asc", "unit": "km", "distance_type": "arc"}}]
 
 
+def _fresh(fresh_after: float) -> Query:
+    return Q("range", vacancies_updated_at={"gte": math.ceil(fresh_after * 1000), "format": "epoch_millis"})
+
+
+def status_query(status: str, fresh_after: float) -> Query:
+    """``core.vacancies.status_of`` as a query: ja and nej are fresh, with and without free places."""
+    if status == "ja":
+        return Q("bool", filter=[_fresh(fresh_after), Q("range", vacancies={"gt": 0})])
+    if status == "nej":
+        return Q("bool", filter=[_fresh(fresh_after)], must_not=[Q("range", vacancies={"gt": 0})])
+    return Q("bool", must_not=[_fresh(fresh_after)])
+
+
+def facet_aggregation(facet: str, fresh_after: float) -> Agg[Any]:
+    """Keyword facets count a field; the vacancy facets count statuses computed for this search."""
+    if facet == "vacancy_status":
+        return A("filters", filters={s: status_query(s, fresh_after).to_dict() for s in STATUSES})
+    if facet == "has_vacancy":
+        available = status_query("ja", fresh_after)
+        unavailable = Q("bool", must_not=[available])
+        return A("filters", filters={"true": available.to_dict(), "false": unavailable.to_dict()})
+    return A("terms", field=FACET_BY_NAME[facet].field, size=FACET_SIZE)
+
+
 def stale_vacancies(stale_before: float) -> Query:
     """Vacancies confirmed before the cutoff, or never: ``freshness_factor``'s stale side. The index
     keeps milliseconds, so "at or after the cutoff" is "at or after the next whole millisecond"."""
@@ -221,7 +250,7 @@ def compile_search(plan: SearchPlan) -> dict[str, Any]:
         search = search.post_filter(_all_of([clause for _, clause in plan.selections]))
     for facet in plan.facets:
         scope = A("filter", filter=_all_of(plan.selections_except(facet)))
-        search.aggs.bucket(facet, scope).bucket("values", A("terms", field=FACET_BY_NAME[facet].field, size=FACET_SIZE))
+        search.aggs.bucket(facet, scope).bucket("values", facet_aggregation(facet, plan.stale_before))
     search = search.sort(*compile_sort(plan))
     return search.to_dict()
 
@@ -257,6 +286,12 @@ def _bucket_key(bucket: dict[str, Any]) -> str:
     return str(bucket.get("key_as_string", bucket["key"]))
 
 
+def _buckets(buckets: list[dict[str, Any]] | dict[str, dict[str, Any]]) -> dict[str, int]:
+    # A terms aggregation answers a list; a filters aggregation (the vacancy facets) a dict by name.
+    named = buckets.items() if isinstance(buckets, dict) else ((_bucket_key(b), b) for b in buckets)
+    return {key: int(b["doc_count"]) for key, b in named if b["doc_count"]}
+
+
 def read_result(plan: SearchPlan, response: dict[str, Any]) -> BackendResult:
     hits = []
     for hit in response["hits"]["hits"]:
@@ -270,10 +305,7 @@ def read_result(plan: SearchPlan, response: dict[str, Any]) -> BackendResult:
             )
         )
     aggregations = response.get("aggregations", {})
-    facets = {
-        facet: {_bucket_key(b): int(b["doc_count"]) for b in aggregations[facet]["values"]["buckets"] if b["doc_count"]}
-        for facet in plan.facets
-    }
+    facets = {facet: _buckets(aggregations[facet]["values"]["buckets"]) for facet in plan.facets}
     return BackendResult(total=int(response["hits"]["total"]["value"]), hits=hits, facets=facets)
 
 
@@ -379,3 +411,22 @@ class ElasticsearchBackend:
 
     async def close(self) -> None:
         await self.client.close()
+
+    async def apply_confirmation(self, confirmation: Confirmation) -> None:
+        """A partial update of the vacancy fields, answered once a refresh made it searchable.
+
+        The script refuses to replace a newer vacancy moment; ``retry_on_conflict`` re-runs it when
+        a sync wrote the same document meanwhile. The ledger already holds the confirmation, and a
+        reindex carries it over.
+        """
+        try:
+            async with self._answering():
+                await self.client.update(
+                    index=self.alias,
+                    id=confirmation.provider_id,
+                    script=confirmation_script(confirmation),
+                    refresh="wait_for",
+                    retry_on_conflict=3,
+                )
+        except NotFoundError:
+            return  # the home left the index since it was looked up: nothing to show

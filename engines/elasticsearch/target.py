@@ -16,8 +16,10 @@ from elasticsearch import AuthorizationException, Elasticsearch, NotFoundError
 
 from core.errors import NoLiveIndex, RequestRefused
 from core.settings import Settings
+from core.vacancies import Confirmation
+from core.vacancy_ledger import VacancyLedger
 from engines.elasticsearch.client import connect, printable_nodes
-from engines.elasticsearch.documents import prepare_for_bulk
+from engines.elasticsearch.documents import confirmation_script, prepare_for_bulk
 from engines.elasticsearch.index_definition import IndexNames, load_index_definition
 from engines.elasticsearch.lock import WriterLock
 from engines.elasticsearch.retries import ClusterCalls
@@ -33,6 +35,9 @@ class ElasticsearchTarget:
         self.settings = settings
         self.names = IndexNames(settings.elasticsearch_index)
         self.calls = ClusterCalls(settings)
+        # The ledger position a fresh build started from: confirmations after it reach the new index
+        # once it is live (switch_to), so none made during a reindex is lost.
+        self._ledger_seq: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchTarget:
@@ -55,7 +60,9 @@ class ElasticsearchTarget:
                     f"the alias {self.names.alias} points at no index yet, so there is nothing to sync onto; "
                     "run 'placeringssok reindex --backend elasticsearch --source FILE' first"
                 )
-            return ElasticsearchWriter(self.client, self.calls, live, definition, fresh=False)
+            return ElasticsearchWriter(
+                self.client, self.calls, live, definition, fresh=False, confirmations=self._confirmations()
+            )
         version = self.names.new_version(datetime.now(UTC))
         with self.calls.explained(f"creating {version}"):
             self._refuse_index_named_like_the_alias()
@@ -65,7 +72,11 @@ class ElasticsearchTarget:
                 settings=definition.creation_settings(),
                 mappings=definition.mappings,
             )
-        return ElasticsearchWriter(self.client, self.calls, version, definition, fresh=True)
+        ledger = self._ledger()
+        self._ledger_seq = ledger.latest_seq() if ledger else None
+        return ElasticsearchWriter(
+            self.client, self.calls, version, definition, fresh=True, confirmations=self._confirmations()
+        )
 
     def switch_to(self, version: str) -> None:
         with self.calls.explained(f"moving the alias {self.names.alias} to {version}"):
@@ -79,6 +90,7 @@ class ElasticsearchTarget:
                 actions += [{"remove": {"index": i, "alias": self.names.previous}} for i in previous]
                 actions.append({"add": {"index": live[0], "alias": self.names.previous}})
             self.calls(self.client.indices.update_aliases, actions=actions)
+            self._confirmations_since_build(version)
 
     def live_version(self) -> str | None:
         with self.calls.explained(f"finding the live index of {self.names.alias}"):
@@ -183,6 +195,42 @@ class ElasticsearchTarget:
         }
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _ledger(self) -> VacancyLedger | None:
+        path = self.settings.vacancy_ledger_path
+        return VacancyLedger(path) if path.exists() else None
+
+    def _confirmations(self) -> dict[str, Confirmation]:
+        ledger = self._ledger()
+        if ledger is None:
+            return {}
+        try:
+            return ledger.latest()
+        finally:
+            ledger.close()
+
+    def _confirmations_since_build(self, version: str) -> None:
+        """Confirmations made while the new version was built went to the old one; apply them here."""
+        ledger = self._ledger()
+        if ledger is None or self._ledger_seq is None:
+            return
+        try:
+            newer = ledger.confirmations_after(self._ledger_seq)
+        finally:
+            ledger.close()
+        for confirmation in newer:
+            try:
+                self.calls(
+                    self.client.update,
+                    index=version,
+                    id=confirmation.provider_id,
+                    script=confirmation_script(confirmation),
+                    retry_on_conflict=3,
+                )
+            except NotFoundError:
+                continue  # the home left the register in this export
+        if newer:
+            self.calls(self.client.indices.refresh, index=version)
 
     def _indexes_of(self, alias: str) -> list[str]:
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from core.documents import IndexedProvider
 from core.errors import ClusterUnreachable, DocumentsRejected, VerificationFailed
+from core.vacancies import Confirmation, overlay
 from core.writing import Deletion, WriteCounts
 from engines.elasticsearch.documents import BulkDocument, external_version, prepare_for_bulk
 from engines.elasticsearch.index_definition import IndexDefinition
@@ -51,8 +52,12 @@ class ElasticsearchWriter:
         definition: IndexDefinition,
         *,
         fresh: bool,
+        confirmations: Mapping[str, Confirmation] | None = None,
     ) -> None:
         self.client = client
+        # Homes' own confirmations (the vacancy ledger): a record from the register never undoes a
+        # newer one, so each document is written with the newest vacancy fields.
+        self.confirmations = confirmations or {}
         self.calls = calls
         self.index = index
         self.definition = definition
@@ -81,7 +86,7 @@ class ElasticsearchWriter:
                     "_id": ready.id,
                     "version": ready.version,
                     "version_type": "external",
-                    "_source": ready.source,
+                    "_source": overlay(ready.source, self.confirmations.get(ready.id)),
                 }
             )
         self._write(actions)
@@ -147,8 +152,10 @@ class ElasticsearchWriter:
             return False
         if alive:
             self.counts.indexed += 1
-        elif known is not None and known[1]:
-            self.counts.deleted += 1
+        else:
+            self.counts.deleted_ids.append(provider_id)
+            if known is not None and known[1]:
+                self.counts.deleted += 1
         self._newest[provider_id] = (version, alive)
         return True
 
@@ -198,7 +205,8 @@ class ElasticsearchWriter:
                     self.counts.stale += 1
                     self.counts.stale_ids.append(str(info.get("_id")))
             elif status == 404 and op == "delete":
-                pass  # nothing to delete; the tombstone's version is still recorded
+                # Nothing to delete; the tombstone's version is still recorded.
+                self.counts.deleted_ids.append(str(info.get("_id")))
             elif status == 429:
                 busy += 1
             else:
@@ -216,6 +224,7 @@ class ElasticsearchWriter:
         if self.fresh:
             return  # counted up front, by _newer
         if op == "delete":
+            self.counts.deleted_ids.append(str(info.get("_id")))
             if info.get("result") == "deleted" or info.get("status") == 409:
                 self.counts.deleted += 1
         else:

@@ -24,13 +24,16 @@ import orjson
 import tantivy
 from numpy.typing import NDArray
 
-from core.facets import FACET_BY_NAME
+from core.facets import FACET_BY_NAME, STATUS_FACETS
 from core.geography import bounding_box, distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
+from core.vacancies import JA, STATUSES, Confirmation, status_codes
+from core.vacancy_ledger import VacancyLedger
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
 from engines.embedded.text_index import open_index
 from engines.embedded.text_query import compile_text
+from engines.embedded.vacancy_overlay import VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
@@ -43,6 +46,7 @@ from search_api.plan import (
     Not,
     PermitCovers,
     SearchPlan,
+    VacancyStatusIn,
     WithinKm,
 )
 
@@ -66,6 +70,8 @@ class _Snapshot:
     id_rank: NDArray[np.int64]
     name_words: list[tuple[str, str, str]]
     masks: dict[Clause, Mask] = dataclasses.field(default_factory=dict)
+    # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
+    ledger_seq: int = 0
 
     @classmethod
     def open(cls, version_dir: Path) -> _Snapshot:
@@ -122,10 +128,11 @@ def _name_words(
 
 
 class EmbeddedBackend:
-    def __init__(self, root: Path, threads: int = 0) -> None:
+    def __init__(self, root: Path, ledger: VacancyLedger | None = None, threads: int = 0) -> None:
         # Searches run on these threads, never on the event loop: one slow search must not hold up
         # /healthz or anyone else's request. numpy and tantivy release the GIL for their heavy parts.
         self._pool = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 2, thread_name_prefix="search")
+        self._overlay = VacancyOverlay(ledger)
         self._versions = IndexVersions(root)
         self._pointer_path = root / POINTER
         self._lock = threading.Lock()
@@ -144,18 +151,24 @@ class EmbeddedBackend:
             with self._lock:
                 if self._snap is None or stamp != self._stamp:
                     try:
-                        self._snap = _Snapshot.open(self._versions.live_dir())
+                        snap = _Snapshot.open(self._versions.live_dir())
                     except KeyError as exc:
                         raise BackendUnavailable(
                             "the live index was built by an older version; run 'placeringssok reindex'",
                             retry_after_s=30,
                         ) from exc
+                    self._overlay.start(snap)
+                    self._snap = snap
                     self._stamp = stamp
                     # The snapshot's hundreds of thousands of long-lived objects would otherwise be
                     # walked by every full garbage collection: a 50 ms pause in the middle of a search.
                     gc.freeze()
         assert self._snap is not None
-        return self._snap
+        snap = self._snap
+        if self._overlay.catch_up(snap):
+            # Cached masks over vacancy columns are stale now; the rest refill in a request or two.
+            snap.masks.clear()
+        return snap
 
     # -- the plan, compiled -------------------------------------------------------------------
 
@@ -231,6 +244,13 @@ class EmbeddedBackend:
             return equal
         if isinstance(clause, PermitCovers):
             return _permit_covers(c, clause, rows)
+        if isinstance(clause, VacancyStatusIn):
+            wanted = np.array([status in clause.statuses for status in STATUSES])
+            codes = status_codes(
+                pick(c.numbers["vacancies"]), pick(c.numbers["vacancies_updated_at"]), clause.fresh_after
+            )
+            status_mask: Mask = wanted[codes]
+            return status_mask
         if isinstance(clause, WithinKm):
             if origin_distance is not None:
                 return origin_distance <= clause.km
@@ -240,6 +260,8 @@ class EmbeddedBackend:
     def _table_mask(self, snap: _Snapshot, clause: Clause) -> Mask:
         """The clause over the whole table, kept per version: the same filters (role, permits, a
         county) come back request after request. Never modified by callers."""
+        if _depends_on_now(clause):
+            return self._mask(snap, clause, None, None)
         mask = snap.masks.get(clause)
         if mask is None:
             if len(snap.masks) >= MASK_CACHE_SIZE:
@@ -247,8 +269,15 @@ class EmbeddedBackend:
             mask = snap.masks[clause] = self._mask(snap, clause, None, None)
         return mask
 
-    def _facet_counts(self, snap: _Snapshot, facet: str, rows: Rows) -> dict[str, int]:
+    def _facet_counts(self, snap: _Snapshot, facet: str, rows: Rows, fresh_after: float) -> dict[str, int]:
         c = snap.columns
+        if facet in STATUS_FACETS:
+            codes = status_codes(c.numbers["vacancies"][rows], c.numbers["vacancies_updated_at"][rows], fresh_after)
+            counts = np.bincount(codes, minlength=len(STATUSES))
+            if facet == "has_vacancy":
+                counts = np.array([counts[JA], len(rows) - counts[JA]])
+                return {k: int(n) for k, n in zip(("true", "false"), counts, strict=True) if n}
+            return {status: int(n) for status, n in zip(STATUSES, counts, strict=True) if n}
         field = FACET_BY_NAME[facet].field
         if field in KEYWORD_FIELDS:
             counts = np.bincount(c.keyword_codes[field][rows], minlength=len(c.keyword_values[field]))
@@ -315,7 +344,7 @@ class EmbeddedBackend:
             for name, mask in selection_masks.items():
                 if name != facet:
                     others &= mask
-            facets[facet] = self._facet_counts(snap, facet, rows[others])
+            facets[facet] = self._facet_counts(snap, facet, rows[others], plan.stale_before)
         hits_rows = rows[everything]
         hit_text = text_score[everything] if text_score is not None else np.ones(len(hits_rows))
         hit_distance = distance[everything] if distance is not None else np.zeros(len(hits_rows))
@@ -383,6 +412,15 @@ class EmbeddedBackend:
     async def close(self) -> None:
         # The pool stays: a backend handed to several apps (tests) outlives each one's lifespan.
         self._snap = None
+
+    async def apply_confirmation(self, confirmation: Confirmation) -> None:
+        """Nothing to write: the next search reads the ledger (every worker does, not only this one)."""
+        self._snapshot()
+
+
+def _depends_on_now(clause: Clause) -> bool:
+    """Vacancy status moves with the clock (and with confirmations): never cached."""
+    return isinstance(clause.clause if isinstance(clause, Not) else clause, VacancyStatusIn)
 
 
 def _permit_covers(c: ColumnStore, clause: PermitCovers, rows: Rows | None) -> Mask:

@@ -92,6 +92,7 @@ class EmbeddedWriter:
                 continue
             if self._remove(deletion.id):
                 self.counts.deleted += 1
+            self.counts.deleted_ids.append(deletion.id)
             self.tombstones[deletion.id] = stamp
 
     def _remove(self, provider_id: str) -> bool:

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from core.errors import BackendUnavailable
 from core.settings import Backend, Settings
+from core.vacancies import Confirmation
+from core.vacancy_ledger import VacancyLedger
 from search_api.plan import SearchPlan
 
 __all__ = ["BackendHit", "BackendResult", "BackendUnavailable", "Readiness", "SearchBackend", "make_backend"]
@@ -49,12 +51,17 @@ class SearchBackend(Protocol):
 
     async def close(self) -> None: ...
 
+    async def apply_confirmation(self, confirmation: Confirmation) -> None:
+        """Make a home's confirmation (already durable in the ledger) visible to every search."""
+        ...
 
-def make_backend(settings: Settings) -> SearchBackend:
+
+def make_backend(settings: Settings, ledger: VacancyLedger | None = None) -> SearchBackend:
+    """``ledger``: homes' confirmations to show over the indexed vacancies (None: the index alone)."""
     if settings.backend is Backend.elasticsearch:
         from engines.elasticsearch.search import ElasticsearchBackend
 
         return ElasticsearchBackend.from_settings(settings)
     from engines.embedded.search import EmbeddedBackend
 
-    return EmbeddedBackend(settings.embedded_dir, threads=settings.search_threads)
+    return EmbeddedBackend(settings.embedded_dir, ledger, threads=settings.search_threads)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 
 from core.errors import UnknownSchool
 from search_api.auditing import audit
 from search_api.criteria import SearchCriteria
-from search_api.deps import BackendDep, PrincipalDep, SchoolsDep, SettingsDep
-from search_api.plan import visible_types
+from search_api.deps import BackendDep, LedgerDep, NowDep, PrincipalDep, SchoolsDep, SettingsDep, refuse_provider_keys
+from search_api.homes import HomeIdsDep, ProviderId, visible_home
 from search_api.searching import SearchResponse, run_search
 from search_api.shaping import ProviderView, shape_provider
+from search_api.vacancy_display import LedgerFacts
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
@@ -27,10 +25,21 @@ async def search_providers(
     backend: BackendDep,
     schools: SchoolsDep,
     settings: SettingsDep,
+    ledger: LedgerDep,
+    home_ids: HomeIdsDep,
+    now: NowDep,
 ) -> SearchResponse:
+    refuse_provider_keys(principal)
     try:
         response = await run_search(
-            criteria, principal.role, backend, schools, stale_after=timedelta(days=settings.stale_vacancy_days)
+            criteria,
+            principal.role,
+            backend,
+            schools,
+            ttl=settings.vacancy_ttl,
+            now=now,
+            ledger=ledger,
+            register_id=home_ids.register,
         )
     except UnknownSchool as exc:
         raise RequestValidationError(
@@ -49,16 +58,18 @@ async def search_with_the_wrong_method() -> None:
 
 @router.get("/{provider_id}", response_model=ProviderView, summary="One provider, shaped for the caller's role")
 async def get_provider(
-    provider_id: Annotated[
-        str, Path(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._:-]{0,107}$", description="The id of a search hit.")
-    ],
+    provider_id: ProviderId,
     request: Request,
     principal: PrincipalDep,
     backend: BackendDep,
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    home_ids: HomeIdsDep,
+    now: NowDep,
 ) -> ProviderView:
-    source = await backend.get(provider_id, visible_types(principal.role))
-    if source is None:
-        raise HTTPException(404, "no provider with that id is visible to you; take ids from search hits")
-    view = shape_provider(source, principal.role, origin=None)
+    home = await visible_home(principal, provider_id, backend, home_ids)
+    facts = LedgerFacts.read(ledger, [home.register_id])
+    shown, vacancy = facts.apply(home.source, home.register_id, now, settings.vacancy_ttl)
+    view = shape_provider(shown, principal.role, None, vacancy)
     audit(request, principal, [view.id])
     return view

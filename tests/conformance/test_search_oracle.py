@@ -84,6 +84,7 @@ def criteria_strategy(draw: st.DrawFn, school_codes: list[str]) -> dict[str, Any
         ("languages", LANGUAGES, 2),
         ("county_codes", COUNTIES, 3),
         ("ownership", [str(o) for o in Ownership], 2),
+        ("vacancy_status", ["ja", "nej", "okänd"], 2),
     ):
         # Each filter is used now and then: piling them all on would leave nothing to compare.
         chosen = draw(_subset(values, most)) if draw(st.integers(0, 3)) == 0 else []

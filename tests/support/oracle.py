@@ -124,11 +124,28 @@ def _where_allowed(
     return True
 
 
-def _selected(doc: IndexedProvider, c: dict[str, Any], skip: str | None) -> bool:
+def status(doc: IndexedProvider, now: datetime, ttl_days: int = 14) -> str:
+    """The documented meaning: free places confirmed within the TTL "ja", none "nej", else "okänd"."""
+    confirmed = doc["vacancies_updated_at"]
+    if confirmed is None or confirmed < now - timedelta(days=ttl_days):
+        return "okänd"
+    return "ja" if doc["vacancies"] > 0 else "nej"
+
+
+def _derived(doc: IndexedProvider, facet: str, now: datetime) -> list[str]:
+    if facet == "has_vacancy":
+        return [str(status(doc, now) == "ja").lower()]
+    return [status(doc, now)]
+
+
+def _selected(doc: IndexedProvider, c: dict[str, Any], skip: str | None, now: datetime) -> bool:
     for facet, (criterion, field) in SELECTION_OF_FACET.items():
         if facet != skip and c.get(criterion) and not set(c[criterion]) & set(_values(doc, field)):
             return False
-    return not (skip != "has_vacancy" and c.get("has_vacancy") is not None and doc["has_vacancy"] != c["has_vacancy"])
+    if skip != "vacancy_status" and c.get("vacancy_status") and status(doc, now) not in c["vacancy_status"]:
+        return False
+    available = status(doc, now) == "ja"
+    return not (skip != "has_vacancy" and c.get("has_vacancy") is not None and available != c["has_vacancy"])
 
 
 def oracle_search(
@@ -141,19 +158,21 @@ def oracle_search(
         )
         for doc in docs
     }
+    now = datetime.now(UTC)
     filtered = [doc for doc in docs if _passes_filters(doc, c, role, distance[doc["id"]], schools)]
-    hits = [doc for doc in filtered if _selected(doc, c, None)]
+    hits = [doc for doc in filtered if _selected(doc, c, None, now)]
     facets: dict[str, dict[str, int]] = {}
     for facet in c.get("facets", []):
-        field = "has_vacancy" if facet == "has_vacancy" else SELECTION_OF_FACET.get(facet, (facet, facet))[1]
+        field = SELECTION_OF_FACET.get(facet, (facet, facet))[1]
         counts: dict[str, int] = {}
         for doc in filtered:
-            if _selected(doc, c, facet):
-                values = [str(doc["has_vacancy"]).lower()] if field == "has_vacancy" else _values(doc, field)
+            if _selected(doc, c, facet, now):
+                derived = facet in ("has_vacancy", "vacancy_status")
+                values = _derived(doc, facet, now) if derived else _values(doc, field)
                 for value in values:
                     counts[value] = counts.get(value, 0) + 1
         facets[facet] = counts
-    cutoff = datetime.now(UTC) - timedelta(days=14)
+    cutoff = now - timedelta(days=14)
 
     def relevance(doc: IndexedProvider) -> float:
         # Ranking is defined once (core.ranking); the oracle applies the definition directly, one
