@@ -1544,7 +1544,12 @@ details ul { padding-left: 1.25rem; }
       let vacancies = hit.vacancies === null || hit.vacancies === undefined ? 'uppgift saknas' : numberFormat.format(hit.vacancies);
       if (hit.vacancies !== null && hit.vacancies !== undefined && hit.capacity) vacancies += ` av ${numberFormat.format(hit.capacity)}`;
       const freshness = [];
-      if (hit.vacancies_updated_at) {
+      const vacancy = hit.vacancy;
+      if (vacancy) {
+        // The API's own words: status by the TTL, "Bekräftat i dag 09:12", an open doubt.
+        freshness.push(h('span', { class: vacancy.status === 'okänd' ? 'stale' : null }, vacancy.text));
+        if (vacancy.report) freshness.push(' · ', h('span', { class: 'stale' }, vacancy.report.text));
+      } else if (hit.vacancies_updated_at) {
         const days = daysAgo(hit.vacancies_updated_at);
         const when = days === 0 ? 'i dag' : days === 1 ? 'i går' : `för ${plural(days, 'dag', 'dagar')} sedan`;
         const date = dateFormat.format(new Date(hit.vacancies_updated_at));
@@ -1552,7 +1557,7 @@ details ul { padding-left: 1.25rem; }
       } else if (hit.vacancies !== null && hit.vacancies !== undefined) {
         freshness.push(h('span', { class: 'stale' }, 'aldrig bekräftat'));
       }
-      fact('Lediga platser', vacancies, freshness.length ? ', ' : '', freshness);
+      fact('Lediga platser', vacancies, freshness.length ? (vacancy ? ' – ' : ', ') : '', freshness);
       fact('Ålder', `${hit.age_min}–${hit.age_max} år`);
       if (hit.price_per_day_sek !== null && hit.price_per_day_sek !== undefined) {
         fact('Pris', `${numberFormat.format(hit.price_per_day_sek)} kr per dygn`);
@@ -1566,7 +1571,7 @@ details ul { padding-left: 1.25rem; }
 
       const warnings = [
         ...((explanation.permit && explanation.permit.messages) || []),
-        ...(explanation.warnings || []).filter((w) => w !== staleNote),
+        ...(explanation.warnings || []).filter((w) => w !== staleNote && !(vacancy && vacancy.report && w.startsWith(vacancy.report.text))),
       ];
       const contact = [];
       if (hit.address) contact.push(h('span', null, hit.address));

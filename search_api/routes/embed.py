@@ -26,6 +26,7 @@ from search_api.security_headers import content_security_policy
 router = APIRouter(tags=["embed"], include_in_schema=False)
 
 SCRIPT_PATH = "/embed/placeringssok.js"
+HOMES_SCRIPT_PATH = "/embed/platser.js"
 # Facets the element can show as checkbox groups (has_vacancy is its own toggle; genders has no
 # multi-select criterion).
 FRAME_FACETS = frozenset(facet.name for facet in FACETS if facet.multi_select)
@@ -70,7 +71,7 @@ def _static(request: Request, name: str, media_type: str) -> Response:
     return Response(content, media_type=media_type, headers=headers)
 
 
-def _page(title: str, body: str, *, frame_ancestors: str = "'self'") -> HTMLResponse:
+def _page(title: str, body: str, *, frame_ancestors: str = "'self'", script: str = SCRIPT_PATH) -> HTMLResponse:
     document = f"""<!doctype html>
 <html lang="sv">
 <head>
@@ -80,7 +81,7 @@ def _page(title: str, body: str, *, frame_ancestors: str = "'self'") -> HTMLResp
 <title>{html.escape(title)}</title>
 <link rel="stylesheet" href="/embed/demo.css">
 <link rel="icon" href="/embed/favicon.svg" type="image/svg+xml">
-<script src="{SCRIPT_PATH}" defer></script>
+<script src="{script}" defer></script>
 </head>
 {body}
 </html>
@@ -99,6 +100,34 @@ def _page(title: str, body: str, *, frame_ancestors: str = "'self'") -> HTMLResp
 @router.api_route(SCRIPT_PATH, methods=["GET", "HEAD"], summary="The <placeringssok-search> custom element")
 async def element_script(request: Request) -> Response:
     return _static(request, "placeringssok.js", "text/javascript; charset=utf-8")
+
+
+@router.api_route(HOMES_SCRIPT_PATH, methods=["GET", "HEAD"], summary="The <placeringssok-platser> custom element")
+async def homes_script(request: Request) -> Response:
+    return _static(request, "platser.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/embed/platser", response_class=HTMLResponse, summary="The page where homes confirm their free places")
+async def homes_page(settings: SettingsDep) -> HTMLResponse:
+    body = """<body>
+<header class="site-header">
+<p class="site-name">Placeringssök · För hem och verksamheter</p>
+</header>
+<main id="innehall">
+<h1>Bekräfta lediga platser</h1>
+<p class="lead">Här bekräftar ni hur många lediga platser ert hem har. Handläggare ser det direkt i sina
+sökningar, med tiden ni bekräftade. En bekräftelse gäller i {days} dagar; därefter visas platserna som
+okända tills ni bekräftar igen.</p>
+<placeringssok-platser></placeringssok-platser>
+</main>
+</body>""".replace("{days}", str(settings.vacancy_ttl_days))
+    origins = [origin for key in settings.api_keys.values() for origin in key.origins]
+    return _page(
+        "Bekräfta lediga platser – Placeringssök",
+        body,
+        frame_ancestors=_frame_ancestors(origins),
+        script=HOMES_SCRIPT_PATH,
+    )
 
 
 @router.api_route(
