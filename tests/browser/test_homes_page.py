@@ -26,7 +26,14 @@ FAMILY_KEY = "test-family-key"
 def _homes() -> dict[str, dict[str, Any]]:
     records = [json.loads(line) for line in PROVIDERS.read_text(encoding="utf-8").splitlines() if line.strip()]
     gone = {r["id"] for r in records if r.get("deleted")}
-    alive = [r for r in records if not r.get("deleted") and r["id"] not in gone]
+    newest: dict[str, dict[str, Any]] = {}
+    for r in records:  # an export may hold a home twice: the newer record is the one indexed
+        if not r.get("deleted") and r["updated_at"] >= newest.get(r["id"], r)["updated_at"]:
+            newest[r["id"]] = r
+    # Searches leave out revoked permits by default (permit_valid): pick homes every search can find.
+    alive = [
+        r for r in newest.values() if r["id"] not in gone and (r.get("ivo_permit") or {}).get("status") != "aterkallat"
+    ]
     hvb = next(r for r in alive if r["provider_type"] == "hvb" and 3 <= r["capacity"] <= 10)
     families = [r for r in alive if r["provider_type"] == "familjehem"]
     return {"hvb": hvb, "family": families[0], "other_family": families[1]}
