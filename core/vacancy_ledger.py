@@ -98,6 +98,11 @@ class VacancyLedger:
             self._writer.executescript(_SCHEMA)
         self._reader = self._connect()
 
+    @classmethod
+    def if_present(cls, path: Path) -> VacancyLedger | None:
+        """The ledger if any home has confirmed yet: indexing never creates one (nor needs disk for it)."""
+        return cls(path) if path.exists() else None
+
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         connection.execute("PRAGMA journal_mode=WAL")

@@ -89,7 +89,7 @@ def _print_problem(problem: RecordProblem) -> None:
 def _run_with_progress(settings: Settings, sources: list[Path], cache: Path | None, **kwargs: Any) -> JobReport:
     target = _target(settings)
     geocoder = _geocoder(settings, cache)
-    kwargs["ledger"] = VacancyLedger(settings.vacancy_ledger_path)
+    kwargs["ledger"] = VacancyLedger.if_present(settings.vacancy_ledger_path)
     if sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

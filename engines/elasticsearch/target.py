@@ -197,8 +197,7 @@ class ElasticsearchTarget:
     # -- internals ----------------------------------------------------------------------------
 
     def _ledger(self) -> VacancyLedger | None:
-        path = self.settings.vacancy_ledger_path
-        return VacancyLedger(path) if path.exists() else None
+        return VacancyLedger.if_present(self.settings.vacancy_ledger_path)
 
     def _confirmations(self) -> dict[str, Confirmation]:
         ledger = self._ledger()
