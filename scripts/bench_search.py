@@ -38,6 +38,7 @@ from core.geography import municipalities  # noqa: E402
 from core.vocabularies import Method, ProviderType, TargetGroup  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
 
+BENCH_KEY = "bench-caseworker-key"
 TEXTS = [
     "självskadebeteende",
     "missbruk ungdomar",
@@ -93,6 +94,10 @@ def ensure_index(count: int, backend: str, rebuild: bool) -> tuple[Path, dict[st
     data_dir = ROOT / "bench-data" / f"var-{backend}-n{count}"
     env = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir), "PLACERINGSSOK_BACKEND": backend}
     env |= {"PLACERINGSSOK_GEOCODER": "none", "PLACERINGSSOK_ANONYMOUS_ROLE": "public"}
+    # Searches go as a caseworker (every provider type), and the rate limits that would turn a load
+    # generator's requests into 429s are off: this measures search, not the limits.
+    env |= {"PLACERINGSSOK_API_KEYS": json.dumps({BENCH_KEY: {"role": "caseworker", "name": "bench"}})}
+    env |= {f"PLACERINGSSOK_RATE_LIMIT_{name}": "" for name in ("PER_ADDRESS", "PER_KEY", "FAILED_AUTH")}
     if backend == "elasticsearch":
         env["PLACERINGSSOK_ELASTICSEARCH_INDEX"] = f"bench-providers-n{count}"
     marker = data_dir / f".indexed-{backend}"
@@ -146,7 +151,8 @@ async def measure(
 async def run(base: str, searches: list[dict[str, Any]], total: int) -> dict[tuple[str, int], dict[str, float]]:
     results = {}
     limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    headers = {"X-API-Key": BENCH_KEY}
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30, headers=headers) as client:
         warm = [("POST", "/v1/providers/search", s) for s in searches[:200]]
         await measure(client, warm, 4)
         for concurrency in (1, 8):
