@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +14,7 @@ import typer
 from core.audit import AuditLog
 from core.client_logs import keep_client_logs_private
 from core.errors import DiskFull, IndexFailure, JobRefused, TooManyBadRecords
+from core.public_ids import PublicIds
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
 from core.vacancy_ledger import VacancyLedger
@@ -304,9 +305,16 @@ def audit(
     since: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day to export (UTC), YYYY-MM-DD.")],
     subject: Annotated[str | None, typer.Option(help="Only this caseworker (the sign-in's subject).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array instead of one line per entry.")] = False,
+    register_ids: Annotated[
+        bool, typer.Option("--register-ids", help="The register's own provider ids instead of the public ones.")
+    ] = False,
 ) -> None:
     """Export the caseworkers' audit log for review: who opened or was shown which providers, and when."""
-    entries = list(AuditLog(get_settings().audit_dir).entries(since.date(), subject))
+    settings = get_settings()
+    entries = list(AuditLog(settings.audit_dir).entries(since.date(), subject))
+    if register_ids and settings.opaque_ids:
+        ids = PublicIds.from_settings(settings)
+        entries = [replace(e, providers=[ids.register(p) or p for p in e.providers]) for e in entries]
     if as_json:
         typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
         return

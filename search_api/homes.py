@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request
 
+from core.public_ids import PUBLIC_ID_PATTERN, PublicIds
 from core.vocabularies import INSTITUTIONAL_TYPES
 from search_api.backends import SearchBackend
 from search_api.deps import Principal
 from search_api.plan import visible_types
-from search_api.public_ids import PUBLIC_ID_PATTERN, PublicIds
 
 ProviderId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._:-]{0,107}$", description="The id of a search hit.")

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.audit import AuditEntry, AuditLog
+from core.documents import IndexedProvider
 from search_api.app import create_app
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, test_settings
 from tests.support.identity_provider import IdentityProvider
@@ -37,7 +38,9 @@ def _audit_cli(data_dir: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_the_audit_export_lists_subjects_and_providers_and_no_criteria(embedded_data_dir: Path, tmp_path: Path) -> None:
+def test_the_audit_export_lists_subjects_and_providers_and_no_criteria(
+    embedded_data_dir: Path, tmp_path: Path, fixture_documents: list[IndexedProvider]
+) -> None:
     idp = IdentityProvider.create(tmp_path)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -69,6 +72,11 @@ def test_the_audit_export_lists_subjects_and_providers_and_no_criteria(embedded_
     assert "anna.handlaggare" in everyone and "bo.handlaggare" in everyone and "test-server" in everyone
     assert len(everyone.splitlines()) == 4  # the public search is not there
     assert _audit_cli(data_dir, "--since", "2999-01-01") == ""
+    # For the review, the register's own ids (the API's key turns public ids back).
+    with_register_ids = json.loads(_audit_cli(data_dir, "--since", today, "--json", "--register-ids"))
+    register_ids = {doc["id"] for doc in fixture_documents}
+    assert with_register_ids[0]["providers"] and set(with_register_ids[0]["providers"]) <= register_ids
+    assert not set(shown) & register_ids
     # Nothing of the criteria, in the export or in the file itself.
     written = "".join(p.read_text(encoding="utf-8") for p in (data_dir / "audit").iterdir())
     for trace in CRITERIA_TRACES:

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from core.documents import IndexedProvider
+from core.public_ids import PUBLIC_ID_PATTERN, PublicIds
 from search_api.app import create_app
-from search_api.public_ids import PUBLIC_ID_PATTERN, PublicIds
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, test_settings
 
 
