@@ -105,11 +105,12 @@ class SearchFields(TypedDict):
 
 def vocabulary_labels(doc: IndexedProvider) -> str:
     """The Swedish names of the home's vocabulary values, which a caseworker types as words
-    ("HVB-hem", "Självskadebeteende", "KBT", "Arabiska") though the prose may not hold them."""
+    ("HVB-hem", "Självskadebeteende", "KBT", "Pojkar", "Arabiska") though the prose may not hold them."""
     return " ".join(
         [label("provider_type", doc["provider_type"])]
         + [label("target_groups", v) for v in doc["target_groups"]]
         + [label("methods", v) for v in doc["methods"]]
+        + [label("genders", v) for v in doc["genders"]]
         + [language_label(v) for v in doc["languages"]]
     )
 

@@ -230,6 +230,8 @@ TEXT_FIELDS: dict[str, float] = {
 PART_WEIGHT = 0.5
 # A synonym from core/data/synonyms.txt counts a little less than the word as typed.
 SYNONYM_WEIGHT = 0.8
+# Several words typed in the order a home writes them ("förälder med barn") count this much more.
+PHRASE_BONUS = 1.0
 # A one-typo match counts less than the exact word.
 FUZZY_WEIGHT = 0.3
 # Words of this many letters or more, unknown to the lexicon, get one typo's grace ("missbrk" finds

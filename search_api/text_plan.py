@@ -8,6 +8,9 @@ What a caseworker typed becomes nodes (as wagtail/django-modelsearch's ``modelse
 - ``Every`` / ``Either``: all / at least one of the nodes match (an empty ``Either`` matches nothing);
 - ``Boost``: the node's score counts ``weight`` times.
 
+Several typed words are ``Either(Every(words), Boost(Phrase(words)))``: a home holding the phrase
+holds every word, so the phrase only ranks, it never widens what matches.
+
 ``TextSearch`` adds the fields every node is looked for in, with their boosts. Each engine's compiler
 only translates the nodes; which words are alternatives, how much a synonym, a compound part or a
 typo counts, and when a word gets a typo's grace, is decided here.
@@ -23,6 +26,7 @@ from core.synonyms import longest_rule, synonyms
 from core.text_analysis import (
     FUZZY_WEIGHT,
     PART_WEIGHT,
+    PHRASE_BONUS,
     SYNONYM_WEIGHT,
     TYPO_MIN_LENGTH,
     WORD,
@@ -134,7 +138,7 @@ def plan_text(text: str, fields: dict[str, float]) -> TextSearch | None:
     phrases. None when nothing was typed; a text of stop words only matches nothing."""
     quoted = {m.strip() for m in re.findall(r'"([^"]+)"', text)}
     words: list[str] = []
-    nodes: list[TextNode] = []
+    phrases: list[TextNode] = []
     typed = False
     for piece in _pieces(text):
         piece_words = [w.lower() for w in WORD.findall(piece)]
@@ -142,12 +146,20 @@ def plan_text(text: str, fields: dict[str, float]) -> TextSearch | None:
         if piece.strip() in quoted and len(piece_words) > 1:
             phrase = tuple(terms(piece))
             if phrase:
-                nodes.append(_sequence(phrase))
+                phrases.append(_sequence(phrase))
             continue
         words += piece_words
     if not typed:
         return None
-    nodes = _words_nodes(words) + nodes
+    nodes = _words_nodes(words) + phrases
     if not nodes:
         return TextSearch(NOTHING, tuple(fields.items()))
-    return TextSearch(nodes[0] if len(nodes) == 1 else Every(tuple(nodes)), tuple(fields.items()))
+    if len(nodes) == 1:
+        return TextSearch(nodes[0], tuple(fields.items()))
+    root: TextNode = Every(tuple(nodes))
+    typed_terms = tuple(terms(" ".join(words)))
+    if len(typed_terms) > 1 and not phrases:
+        # The words side by side score higher. Every home with the phrase has every word, so this
+        # ranks without changing what matches.
+        root = Either((root, Boost(Phrase(typed_terms), PHRASE_BONUS)))
+    return TextSearch(root, tuple(fields.items()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import tantivy
 
-from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, SYNONYM_WEIGHT, TEXT_FIELDS, term
+from core.text_analysis import FUZZY_WEIGHT, PART_WEIGHT, PHRASE_BONUS, SYNONYM_WEIGHT, TEXT_FIELDS, term
 from engines.embedded.text_index import build_schema
 from engines.embedded.text_query import compile_node
 from search_api.highlighting import Highlighter
@@ -64,8 +64,21 @@ def test_a_run_of_words_that_is_a_rule_matches_as_a_phrase_or_what_it_means() ->
     assert phrase == Phrase(("12", "hem"))
     assert meaning == Boost(Phrase(("särskild", "ungdomshem")), SYNONYM_WEIGHT)
     node = root("hem för vård eller boende i Umeå")
-    assert isinstance(node, Every)
-    assert node.nodes[0] == Either((Phrase(("hem", "vård", "boend")), Boost(Term("hvb"), SYNONYM_WEIGHT)))
+    assert isinstance(node, Either)
+    every, bonus = node.nodes
+    assert isinstance(every, Every)
+    assert every.nodes[0] == Either((Phrase(("hem", "vård", "boend")), Boost(Term("hvb"), SYNONYM_WEIGHT)))
+    assert bonus == Boost(Phrase(("hem", "vård", "boend", "umeå")), PHRASE_BONUS)
+
+
+def test_words_side_by_side_rank_higher_without_widening_the_match() -> None:
+    node = root("förälder med barn")
+    assert isinstance(node, Either)
+    every, bonus = node.nodes
+    assert isinstance(every, Every) and len(every.nodes) == 2
+    assert bonus == Boost(Phrase((term("förälder") or "", term("barn") or "")), PHRASE_BONUS)
+    # With a quoted phrase the words alone could match without it: no bonus then.
+    assert isinstance(root('förälder barn "lågaffektivt bemötande"'), Every)
 
 
 def test_words_are_all_required_and_quoted_phrases_stay_phrases() -> None:
