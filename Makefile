@@ -21,6 +21,7 @@ index: setup
 	$(BIN)/placeringssok load-schools --source fixtures/schools.jsonl
 	PLACERINGSSOK_GEOCODER=none $(BIN)/placeringssok reindex --source fixtures/providers.jsonl \
 		--geocoding-cache fixtures/geocoding-cache.json
+	$(BIN)/placeringssok load-articles --source fixtures/articles.jsonl
 
 run: index
 	@echo "Placeringssök: API http://$(HOST):$(PORT)/docs  demo http://$(HOST):$(PORT)/demo"

@@ -9,13 +9,14 @@ exact position and contact details never enter any index.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict
 
 from core.languages import language_label
-from core.text_analysis import compound_parts_terms, index_terms
+from core.text_analysis import analyse
 from core.vocabularies import label
 
 
@@ -106,22 +107,46 @@ class SearchFields(TypedDict):
 def vocabulary_labels(doc: IndexedProvider) -> str:
     """The Swedish names of the home's vocabulary values, which a caseworker types as words
     ("HVB-hem", "Självskadebeteende", "KBT", "Pojkar", "Arabiska") though the prose may not hold them."""
-    return " ".join(
-        [label("provider_type", doc["provider_type"])]
-        + [label("target_groups", v) for v in doc["target_groups"]]
-        + [label("methods", v) for v in doc["methods"]]
-        + [label("genders", v) for v in doc["genders"]]
-        + [language_label(v) for v in doc["languages"]]
+    return _labels(
+        doc["provider_type"],
+        tuple(doc["target_groups"]),
+        tuple(doc["methods"]),
+        tuple(doc["genders"]),
+        tuple(doc["languages"]),
     )
+
+
+@lru_cache(maxsize=4096)
+def _labels(
+    provider_type: str,
+    target_groups: tuple[str, ...],
+    methods: tuple[str, ...],
+    genders: tuple[str, ...],
+    languages: tuple[str, ...],
+) -> str:
+    return " ".join(
+        [label("provider_type", provider_type)]
+        + [label("target_groups", v) for v in target_groups]
+        + [label("methods", v) for v in methods]
+        + [label("genders", v) for v in genders]
+        + [language_label(v) for v in languages]
+    )
+
+
+# Homes share their combinations of vocabulary values and places: analysed once each.
+_analysed_labels = lru_cache(maxsize=4096)(analyse)
+_analysed_place = lru_cache(maxsize=4096)(analyse)
 
 
 def search_fields(doc: IndexedProvider) -> SearchFields:
     """The search-only text fields, analysed once here for both engines."""
-    labels = vocabulary_labels(doc)
+    name, name_parts = analyse(doc["name"])
+    description, description_parts = analyse(doc["description"])
+    labels, labels_parts = _analysed_labels(vocabulary_labels(doc))
     return SearchFields(
-        name_terms=index_terms(doc["name"]),
-        description_terms=index_terms(doc["description"]),
-        labels_terms=index_terms(labels),
-        place_terms=index_terms(f"{doc['municipality']} {doc['county']}"),
-        parts_terms=compound_parts_terms(doc["name"], labels, doc["description"]),
+        name_terms=name,
+        description_terms=description,
+        labels_terms=labels,
+        place_terms=_analysed_place(f"{doc['municipality']} {doc['county']}")[0],
+        parts_terms=" ".join(name_parts + labels_parts + description_parts),
     )

@@ -177,6 +177,16 @@ class Settings(BaseSettings):
         return self.data_dir / "embedded"
 
     @property
+    def articles_dir(self) -> Path:
+        """The embedded engine's article index (``placeringssok load-articles``)."""
+        return self.data_dir / "articles"
+
+    @property
+    def elasticsearch_articles_alias(self) -> str:
+        # An underscore, not a dash: nothing of the provider index's "<alias>-*" names may match it.
+        return f"{self.elasticsearch_index}_articles"
+
+    @property
     def schools_path(self) -> Path:
         return self.data_dir / "schools.json"
 

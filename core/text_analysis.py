@@ -196,6 +196,19 @@ def compound_parts_terms(*texts: str) -> str:
     return " ".join(parts)
 
 
+@lru_cache(maxsize=262144)
+def _analysed_word(word: str) -> tuple[str | None, tuple[str, ...]]:
+    parts = part_terms(word) if len(word) >= 2 * _MIN_PART and word[:_MIN_PART] in _HEADS else ()
+    return term(word), parts
+
+
+def analyse(text: str) -> tuple[str, tuple[str, ...]]:
+    """(``index_terms(text)``, the terms of its compounds' parts) in one pass over the words: the
+    indexing hot path, where every provider's name and description go through it."""
+    analysed = [_analysed_word(w) for w in WORD.findall(text.lower())]
+    return " ".join([t for t, _ in analysed if t is not None]), tuple(p for _, parts in analysed for p in parts)
+
+
 def within_one_edit(a: str, b: str) -> bool:
     """At most one insertion, deletion, substitution or swap of neighbours apart (the distance both
     engines' fuzzy term queries use, transpositions costing one)."""

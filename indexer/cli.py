@@ -250,6 +250,36 @@ def load_schools(
     typer.echo(f"loaded {len(schools)} schools into {settings.schools_path} ({len(problems)} problems)")
 
 
+@app.command("load-articles")
+def load_articles(
+    source: Annotated[
+        Path,
+        typer.Option("--source", "-s", exists=True, dir_okay=False, help="The portal's articles, JSON Lines."),
+    ],
+    backend: BackendOption = None,
+) -> None:
+    """Load the portal's articles, replacing the ones loaded before; a bad line loads nothing."""
+    from indexer.articles import read_articles
+
+    settings = _settings(backend)
+    articles, problems = read_articles(source)
+    for problem in problems:
+        typer.echo(f"bad record: {problem}", err=True)
+    if problems:
+        raise _fail(f"{len(problems)} problems in {source}; fix them and load again (nothing was loaded)")
+    if not articles:
+        raise _fail(f"no articles in {source}")
+    if settings.backend is Backend.elasticsearch:
+        from engines.elasticsearch.article_index import write_articles as write_to_elasticsearch
+
+        version = write_to_elasticsearch(settings, articles)
+    else:
+        from engines.embedded.article_index import write_articles
+
+        version = write_articles(settings.articles_dir, articles)
+    typer.echo(f"loaded {len(articles)} articles ({version})")
+
+
 @app.command()
 def status(backend: BackendOption = None) -> None:
     """Show the live version, its documents by provider type, build time and the data dir."""

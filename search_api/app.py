@@ -19,13 +19,13 @@ from core.settings import Settings, get_settings
 from core.text_analysis import TEXT_FIELDS
 from core.vacancy_ledger import VacancyLedger
 from search_api.access_log import AccessLog
-from search_api.backends import BackendUnavailable, SearchBackend, make_backend
+from search_api.backends import BackendUnavailable, SearchBackend, make_article_backend, make_backend
 from search_api.error_bodies import API_ERRORS
 from search_api.explanation import utc_now
 from search_api.public_ids import PublicIdBackend, PublicIds
 from search_api.rate_limits import RateBudgets, RateLimits
 from search_api.request_limits import RequestLimits
-from search_api.routes import api_docs, embed, health, places, providers, schools, suggest, vacancies
+from search_api.routes import api_docs, articles, embed, health, places, providers, schools, suggest, vacancies
 from search_api.security_headers import SecurityHeaders
 from search_api.sign_in import TokenVerifier
 from search_api.text_plan import plan_text
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if backend is None:
             app.state.backend = published(make_backend(settings, app.state.ledger))
+        app.state.articles = make_article_backend(settings)
         # Open the index now, so the first caseworker does not wait for it (and /readyz is honest).
         await app.state.backend.readiness()
         # Likewise the Swedish lexicon and the synonyms, which load on first use.
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         try:
             yield
         finally:
+            await app.state.articles.close()
             await app.state.backend.close()
             app.state.ledger.close()
 
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.include_router(vacancies.router, responses=API_ERRORS)
     app.include_router(providers.router, responses=API_ERRORS)
     app.include_router(schools.router, responses=API_ERRORS)
+    app.include_router(articles.router, responses=API_ERRORS)
     app.include_router(suggest.router, responses=API_ERRORS)
     app.include_router(places.router, responses=API_ERRORS)
     app.include_router(health.router)

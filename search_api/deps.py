@@ -28,7 +28,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from core.schools import SchoolRegister, school_register
 from core.settings import ApiKey, Settings
 from core.vacancy_ledger import VacancyLedger
-from search_api.backends import SearchBackend
+from search_api.backends import ArticleBackend, SearchBackend
 from search_api.plan import Role
 from search_api.rate_limits import TOO_MANY, RateBudgets
 from search_api.sign_in import CASEWORKER, TokenRefused, TokenVerifier
@@ -71,6 +71,11 @@ def now_dep(request: Request) -> datetime:
     """The one clock of a request: tests set ``app.state.clock`` to move time (vacancy expiry)."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
+
+
+def articles_dep(request: Request) -> ArticleBackend:
+    articles: ArticleBackend = request.app.state.articles
+    return articles
 
 
 def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolRegister:
@@ -193,6 +198,7 @@ def searcher_role_dep(role: Annotated[Role, Depends(role_dep)]) -> Role:
 
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 BackendDep = Annotated[SearchBackend, Depends(backend_dep)]
+ArticlesDep = Annotated[ArticleBackend, Depends(articles_dep)]
 SchoolsDep = Annotated[SchoolRegister, Depends(schools_dep)]
 PrincipalDep = Annotated[Principal, Depends(principal_dep)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal_dep)]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.articles import Article
 from core.documents import IndexedProvider
 from core.schools import save_schools
 from core.settings import ApiKey, Settings
+from engines.embedded.article_index import write_articles
 from engines.embedded.target import EmbeddedTarget
+from indexer.articles import read_articles
 from indexer.geocoding import AddressGeocoder
 from indexer.jobs import run_job
 from indexer.schools import read_school_register
@@ -22,6 +26,7 @@ FIXTURES = ROOT / "fixtures"
 PROVIDERS = FIXTURES / "providers.jsonl"
 BROKEN = FIXTURES / "providers_broken.jsonl"
 SCHOOLS = FIXTURES / "schools.jsonl"
+ARTICLES = FIXTURES / "articles.jsonl"
 GEOCODING_CACHE = FIXTURES / "geocoding-cache.json"
 
 # Server-to-server keys (no origins), and a portal's browser key (accepted only from its origin).
@@ -64,6 +69,13 @@ def build_embedded(data_dir: Path, sources: list[Path] | None = None) -> None:
     assert not problems
     save_schools(data_dir / "schools.json", schools)
     run_job(EmbeddedTarget(data_dir / "embedded"), sources or [PROVIDERS], offline_geocoder(), incremental=False)
+    load_fixture_articles(lambda articles: write_articles(data_dir / "articles", articles))
+
+
+def load_fixture_articles(write: Callable[[list[Article]], object]) -> None:
+    articles, problems = read_articles(ARTICLES)
+    assert not problems and len(articles) >= 60, problems
+    write(articles)
 
 
 @pytest.fixture(scope="session")

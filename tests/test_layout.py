@@ -49,7 +49,7 @@ def _within(module: str, prefix: str) -> bool:
 
 
 # An engine's reading side: its search, and the compiler of the plan's text part it keeps apart.
-ENGINE_QUERY_MODULES = ("search", "text_query")
+ENGINE_QUERY_MODULES = ("search", "text_query", "article_search")
 
 
 def _is_engine_query_module(module: str) -> bool:

@@ -13,9 +13,19 @@ from core.errors import BackendUnavailable
 from core.settings import Backend, Settings
 from core.vacancies import Confirmation
 from core.vacancy_ledger import VacancyLedger
+from search_api.articles import ArticleBackend
 from search_api.plan import SearchPlan
 
-__all__ = ["BackendHit", "BackendResult", "BackendUnavailable", "Readiness", "SearchBackend", "make_backend"]
+__all__ = [
+    "ArticleBackend",
+    "BackendHit",
+    "BackendResult",
+    "BackendUnavailable",
+    "Readiness",
+    "SearchBackend",
+    "make_article_backend",
+    "make_backend",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +75,14 @@ def make_backend(settings: Settings, ledger: VacancyLedger | None = None) -> Sea
     from engines.embedded.search import EmbeddedBackend
 
     return EmbeddedBackend(settings.embedded_dir, ledger, threads=settings.search_threads)
+
+
+def make_article_backend(settings: Settings) -> ArticleBackend:
+    """Where the portal's articles are searched: the same engine as the providers."""
+    if settings.backend is Backend.elasticsearch:
+        from engines.elasticsearch.article_search import ElasticsearchArticles
+
+        return ElasticsearchArticles.from_settings(settings)
+    from engines.embedded.article_search import EmbeddedArticles
+
+    return EmbeddedArticles(settings.articles_dir)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from core.schools import save_schools
 from core.settings import Backend, Settings
+from engines.elasticsearch.article_index import write_articles
 from engines.elasticsearch.client import connect
 from engines.elasticsearch.index_definition import IndexNames
 from engines.elasticsearch.target import ElasticsearchTarget
 from indexer.jobs import run_job
 from indexer.schools import read_school_register
-from tests.conftest import PROVIDERS, SCHOOLS, offline_geocoder, test_settings
+from tests.conftest import PROVIDERS, SCHOOLS, load_fixture_articles, offline_geocoder, test_settings
 
 
 def elasticsearch_test_settings(url: str, data_dir: Path) -> Settings:
@@ -43,6 +44,10 @@ def drop_namespace(settings: Settings) -> None:
         found = client.indices.get(index=names.versions_pattern, expand_wildcards="all")
         for index in found:
             client.indices.delete(index=index, ignore_unavailable=True)
+        articles = settings.elasticsearch_articles_alias
+        if client.indices.exists_alias(name=articles):
+            for index in client.indices.get_alias(name=articles).body:
+                client.indices.delete(index=index, ignore_unavailable=True)
     except Exception as exc:  # a test server gone away first must not fail the run at exit
         print(f"could not clean up {settings.elasticsearch_index}-*: {exc}")
     finally:
@@ -57,4 +62,5 @@ def build_elasticsearch(url: str, data_dir: Path) -> Settings:
     settings = elasticsearch_test_settings(url, data_dir)
     report = run_job(ElasticsearchTarget.from_settings(settings), [PROVIDERS], offline_geocoder(), incremental=False)
     assert report.indexed > 700 and not report.problems, report
+    load_fixture_articles(lambda articles: write_articles(settings, articles))
     return settings
