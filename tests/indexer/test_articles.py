@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from indexer.articles import read_articles
+from indexer.source import id_hash
 from tests.conftest import ARTICLES
 from tests.indexer.test_cli import cli
 
@@ -41,11 +42,11 @@ def test_each_problem_names_file_line_field_and_reason_never_the_value(tmp_path:
     articles, problems = read_articles(source)
     assert [a.id for a in articles] == ["art-1"]
     lines = [str(p) for p in problems]
-    assert any(line.startswith(f"{source}:2 (id art-2): published_at:") for line in lines)
+    assert any(line.startswith(f"{source}:2 (id #{id_hash('art-2')}): published_at:") for line in lines)
     assert any(line.startswith(f"{source}:3: (line): not valid JSON") for line in lines)
-    assert any(f"{source}:4 (id art-1): id: the id is already used on line 1" in line for line in lines)
-    assert any(line.startswith(f"{source}:5 (id art-4): tags.0:") for line in lines)
-    assert any(line.startswith(f"{source}:5 (id art-4): extra:") for line in lines)
+    assert any(f"{source}:4 (id #{id_hash('art-1')}): id: the id is already used on line 1" in line for line in lines)
+    assert any(line.startswith(f"{source}:5 (id #{id_hash('art-4')}): tags.0:") for line in lines)
+    assert any(line.startswith(f"{source}:5 (id #{id_hash('art-4')}): extra:") for line in lines)
     assert not any("SECRET" in line for line in lines)
 
 
@@ -54,7 +55,7 @@ def test_the_cli_loads_nothing_when_a_line_is_bad(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.jsonl", GOOD, {**GOOD, "id": "Art 2"})
     result = cli(data_dir, "load-articles", "--source", str(bad), check=False)
     assert result.returncode == 1
-    assert "bad.jsonl:2 (id Art 2): id:" in result.stderr and "nothing was loaded" in result.stderr
+    assert f"bad.jsonl:2 (id #{id_hash('Art 2')}): id:" in result.stderr and "nothing was loaded" in result.stderr
     assert not (data_dir / "articles").exists()
     good = write(tmp_path / "good.jsonl", GOOD)
     result = cli(data_dir, "load-articles", "--source", str(good))
