@@ -281,33 +281,19 @@ def load_articles(
 
 
 @app.command()
-def status(backend: BackendOption = None) -> None:
-    """Show the live version, its documents by provider type, build time and the data dir."""
-    settings = _settings(backend)
-    if settings.backend is Backend.elasticsearch:
-        from engines.elasticsearch.target import ElasticsearchTarget
+def status(
+    backend: BackendOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for scripts.")] = False,
+) -> None:
+    """Show the backend, data dir or cluster, live and previous version, when it was switched to and
+    built, and its documents by provider type; the same fields on every backend."""
+    from indexer.status import index_status, status_text
 
-        try:
-            found = ElasticsearchTarget.from_settings(settings).status()
-        except IndexFailure as exc:
-            raise _fail(str(exc)) from exc
-        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
-        return
-    from engines.embedded.versions import IndexVersions
-
-    versions = IndexVersions(settings.embedded_dir)
-    pointer = versions.pointer()
-    typer.echo(f"data dir: {settings.data_dir.resolve()}")
-    typer.echo(f"schools: {settings.schools_path if settings.schools_path.exists() else 'not loaded'}")
-    if pointer is None:
-        raise _fail("no live index; run 'placeringssok reindex --source FILE'")
-    manifest = versions.manifest(pointer.live)
-    typer.echo(f"live version: {pointer.live} (switched {pointer.switched_at})")
-    typer.echo(f"previous version: {pointer.previous or '-'}")
-    typer.echo(f"built: {manifest['built_at']} in {manifest['build_seconds']} s from {', '.join(manifest['sources'])}")
-    typer.echo(f"documents: {manifest['documents']}")
-    for provider_type, count in sorted(manifest["by_provider_type"].items()):
-        typer.echo(f"  {provider_type:28} {count}")
+    try:
+        found = index_status(_settings(backend))
+    except IndexFailure as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else status_text(found))
 
 
 @app.command()

@@ -8,13 +8,14 @@ in one call. Every other ``<alias>-<version>`` (older ones, orphans of killed ru
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import AuthorizationException, Elasticsearch, NotFoundError
 
-from core.errors import NoLiveIndex, RequestRefused
+from core.errors import IndexFailure, NoLiveIndex, RequestRefused
 from core.settings import Settings
 from core.vacancies import Confirmation
 from core.vacancy_ledger import VacancyLedger
@@ -24,6 +25,8 @@ from engines.elasticsearch.index_definition import IndexNames, load_index_defini
 from engines.elasticsearch.lock import WriterLock
 from engines.elasticsearch.retries import ClusterCalls
 from engines.elasticsearch.writer import ElasticsearchWriter
+
+log = logging.getLogger(__name__)
 
 
 class ElasticsearchTarget:
@@ -91,6 +94,7 @@ class ElasticsearchTarget:
                 actions.append({"add": {"index": live[0], "alias": self.names.previous}})
             self.calls(self.client.indices.update_aliases, actions=actions)
             self._confirmations_since_build(version)
+            self._mark_switched(version)
 
     def live_version(self) -> str | None:
         with self.calls.explained(f"finding the live index of {self.names.alias}"):
@@ -144,6 +148,7 @@ class ElasticsearchTarget:
             if live and live[0] != to:
                 actions.append({"add": {"index": live[0], "alias": self.names.previous}})
             self.calls(self.client.indices.update_aliases, actions=actions)
+            self._mark_switched(to)
         return to
 
     def disk_full_message(self, source_bytes: int) -> str:
@@ -187,6 +192,7 @@ class ElasticsearchTarget:
             "alias": self.names.alias,
             "live_version": live,
             "previous_version": previous[0] if previous else None,
+            "switched_at": meta.get("switched_at"),
             "built_at": meta.get("built_at"),
             "build_seconds": meta.get("build_seconds"),
             "sources": meta.get("sources", []),
@@ -230,6 +236,15 @@ class ElasticsearchTarget:
                 continue  # the home left the register in this export
         if newer:
             self.calls(self.client.indices.refresh, index=version)
+    def _mark_switched(self, index: str) -> None:
+        """Record in the index's ``_meta`` when it became live, for ``status`` (an alias has no time).
+        After the switch itself, so a failure here only leaves ``status`` without the time."""
+        try:
+            meta = self.calls(self.client.indices.get_mapping, index=index)[index]["mappings"].get("_meta", {})
+            now = datetime.now(UTC).isoformat()
+            self.calls(self.client.indices.put_mapping, index=index, meta=meta | {"switched_at": now})
+        except IndexFailure as exc:
+            log.warning("%s is live, but its switch time was not recorded (%s)", index, exc)
 
     def _indexes_of(self, alias: str) -> list[str]:
         try:

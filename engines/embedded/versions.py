@@ -88,6 +88,16 @@ class IndexVersions:
         write_json_atomically(self.root / POINTER, pointer.__dict__)
         return pointer
 
+    def replace_live(self, version: str) -> Pointer:
+        """A sync's copy of the live version takes its place: the previous version (the one a
+        rollback returns to) and the switch time stay, as when Elasticsearch syncs in place."""
+        old = self.pointer()
+        if old is None:
+            return self.switch_to(version)
+        pointer = Pointer(live=version, previous=old.previous, switched_at=old.switched_at)
+        write_json_atomically(self.root / POINTER, pointer.__dict__)
+        return pointer
+
     def rollback(self, to: str | None = None) -> Pointer:
         """Make ``to`` (a kept, complete version), or else the previous one, live again."""
         old = self.pointer()

@@ -20,6 +20,7 @@ import pytest
 from core.settings import Backend, Settings
 from core.writing import IndexTarget
 from indexer.jobs import JobReport, run_job
+from indexer.status import STATUS_FIELDS, index_status, status_text
 from search_api.backends import Readiness, SearchBackend, make_backend
 from search_api.plan import visible_types
 from tests.conftest import PROVIDERS, offline_geocoder, test_settings
@@ -151,6 +152,71 @@ def test_rollback_restores_the_previous_version(namespace: Namespace, records: l
     # ... and forward again: the rolled-back version became the previous one
     assert namespace.rollback() == second
     assert namespace.readiness().documents == 30
+
+
+def test_sync_updates_the_live_version_and_rollback_returns_to_the_last_reindex(
+    namespace: Namespace, records: list[dict[str, Any]]
+) -> None:
+    """The one meaning of sync and rollback, on every engine (README, "Sync, rollback and
+    confirmations"):
+
+    - a sync (like any small write) updates the live version in place; it makes no version that a
+      rollback could return to, and the previous version stays the one the last reindex replaced;
+    - rollback returns to that version: syncs applied since the last reindex are not in it, and they
+      come back with a rollback forward, since they stay in the version they changed.
+    """
+    first_batch, second_batch, newcomer = records[:40], records[40:70], records[70]
+    namespace.reindex(first_batch)
+    first = namespace.readiness().version
+    namespace.reindex(second_batch)
+    home = _an_institution(second_batch)
+
+    report = namespace.sync([_shifted(home, days=1, name="Nya namnet"), newcomer])
+    assert (report.indexed, report.stale) == (2, 0)
+    synced = namespace.readiness()
+    assert synced.documents == 31
+    assert namespace.provider(home["id"])["name"] == "Nya namnet"  # type: ignore[index]
+
+    # Back to the version before the last reindex, not to the second build as it was before the sync.
+    assert namespace.rollback() == first
+    back = namespace.readiness()
+    assert back.version == first and back.documents == 40
+    assert namespace.provider(home["id"]) is None and namespace.provider(newcomer["id"]) is None
+
+    # A sync now changes the version that is live (the first build) ...
+    # (In place on Elasticsearch; the embedded engine still writes a copy that replaces the live
+    # version, under a new name, so the name is not compared here.)
+    assert namespace.sync([_shifted(first_batch[1], days=1)]).indexed == 1
+    assert namespace.readiness().documents == 40
+    # ... and forward again: the second build, with the sync it received.
+    namespace.rollback()
+    forward = namespace.readiness()
+    assert forward.version == synced.version and forward.version != first and forward.documents == 31
+    assert namespace.provider(home["id"])["name"] == "Nya namnet"  # type: ignore[index]
+    assert namespace.provider(newcomer["id"]) is not None
+
+
+def test_status_has_one_shape_on_every_backend(namespace: Namespace, records: list[dict[str, Any]]) -> None:
+    """``placeringssok status`` (text and ``--json``): the same fields whatever the backend."""
+    namespace.reindex(records[:40])
+    first = namespace.readiness().version
+    namespace.reindex(records[40:70])
+    before_sync = index_status(namespace.settings)
+    namespace.sync([records[70]])
+    status = index_status(namespace.settings)
+
+    assert tuple(status) == STATUS_FIELDS
+    assert status["backend"] == str(namespace.settings.backend)
+    assert status["data_dir"] == str(namespace.settings.data_dir.resolve())
+    assert (status["cluster"] is None) == (namespace.settings.backend is Backend.embedded)
+    assert status["live_version"] == namespace.readiness().version and status["previous_version"] == first
+    assert status["documents"] == 31 == sum(status["by_provider_type"].values())
+    assert status["switched_at"] and status["switched_at"] == before_sync["switched_at"], "a sync switches nothing"
+    assert status["built_at"] and status["sources"]
+    json.dumps(status)  # what --json prints
+    text = status_text(status)
+    for line in (f"live version: {status['live_version']}", f"previous version: {first}", "documents: 31"):
+        assert line in text
 
 
 def test_rollback_needs_a_previous_version(namespace: Namespace, records: list[dict[str, Any]]) -> None:
