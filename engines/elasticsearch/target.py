@@ -236,6 +236,7 @@ class ElasticsearchTarget:
                 continue  # the home left the register in this export
         if newer:
             self.calls(self.client.indices.refresh, index=version)
+
     def _mark_switched(self, index: str) -> None:
         """Record in the index's ``_meta`` when it became live, for ``status`` (an alias has no time).
         After the switch itself, so a failure here only leaves ``status`` without the time."""
