@@ -40,13 +40,14 @@ class IndexedInspection(TypedDict):
     categories: list[str]
 
 
-class IndexedProvider(TypedDict):
-    """One provider as every backend indexes it; nothing here is secret.
+class StoredInspection(TypedDict):
+    date: str  # ISO 8601 date
+    decision: str
+    categories: list[str]
 
-    A TypedDict rather than a model: it is built once per record on the indexing hot path from an
-    already validated ``Provider``, and serialised straight to JSON. ``INDEXED_PROVIDER`` validates
-    and describes it where that is wanted (tests, the Elasticsearch mapping check).
-    """
+
+class _ProviderFields(TypedDict):
+    """The fields whose Python and JSON forms are the same."""
 
     id: str
     name: str
@@ -66,11 +67,9 @@ class IndexedProvider(TypedDict):
     capacity: int
     vacancies: int
     has_vacancy: bool
-    vacancies_updated_at: datetime | None
     price_per_day_sek: int | None
     ivo_permit: IndexedPermit | None
     permit_revoked: bool
-    inspections: list[IndexedInspection]
     framework_agreements: list[str]
     municipality_code: str
     municipality: str
@@ -82,7 +81,28 @@ class IndexedProvider(TypedDict):
     phone: str | None
     email: str | None
     website: str | None
+
+
+class IndexedProvider(_ProviderFields):
+    """One provider as every backend indexes it; nothing here is secret.
+
+    A TypedDict rather than a model: it is built once per record on the indexing hot path from an
+    already validated ``Provider``, and serialised straight to JSON. ``INDEXED_PROVIDER`` validates
+    and describes it where that is wanted (tests, the Elasticsearch mapping check).
+    """
+
+    vacancies_updated_at: datetime | None
+    inspections: list[IndexedInspection]
     updated_at: datetime
+
+
+class StoredProvider(_ProviderFields):
+    """An ``IndexedProvider`` in its JSON form, as a backend gives it back (``BackendHit.source``,
+    ``SearchBackend.get``): dates and times are ISO 8601 strings. Shaping and explanations read it."""
+
+    vacancies_updated_at: str | None
+    inspections: list[StoredInspection]
+    updated_at: str
 
 
 INDEXED_PROVIDER: TypeAdapter[IndexedProvider] = TypeAdapter(IndexedProvider)

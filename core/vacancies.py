@@ -16,14 +16,19 @@ here, so a filter, a facet count and a hit's label can never disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+from core.documents import StoredProvider
 from core.vocabularies import LABELS
+
+# What a confirmation is laid over: a stored provider, or an engine's own JSON document of one.
+VacancySource = TypeVar("VacancySource", StoredProvider, dict[str, Any])
 
 VacancyStatus = Literal["ja", "nej", "okänd"]
 # Codes in arrays: the position in this tuple.
@@ -86,20 +91,20 @@ def status_codes(
     return codes
 
 
-def source_confirmed_at(source: dict[str, Any]) -> datetime | None:
+def source_confirmed_at(source: Mapping[str, Any]) -> datetime | None:
     value = source.get("vacancies_updated_at")
     if value is None:
         return None
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def newer_than_source(confirmation: Confirmation, source: dict[str, Any]) -> bool:
+def newer_than_source(confirmation: Confirmation, source: Mapping[str, Any]) -> bool:
     """The newest moment wins; a tie goes to the home's own word."""
     indexed = source_confirmed_at(source)
     return indexed is None or confirmation.confirmed_at >= indexed
 
 
-def overlay(source: dict[str, Any], confirmation: Confirmation | None) -> dict[str, Any]:
+def overlay(source: VacancySource, confirmation: Confirmation | None) -> VacancySource:
     """The provider's vacancy fields with a newer confirmation applied (a copy; the input is kept)."""
     if confirmation is None or not newer_than_source(confirmation, source):
         return source

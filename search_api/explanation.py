@@ -6,10 +6,10 @@ Built from the indexed document and the criteria only; distances arrive already 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from pydantic import BaseModel
 
+from core.documents import StoredProvider
 from core.permits import permit_required
 from core.ranking import status_freshness
 from core.vocabularies import label
@@ -47,7 +47,7 @@ def _km(value: float, whole: bool) -> str:
     return f"{value:.0f} km" if whole else f"{value:.1f} km".replace(".", ",")
 
 
-def permit_check(source: dict[str, Any], criteria: SearchCriteria) -> PermitCheck:
+def permit_check(source: StoredProvider, criteria: SearchCriteria) -> PermitCheck:
     """The one permit check, over every need the caseworker gave (``needs`` and ``target_groups``) and the
     age; the same rule as the plan's ``PermitCovers`` tier and filter."""
     permit = source.get("ivo_permit")
@@ -80,7 +80,7 @@ def vacancy_warnings(vacancy: VacancyView, now: datetime) -> list[str]:
 
 
 def explain(
-    source: dict[str, Any],
+    source: StoredProvider,
     criteria: SearchCriteria,
     *,
     distance: float | None,

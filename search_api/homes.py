@@ -11,10 +11,11 @@ same 404 as for an id nobody has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 
+from core.documents import StoredProvider
 from core.public_ids import PUBLIC_ID_PATTERN, PublicIds
 from core.vocabularies import INSTITUTIONAL_TYPES
 from search_api.backends import SearchBackend
@@ -53,7 +54,7 @@ HomeIdsDep = Annotated[HomeIds, Depends(home_ids_dep)]
 
 @dataclass(frozen=True, slots=True)
 class Home:
-    source: dict[str, Any]
+    source: StoredProvider
     register_id: str
 
 

@@ -6,8 +6,8 @@ engine runs, so hits come out with public ids and ``get`` takes one; everything 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
+from core.documents import StoredProvider
 from core.public_ids import PublicIds
 from core.vacancies import Confirmation
 from search_api.backends import BackendResult, Readiness, SearchBackend
@@ -23,14 +23,14 @@ class PublicIdBackend:
         self.engine = engine
         self.ids = ids
 
-    def _published(self, source: dict[str, Any]) -> dict[str, Any]:
+    def _published(self, source: StoredProvider) -> StoredProvider:
         return {**source, "id": self.ids.public(source["id"])}
 
     async def search(self, plan: SearchPlan) -> BackendResult:
         result = await self.engine.search(plan)
         return replace(result, hits=[replace(hit, source=self._published(hit.source)) for hit in result.hits])
 
-    async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+    async def get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None:
         register_id = self.ids.register(provider_id)
         if register_id is None:
             return None

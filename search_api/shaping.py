@@ -9,10 +9,10 @@ address, phone, e-mail, website or coordinates. The public role never sees a con
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
+from core.documents import StoredProvider
 from core.errors import ConfidentialLeak
 from core.geography import distance_km
 from core.vocabularies import label
@@ -92,7 +92,7 @@ def _labelled(vocabulary: str, values: list[str]) -> list[Labelled]:
     return [Labelled(value=v, label=label(vocabulary, v)) for v in values]
 
 
-def shaped_distance(source: dict[str, Any], origin: Origin | None) -> float | None:
+def shaped_distance(source: StoredProvider, origin: Origin | None) -> float | None:
     """Distance as the caller may see it: 0.1 km, or whole km for a confidential home."""
     if origin is None:
         return None
@@ -100,8 +100,12 @@ def shaped_distance(source: dict[str, Any], origin: Origin | None) -> float | No
     return float(round(exact)) if source["confidential"] else round(exact, 1)
 
 
+def _moment(stored: str | None) -> datetime | None:
+    return None if stored is None else datetime.fromisoformat(stored)
+
+
 def shape_provider(
-    source: dict[str, Any], role: Role, origin: Origin | None, vacancy: VacancyView | None = None
+    source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | None = None
 ) -> ProviderView:
     if source["provider_type"] not in visible_types(role):
         raise ConfidentialLeak(f"{role} may not see provider type {source['provider_type']}")
@@ -134,7 +138,7 @@ def shape_provider(
         assignments=_labelled("assignments", source["assignments"]),
         capacity=source["capacity"],
         vacancies=source["vacancies"],
-        vacancies_updated_at=source["vacancies_updated_at"],
+        vacancies_updated_at=_moment(source["vacancies_updated_at"]),
         vacancy=vacancy,
         price_per_day_sek=source["price_per_day_sek"],
         framework_agreements=source["framework_agreements"],
@@ -164,7 +168,7 @@ def shape_provider(
 
 
 def shape_hit(
-    source: dict[str, Any],
+    source: StoredProvider,
     role: Role,
     origin: Origin | None,
     highlights: list[str],

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from core.documents import StoredProvider
 from core.vacancies import (
     REPORT_LABELS,
     STATUS_LABELS,
@@ -110,8 +111,8 @@ class LedgerFacts:
         return cls(ledger.latest(ids), ledger.open_reports(ids))
 
     def apply(
-        self, source: dict[str, Any], register_id: str | None, now: datetime, ttl: timedelta
-    ) -> tuple[dict[str, Any], VacancyView]:
+        self, source: StoredProvider, register_id: str | None, now: datetime, ttl: timedelta
+    ) -> tuple[StoredProvider, VacancyView]:
         """The source with the newest confirmation applied, and its vacancy view. ``register_id``:
         the home's id in the register and the ledger (the source's may be a public id)."""
         confirmation = self.confirmations.get(register_id) if register_id else None

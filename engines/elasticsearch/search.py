@@ -23,7 +23,7 @@ import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import elastic_transport
 from elasticsearch import (
@@ -37,6 +37,7 @@ from elasticsearch.dsl import SF, A, Q, Search
 from elasticsearch.dsl.aggs import Agg
 from elasticsearch.dsl.query import Query
 
+from core.documents import StoredProvider
 from core.errors import RequestRefused
 from core.facets import FACET_BY_NAME
 from core.geography import distance_km
@@ -258,7 +259,7 @@ def compile_search(plan: SearchPlan) -> dict[str, Any]:
 # -- the answer, read ---------------------------------------------------------------------------
 
 
-def _text_score(plan: SearchPlan, source: dict[str, Any], score: float) -> float:
+def _text_score(plan: SearchPlan, source: StoredProvider, score: float) -> float:
     """The text part of ``score = text_score x freshness x decay``: 1 without text, else the score over
     the other factors, computed here from the shared definitions Elasticsearch was given."""
     if plan.text is None:
@@ -274,11 +275,12 @@ def _text_score(plan: SearchPlan, source: dict[str, Any], score: float) -> float
     return score / factor
 
 
-def public_source(stored: dict[str, Any]) -> dict[str, Any]:
+def public_source(stored: dict[str, Any]) -> StoredProvider:
     """The provider as indexed, without the search-only fields. Stripped here rather than with
     ``_source`` excludes: source filtering may drop empty lists and nulls (elastic/elasticsearch#29622),
     and the API needs every field of ``IndexedProvider`` exactly as the embedded index returns it."""
-    return {key: value for key, value in stored.items() if key not in SEARCH_ONLY_FIELDS}
+    # The index holds what to_elastic wrote from an IndexedProvider: its JSON form plus the search-only fields.
+    return cast(StoredProvider, {key: value for key, value in stored.items() if key not in SEARCH_ONLY_FIELDS})
 
 
 def _bucket_key(bucket: dict[str, Any]) -> str:
@@ -366,7 +368,7 @@ class ElasticsearchBackend:
             response = await self.client.search(index=self.alias, body=body)
         return read_result(plan, response.body)
 
-    async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+    async def get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None:
         try:
             async with self._answering():
                 found = await self.client.get(index=self.alias, id=provider_id)

@@ -24,6 +24,7 @@ import orjson
 import tantivy
 from numpy.typing import NDArray
 
+from core.documents import StoredProvider
 from core.facets import FACET_BY_NAME, STATUS_FACETS
 from core.geography import bounding_box, distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
@@ -99,9 +100,9 @@ class _Snapshot:
             name_words=_name_words(columns, searcher, address_of_row, alive_rows),
         )
 
-    def source(self, row: int) -> dict[str, Any]:
+    def source(self, row: int) -> StoredProvider:
         doc = self.searcher.doc(self.address_of_row[row])
-        source: dict[str, Any] = orjson.loads(doc.to_dict()["source"][0])
+        source: StoredProvider = orjson.loads(doc.to_dict()["source"][0])
         return source
 
 
@@ -373,10 +374,10 @@ class EmbeddedBackend:
     async def search(self, plan: SearchPlan) -> BackendResult:
         return await self._off_loop(self._execute, plan)
 
-    async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+    async def get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None:
         return await self._off_loop(self._get, provider_id, visible_types)
 
-    def _get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None:
+    def _get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None:
         snap = self._snapshot()
         row = snap.columns.row_of(provider_id)
         if row is None:

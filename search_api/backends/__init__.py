@@ -7,8 +7,9 @@ The response layer never knows which engine ran; each engine's reading side live
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
+from core.documents import StoredProvider
 from core.errors import BackendUnavailable
 from core.settings import Backend, Settings
 from core.vacancies import Confirmation
@@ -30,7 +31,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class BackendHit:
-    source: dict[str, Any]
+    source: StoredProvider
     score: float
     text_score: float
 
@@ -53,7 +54,7 @@ class Readiness:
 class SearchBackend(Protocol):
     async def search(self, plan: SearchPlan) -> BackendResult: ...
 
-    async def get(self, provider_id: str, visible_types: frozenset[str]) -> dict[str, Any] | None: ...
+    async def get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None: ...
 
     async def suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]: ...
 

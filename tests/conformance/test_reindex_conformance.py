@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from core.documents import StoredProvider
 from core.settings import Backend, Settings
 from core.writing import IndexTarget
 from indexer.jobs import JobReport, run_job
@@ -79,7 +80,7 @@ class Namespace:
     def readiness(self) -> Readiness:
         return self._ask(lambda backend: backend.readiness())
 
-    def provider(self, provider_id: str) -> dict[str, Any] | None:
+    def provider(self, provider_id: str) -> StoredProvider | None:
         return self._ask(lambda backend: backend.get(provider_id, EVERY_TYPE))
 
 

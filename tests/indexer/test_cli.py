@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from core.documents import StoredProvider
 from engines.embedded.search import EmbeddedBackend
 from engines.embedded.versions import IndexVersions
 from indexer.exit_codes import ExitCode
@@ -65,7 +66,7 @@ def live(data_dir: Path) -> str:
     return pointer.live
 
 
-def provider(data_dir: Path, provider_id: str) -> dict[str, Any] | None:
+def provider(data_dir: Path, provider_id: str) -> StoredProvider | None:
     backend = EmbeddedBackend(data_dir / "embedded")
     return asyncio.run(backend.get(provider_id, ALL_TYPES))
 
