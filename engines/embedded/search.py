@@ -34,7 +34,7 @@ from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
 from engines.embedded.text_index import open_index
 from engines.embedded.text_query import compile_text
-from engines.embedded.vacancy_overlay import VacancyOverlay
+from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
 from search_api.plan import (
@@ -167,8 +167,9 @@ class EmbeddedBackend:
         assert self._snap is not None
         snap = self._snap
         if self._overlay.catch_up(snap):
-            # Cached masks over vacancy columns are stale now; the rest refill in a request or two.
-            snap.masks.clear()
+            # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
+            for clause in [c for c in snap.masks if _reads_vacancies(c)]:
+                snap.masks.pop(clause, None)
         return snap
 
     # -- the plan, compiled -------------------------------------------------------------------
@@ -417,6 +418,11 @@ class EmbeddedBackend:
     async def apply_confirmation(self, confirmation: Confirmation) -> None:
         """Nothing to write: the next search reads the ledger (every worker does, not only this one)."""
         self._snapshot()
+
+
+def _reads_vacancies(clause: Clause) -> bool:
+    inner = clause.clause if isinstance(clause, Not) else clause
+    return getattr(inner, "field", None) in VACANCY_COLUMNS
 
 
 def _depends_on_now(clause: Clause) -> bool:

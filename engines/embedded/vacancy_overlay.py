@@ -18,6 +18,9 @@ from core.vacancies import Confirmation
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded.columns import ColumnStore
 
+# The columns a confirmation writes: cached filter masks over them go stale when one arrives.
+VACANCY_COLUMNS = frozenset({"vacancies", "has_vacancy", "vacancies_updated_at"})
+
 
 def apply_confirmations(columns: ColumnStore, confirmations: Iterable[Confirmation]) -> int:
     """Write each confirmation newer than the row's vacancy moment into the columns; how many were."""

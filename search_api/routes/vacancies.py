@@ -19,11 +19,12 @@ import logging
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.vacancies import REPORT_LABELS, Confirmation, Report, ReportReason
+from search_api.auditing import audit
 from search_api.deps import BackendDep, LedgerDep, NowDep, Principal, PrincipalDep, SettingsDep
 from search_api.homes import ALL_TYPES, HomeIdsDep, ProviderId, visible_home
 from search_api.shaping import ProviderView, shape_provider
@@ -138,6 +139,7 @@ async def confirm_vacancies(
 async def report_vacancies(
     provider_id: ProviderId,
     body: VacancyReportRequest,
+    request: Request,
     principal: PrincipalDep,
     backend: BackendDep,
     ledger: LedgerDep,
@@ -147,6 +149,7 @@ async def report_vacancies(
     home = await visible_home(principal, provider_id, backend, home_ids)
     if principal.role != "caseworker":
         raise HTTPException(403, "only caseworkers question a vacancy figure; a home confirms with PUT .../vacancies")
+    audit(request, principal, [provider_id], status=201)
     report = await asyncio.to_thread(
         ledger.report, home.register_id, body.reason, now, principal.account, principal.role
     )
@@ -161,6 +164,7 @@ async def report_vacancies(
 )
 async def vacancy_history(
     provider_id: ProviderId,
+    request: Request,
     principal: PrincipalDep,
     backend: BackendDep,
     ledger: LedgerDep,
@@ -171,6 +175,7 @@ async def vacancy_history(
     home = await visible_home(principal, provider_id, backend, home_ids)
     if principal.role not in ("caseworker", "provider"):
         raise HTTPException(403, "vacancy history is for caseworkers and the home itself; use a caseworker key")
+    audit(request, principal, [provider_id])
     confirmations, reports = ledger.history(home.register_id, HISTORY_LENGTH)
     facts = LedgerFacts.read(ledger, [home.register_id])
     view = facts.apply(home.source, home.register_id, now, settings.vacancy_ttl)[1]
