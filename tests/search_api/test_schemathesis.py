@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from schemathesis import checks
+from schemathesis import GenerationMode, checks
 from schemathesis.core.result import Err
 
 from engines.embedded.search import EmbeddedBackend
@@ -59,3 +59,26 @@ def test_every_operation_answers_within_its_schema(embedded_data_dir: Path, tmp_
 
         check()
     assert len(statuses) > 100 and 200 in statuses and 422 in statuses
+
+
+def test_invalid_input_is_refused_within_the_schema(embedded_data_dir: Path) -> None:
+    """schemathesis' negative mode: inputs that break the schema get a documented 4xx, never a 5xx."""
+    settings = test_settings(embedded_data_dir, opaque_ids=True)
+    app = create_app(settings, backend=EmbeddedBackend(settings.embedded_dir))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [r.ok() for r in schema.get_all_operations() if not isinstance(r, Err)]
+    # Only operations that take input can be sent invalid input.
+    with_input = [op for op in operations if op.body or any(True for _ in op.iter_parameters())]
+    assert len(with_input) >= 5
+    statuses: list[int] = []
+    for operation in with_input:
+
+        @given(case=operation.as_strategy(GenerationMode.NEGATIVE))
+        @hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case: schemathesis.Case[Any]) -> None:
+            response = case.call_and_validate(headers={"X-API-Key": CASEWORKER_KEY}, checks=CHECKS)
+            statuses.append(response.status_code)
+
+        check()
+    assert statuses and all(400 <= s < 500 for s in statuses if s != 200), sorted(set(statuses))
+    assert 422 in statuses
