@@ -358,3 +358,26 @@ def test_answers_are_read_into_hits_and_facets() -> None:
     (hit,) = result.hits
     assert hit.source == near, "the provider exactly as indexed, search-only fields left out"
     assert hit.text_score == pytest.approx(2.0) and hit.score == pytest.approx(2.0 * decay)
+
+
+def test_vacancy_status_is_computed_in_the_query_from_the_moment_and_the_figure() -> None:
+    body = compiled(plan_for(vacancy_status=["nej", "okänd"], facets=["vacancy_status"]))
+    fresh = {"range": {"vacancies_updated_at": {"gte": math.ceil(STALE_BEFORE * 1000), "format": "epoch_millis"}}}
+    nej = {"bool": {"filter": [fresh], "must_not": [{"range": {"vacancies": {"gt": 0}}}]}}
+    okand = {"bool": {"must_not": [fresh]}}
+    assert body["post_filter"] == {"bool": {"filter": [{"bool": {"should": [nej, okand], "minimum_should_match": 1}}]}}
+    filters = body["aggs"]["vacancy_status"]["aggs"]["values"]["filters"]["filters"]
+    assert filters["nej"] == nej and filters["okänd"] == okand
+    assert filters["ja"] == {"bool": {"filter": [fresh, {"range": {"vacancies": {"gt": 0}}}]}}
+
+
+def test_a_confirmation_is_a_guarded_partial_update() -> None:
+    from datetime import UTC, datetime
+
+    from core.vacancies import Confirmation
+    from engines.elasticsearch.documents import confirmation_script
+
+    moment = datetime(2026, 12, 1, 8, 12, 30, 500000, tzinfo=UTC)
+    script = confirmation_script(Confirmation(1, "prv-1", 2, None, moment, "hem", "provider"))
+    assert script["params"] == {"vacancies": 2, "at": "2026-12-01T08:12:30.500000+00:00", "at_ms": 1796112750500}
+    assert "ctx.op = 'noop'" in script["source"], "a newer moment in the document is never overwritten"
