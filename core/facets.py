@@ -83,5 +83,9 @@ FACETS: tuple[Facet, ...] = (
     Facet("vacancy_status", "vacancy_status", "status", "vacancy_status", "vacancy_status", "Platsläge", True, True),
 )
 FACET_BY_NAME: dict[str, Facet] = {facet.name: facet for facet in FACETS}
+# The facets a request can select values of, with their criteria field (every search walks these).
+SELECTIONS: tuple[tuple[Facet, str], ...] = tuple(
+    (facet, facet.selection) for facet in FACETS if facet.selection is not None
+)
 DEFAULT_FACETS: tuple[FacetName, ...] = tuple(facet.name for facet in FACETS if facet.default)
 STATUS_FACETS: frozenset[str] = frozenset(facet.name for facet in FACETS if facet.by_status)

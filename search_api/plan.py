@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from core.facets import FACETS, FacetName
+from core.facets import SELECTIONS, FacetName
 from core.ranking import Decay, decay_for
 from core.text_analysis import TEXT_FIELDS
 from core.vacancies import STATUSES
@@ -152,10 +152,8 @@ def _status_selection(name: FacetName, selected: object, fresh_after: float) -> 
 
 def _selection(criteria: SearchCriteria, fresh_after: float) -> list[tuple[FacetName, Clause]]:
     chosen: list[tuple[FacetName, Clause]] = []
-    for facet in FACETS:
-        if facet.selection is None:
-            continue
-        selected = getattr(criteria, facet.selection)
+    for facet, field in SELECTIONS:
+        selected = getattr(criteria, field)
         if facet.by_status:
             chosen += _status_selection(facet.name, selected, fresh_after)
         elif facet.kind == "flag":

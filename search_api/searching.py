@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from core.errors import UnknownSchool
-from core.facets import FACETS
+from core.facets import SELECTIONS
 from core.geography import seat_of
 from core.ranking import decay_factor
 from core.schools import SchoolRegister
@@ -70,15 +70,16 @@ def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list
     return [FacetValue(value=v, label=facet_label(facet, v), count=n) for v, n in ordered]
 
 
+# Free-text values (framework agreements) are not listed back: a selected name nobody holds would be
+# the caller's input echoed as a facet value. Known ones are listed by their counts.
+_ECHOED = tuple((facet, field) for facet, field in SELECTIONS if not facet.free_values)
+
+
 def _selected(criteria: SearchCriteria) -> dict[str, set[str]]:
     """Per facet, the values the caseworker ticked, as the response lists them."""
     selected: dict[str, set[str]] = {}
-    for facet in FACETS:
-        # Free-text values (framework agreements) are not listed back: a selected name nobody holds
-        # would be the caller's input echoed as a facet value. Known ones are listed by their counts.
-        if facet.selection is None or facet.free_values:
-            continue
-        chosen = getattr(criteria, facet.selection)
+    for facet, field in _ECHOED:
+        chosen = getattr(criteria, field)
         if facet.kind == "flag":
             selected[facet.name] = set() if chosen is None else {str(chosen).lower()}
         else:
