@@ -10,8 +10,8 @@ such as Redis is one setting away when several processes serve). Three budgets, 
   address waits whatever it sends, so guessing keys stops quickly whatever key is tried next.
 
 Health checks are never limited: a load balancer must always learn whether the process is up.
-The client address is the one the server saw; behind a proxy, run uvicorn with
-``--forwarded-allow-ips`` so it is the caller's, not the proxy's.
+The client address is the one the server saw; behind a proxy, set ``FORWARDED_ALLOW_IPS`` to the
+proxy's address so uvicorn makes it the caller's (from X-Forwarded-For), not the proxy's.
 """
 
 from __future__ import annotations
