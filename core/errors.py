@@ -14,6 +14,8 @@ home's details: these texts reach terminals, logs and HTTP bodies.
     │   │   ├── TooMuchShrink     a reindex that would drop more than 10% of the live documents
     │   │   └── TooManyBadRecords more bad records than --max-errors allows
     │   ├── DiskFull              no space left where the index is written
+    │   ├── IndexDamaged          a version fails its checksums or cannot be opened
+    │   │   └── PointerDamaged    the live pointer is unreadable or names no version of the data dir
     │   └── ElasticsearchFailure  talking to Elasticsearch failed
     │       ├── NotConfigured     no cluster URL, or no mapping file
     │       ├── ClusterUnreachable  refused, timed out, or overloaded through every retry
@@ -72,6 +74,14 @@ class TooManyBadRecords(JobRefused):
 
 class DiskFull(IndexFailure):
     """The file system holding the index is full; the message names it and the space needed."""
+
+
+class IndexDamaged(IndexFailure):
+    """A version on disk is not as it was built (its checksums) or cannot be opened."""
+
+
+class PointerDamaged(IndexDamaged):
+    """The live pointer is unreadable, or names something that is not a version of the data dir."""
 
 
 class ElasticsearchFailure(IndexFailure):

@@ -289,11 +289,16 @@ def status(
     built, and its documents by provider type; the same fields on every backend."""
     from indexer.status import index_status, status_text
 
+    settings = _settings(backend)
     try:
-        found = index_status(_settings(backend))
+        found = index_status(settings)
     except IndexFailure as exc:
         raise _fail(str(exc)) from exc
+    except Exception as exc:
+        raise _fail(f"the index could not be read ({type(exc).__name__}); check {settings.data_dir.resolve()}") from exc
     typer.echo(json.dumps(found, indent=2, ensure_ascii=False) if as_json else status_text(found))
+    if found["integrity"] not in (None, "intact"):
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @app.command()
@@ -352,7 +357,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the search API (and the embeddable search box) with uvicorn."""
+    import faulthandler
+
     import uvicorn
+
+    # A fatal signal (SIGBUS from an index file truncated under its memory map) leaves a line and
+    # the threads' stacks on stderr, never a silent exit.
+    faulthandler.enable()
 
     uvicorn.run(
         "search_api.app:create_app",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.documents import IndexedProvider
-from core.errors import DiskFull, EmptySource, TooManyBadRecords, TooMuchShrink
+from core.errors import DiskFull, EmptySource, IndexDamaged, TooManyBadRecords, TooMuchShrink
 from core.vacancy_ledger import VacancyLedger
 from core.writing import Deletion, IndexTarget, IndexWriter, Prepared
 from indexer.geocoding import AddressGeocoder
@@ -152,7 +152,10 @@ def _check_reindex_result(target: IndexTarget[Prepared], version: str, report: J
     live = target.live_version()
     if live is None or allow_shrink:
         return
-    before = target.documents_in(live)
+    try:
+        before = target.documents_in(live)
+    except IndexDamaged:
+        return  # a damaged live version is what this reindex replaces: nothing to compare with
     if documents < before * (1 - MAX_SHRINK):
         drop = round(100 * (before - documents) / before)
         raise TooMuchShrink(

@@ -2,7 +2,8 @@
 
 Every field is present on both backends (None where it does not apply): ``cluster`` and
 ``cluster_version`` are Elasticsearch's, ``index`` is the alias there and the versions folder for
-the embedded engine. ``switched_at`` is when the live version last became live (a reindex or a
+the embedded engine. ``integrity`` (embedded: ``intact`` or ``DAMAGED: <reason>``, from the
+checksums) and ``kept_versions`` (each with its state) are the embedded engine's. ``switched_at`` is when the live version last became live (a reindex or a
 rollback); a sync updates the live version in place and does not change it.
 """
 
@@ -23,36 +24,41 @@ STATUS_FIELDS = (
     "live_version",
     "previous_version",
     "switched_at",
+    "integrity",
     "built_at",
     "build_seconds",
     "sources",
     "documents",
     "by_provider_type",
+    "kept_versions",
 )
 
 
 def _embedded(settings: Settings) -> dict[str, Any]:
-    from engines.embedded.versions import IndexVersions
+    """Never raises for a damaged data dir: the damage is what status is there to show."""
+    from engines.embedded.health import check_health
 
-    versions = IndexVersions(settings.embedded_dir)
-    pointer = versions.pointer()
-    if pointer is None:
+    health = check_health(settings.embedded_dir)
+    pointer, manifest = health.pointer, health.manifest
+    if pointer is None and health.pointer_problem is None:
         raise NoLiveIndex(
             f"no live index in {settings.embedded_dir.resolve()}; run 'placeringssok reindex --source FILE'"
         )
-    manifest = versions.manifest(pointer.live)
+    problem = health.pointer_problem or health.live_problem
     return {
         "cluster": None,
         "cluster_version": None,
         "index": str(settings.embedded_dir.resolve()),
-        "live_version": pointer.live,
-        "previous_version": pointer.previous,
-        "switched_at": pointer.switched_at,
+        "live_version": pointer.live if pointer else None,
+        "previous_version": pointer.previous if pointer else None,
+        "switched_at": pointer.switched_at if pointer else None,
+        "integrity": f"DAMAGED: {problem}" if problem else "intact",
         "built_at": manifest.get("built_at"),
         "build_seconds": manifest.get("build_seconds"),
         "sources": manifest.get("sources", []),
         "documents": manifest.get("documents"),
         "by_provider_type": manifest.get("by_provider_type", {}),
+        "kept_versions": {version: f"DAMAGED: {damage}" if damage else "intact" for version, damage in health.kept},
     }
 
 
@@ -67,11 +73,13 @@ def _elasticsearch(settings: Settings) -> dict[str, Any]:
         "live_version": found["live_version"],
         "previous_version": found["previous_version"],
         "switched_at": found.get("switched_at"),
+        "integrity": None,
         "built_at": found["built_at"],
         "build_seconds": found["build_seconds"],
         "sources": found["sources"],
         "documents": found["documents"],
         "by_provider_type": found["by_provider_type"],
+        "kept_versions": None,
     }
 
 
@@ -98,9 +106,14 @@ def status_text(status: dict[str, Any]) -> str:
         "live version": status["live_version"],
         "previous version": status["previous_version"] or "-",
         "switched at": status["switched_at"] or "unknown",
-        "built at": f"{status['built_at']} in {status['build_seconds']} s from {', '.join(status['sources']) or '-'}",
+        "integrity": status["integrity"],
+        "built at": status["built_at"]
+        and f"{status['built_at']} in {status['build_seconds']} s from {', '.join(status['sources']) or '-'}",
         "documents": status["documents"],
     }
     lines = [f"{name}: {value}" for name, value in shown.items() if value is not None]
     lines += [f"  {kind:28} {count}" for kind, count in sorted(status["by_provider_type"].items())]
+    if status["kept_versions"]:
+        lines.append("kept versions (for rollback --to):")
+        lines += [f"  {version}  {state}" for version, state in status["kept_versions"].items()]
     return "\n".join(lines)

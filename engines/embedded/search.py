@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import logging
 import os
 import threading
+import time
 from bisect import bisect_left
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +27,7 @@ import tantivy
 from numpy.typing import NDArray
 
 from core.documents import StoredProvider
+from core.errors import PlaceringssokError
 from core.facets import FACET_BY_NAME, STATUS_FACETS
 from core.geography import bounding_box, distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
@@ -32,6 +35,8 @@ from core.vacancies import JA, STATUSES, Confirmation, status_codes
 from core.vacancy_ledger import VacancyLedger
 from core.vocabularies import INSTITUTIONAL_TYPES
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
+from engines.embedded.integrity import damage, sizes_changed
+from engines.embedded.recovery import Opened, open_live_or_fallback
 from engines.embedded.text_index import open_index
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
@@ -52,6 +57,9 @@ from search_api.plan import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("placeringssok.index")
+# How often the served version's file sizes are compared with its checksums list.
+SIZE_CHECK_INTERVAL_S = 1.0
 Rows = NDArray[np.int64]
 Mask = NDArray[np.bool_]
 Scalar = TypeVar("Scalar", bound=np.generic)
@@ -138,7 +146,8 @@ class EmbeddedBackend:
         self._pointer_path = root / POINTER
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
-        self._snap: _Snapshot | None = None
+        self._served: Opened[_Snapshot] | None = None
+        self._sizes_checked = 0.0
 
     def _snapshot(self) -> _Snapshot:
         try:
@@ -148,29 +157,59 @@ class EmbeddedBackend:
                 "no index has been built yet; run 'placeringssok reindex --source FILE'", retry_after_s=30
             ) from exc
         stamp = (st.st_mtime_ns, st.st_ino)
-        if self._snap is None or stamp != self._stamp:
+        changed = self._served_files_changed()
+        if self._served is None or stamp != self._stamp or changed:
             with self._lock:
-                if self._snap is None or stamp != self._stamp:
-                    try:
-                        snap = _Snapshot.open(self._versions.live_dir())
-                    except KeyError as exc:
-                        raise BackendUnavailable(
-                            "the live index was built by an older version; run 'placeringssok reindex'",
-                            retry_after_s=30,
-                        ) from exc
-                    self._overlay.start(snap)
-                    self._snap = snap
+                if self._served is None or stamp != self._stamp or changed:
+                    before = self._served
+                    self._served = open_live_or_fallback(
+                        self._versions, _Snapshot.open, self._served, current_damaged=changed
+                    )
+                    if before is None or self._served.snapshot is not before.snapshot:
+                        self._overlay.start(self._served.snapshot)
                     self._stamp = stamp
                     # The snapshot's hundreds of thousands of long-lived objects would otherwise be
                     # walked by every full garbage collection: a 50 ms pause in the middle of a search.
                     gc.freeze()
-        assert self._snap is not None
-        snap = self._snap
+        snap = self._served.snapshot
         if self._overlay.catch_up(snap):
             # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
             for clause in [c for c in snap.masks if _reads_vacancies(c)]:
                 snap.masks.pop(clause, None)
         return snap
+
+    def _served_files_changed(self) -> bool:
+        """Sizes of the served version's files, at most once a second: a file truncated under an open
+        index must be noticed before a search reads past its new end (which kills the process)."""
+        served, now = self._served, time.monotonic()
+        if served is None or now - self._sizes_checked < SIZE_CHECK_INTERVAL_S:
+            return False
+        self._sizes_checked = now
+        problem = sizes_changed(self._versions.root / served.version)
+        if problem is not None:
+            log.error("INDEX DAMAGED: %s changed while being served: %s", served.version, problem)
+        return problem is not None
+
+    def _guarded(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work``; if it fails and the served version's files turn out damaged, answer 503 and
+        serve an intact version from the next request on, rather than a 500 after a 500."""
+        served = self._served
+        try:
+            return work(*args)
+        except (KeyboardInterrupt, SystemExit, GeneratorExit, PlaceringssokError):
+            raise
+        except BaseException as exc:  # tantivy's panics are BaseExceptions
+            problem = damage(self._versions.root / served.version) if served is not None else None
+            if served is None or problem is None:
+                raise
+            log.error("INDEX DAMAGED: %s failed a search: %s", served.version, problem)
+            with self._lock:
+                if self._served is served:
+                    self._served = open_live_or_fallback(self._versions, _Snapshot.open, served, current_damaged=True)
+            raise BackendUnavailable(
+                f"the index version being served is damaged ({problem}); an intact one is served from now on",
+                retry_after_s=1,
+            ) from exc
 
     # -- the plan, compiled -------------------------------------------------------------------
 
@@ -370,7 +409,7 @@ class EmbeddedBackend:
     # -- the backend interface ----------------------------------------------------------------
 
     async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._guarded, work, *args)
 
     async def search(self, plan: SearchPlan) -> BackendResult:
         return await self._off_loop(self._execute, plan)
@@ -409,11 +448,13 @@ class EmbeddedBackend:
             snap = self._snapshot()
         except BackendUnavailable as exc:
             return Readiness(ready=False, version=None, documents=None, reason=exc.reason)
-        return Readiness(ready=True, version=snap.version, documents=len(snap.alive_rows))
+        served = self._served
+        problem = served.problem if served is not None else None
+        return Readiness(ready=True, version=snap.version, documents=len(snap.alive_rows), reason=problem)
 
     async def close(self) -> None:
         # The pool stays: a backend handed to several apps (tests) outlives each one's lifespan.
-        self._snap = None
+        self._served = None
 
     async def apply_confirmation(self, confirmation: Confirmation) -> None:
         """Nothing to write: the next search reads the ledger (every worker does, not only this one)."""

@@ -6,7 +6,9 @@ import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from core.errors import IndexDamaged
 from core.settings import DEFAULT_KEEP_VERSIONS
+from engines.embedded.integrity import damage
 from engines.embedded.text_index import prepare_provider
 from engines.embedded.versions import IndexVersions
 from engines.embedded.writer import EmbeddedWriter
@@ -33,6 +35,12 @@ class EmbeddedTarget:
 
     def begin(self, *, from_live: bool) -> EmbeddedWriter:
         base = self.versions.live_dir() if from_live else None
+        problem = damage(base) if base is not None else None
+        if base is not None and problem is not None:
+            raise IndexDamaged(
+                f"the live version {base.name} is damaged ({problem}), so a sync cannot build on it; "
+                "run 'placeringssok rollback --to VERSION' or a reindex"
+            )
         self._syncing = from_live
         return EmbeddedWriter(self.versions, base)
 
@@ -45,11 +53,14 @@ class EmbeddedTarget:
             self.versions.switch_to(version)
 
     def live_version(self) -> str | None:
-        pointer = self.versions.pointer()
+        pointer = self.versions.pointer_or_none()
         return pointer.live if pointer else None
 
     def documents_in(self, version: str) -> int:
-        return int(self.versions.manifest(version)["documents"])
+        try:
+            return int(self.versions.manifest(version)["documents"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexDamaged(f"the manifest of {version} cannot be read ({type(exc).__name__})") from exc
 
     def remove_unreferenced(self) -> list[str]:
         return self.versions.remove_unreferenced(self.keep_versions)

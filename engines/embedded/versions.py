@@ -12,7 +12,7 @@ import fcntl
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic_files import write_json_atomically
-from core.errors import NoLiveIndex, WriterBusy
+from core.errors import IndexDamaged, NoLiveIndex, PointerDamaged, WriterBusy
 from core.settings import DEFAULT_KEEP_VERSIONS
+from engines.embedded.integrity import damage
 
 POINTER = "live.json"
 MANIFEST = "manifest.json"
 PREFIX = "providers-"
 # What new_version_dir names a version: a pointer or a rollback naming anything else is refused.
 VERSION_NAME = re.compile(r"providers-\d{8}T\d{12}Z")
+_REPAIR = "'placeringssok status' lists the kept versions; 'rollback --to VERSION' or a reindex repairs it"
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,44 @@ class IndexVersions:
         self.root = root
 
     def pointer(self) -> Pointer | None:
+        """The pointer, None before the first build; PointerDamaged if it is unreadable or names
+        anything but a version's folder name (so it can never lead out of the data dir)."""
+        path = self.root / POINTER
         try:
-            data = json.loads((self.root / POINTER).read_text(encoding="utf-8"))
+            data = json.loads(path.read_bytes())
+            pointer = Pointer(live=data["live"], previous=data.get("previous"), switched_at=str(data["switched_at"]))
         except FileNotFoundError:
             return None
-        return Pointer(**data)
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+            raise PointerDamaged(f"the live pointer {path} is damaged ({type(exc).__name__}); {_REPAIR}") from exc
+        names = [pointer.live] + ([pointer.previous] if pointer.previous is not None else [])
+        if not all(isinstance(name, str) and VERSION_NAME.fullmatch(name) for name in names):
+            raise PointerDamaged(f"the live pointer {path} names something that is not an index version; {_REPAIR}")
+        return pointer
+
+    def pointer_or_none(self) -> Pointer | None:
+        """For writers, which replace a damaged pointer: a damaged one counts as none."""
+        try:
+            return self.pointer()
+        except PointerDamaged:
+            return None
 
     def live_dir(self) -> Path:
         pointer = self.pointer()
         if pointer is None:
             raise NoLiveIndex(f"no index in {self.root}; run 'placeringssok reindex --source FILE' first")
-        return self.root / pointer.live
+        path = self.root / pointer.live
+        if not path.is_dir():
+            raise IndexDamaged(f"the live pointer names {pointer.live}, which is not in {self.root}; {_REPAIR}")
+        return path
+
+    def newest_intact(self, skip: Collection[str] = ()) -> str | None:
+        """The newest finished version whose files match their checksums: what to serve when the live
+        one cannot be."""
+        for version in self.complete_versions():
+            if version not in skip and damage(self.root / version) is None:
+                return version
+        return None
 
     def manifest(self, version: str) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((self.root / version / MANIFEST).read_text(encoding="utf-8"))
@@ -79,7 +108,7 @@ class IndexVersions:
 
     def switch_to(self, version: str) -> Pointer:
         """Make ``version`` live in one atomic step; the old live version becomes the previous one."""
-        old = self.pointer()
+        old = self.pointer_or_none()
         pointer = Pointer(
             live=version,
             previous=old.live if old and old.live != version else (old.previous if old else None),
@@ -100,14 +129,17 @@ class IndexVersions:
 
     def rollback(self, to: str | None = None) -> Pointer:
         """Make ``to`` (a kept, complete version), or else the previous one, live again."""
-        old = self.pointer()
+        old = self.pointer_or_none()
         if to is None:
             if old is None or old.previous is None or not self.is_complete(old.previous):
-                raise NoLiveIndex("there is no previous version to roll back to")
+                raise NoLiveIndex("there is no previous version to roll back to; 'status' lists the kept ones")
             to = old.previous
         elif not self.is_complete(to):
             kept = ", ".join(self.complete_versions()) or "none"
             raise NoLiveIndex(f"there is no complete version by that name; the kept versions are: {kept}")
+        problem = damage(self.root / to)
+        if problem is not None:
+            raise IndexDamaged(f"{to} is damaged ({problem}); roll back to another kept version, or reindex")
         return self.switch_to(to)
 
     def is_complete(self, version: str) -> bool:
@@ -120,7 +152,7 @@ class IndexVersions:
 
     def kept_versions(self, keep: int) -> list[str]:
         """The live version, the previous one, then the newest other finished builds: ``keep`` in all."""
-        pointer = self.pointer()
+        pointer = self.pointer_or_none()
         first = [v for v in (pointer.live, pointer.previous) if v] if pointer else []
         ordered = dict.fromkeys([*first, *self.complete_versions()])
         return [v for v in ordered if self.is_complete(v)][: max(keep, len(first[:1]))]
@@ -130,8 +162,10 @@ class IndexVersions:
 
         Call only while holding the writer lock, so no build in progress is removed.
         """
+        pointer = self.pointer_or_none()
+        if pointer is None and (self.root / POINTER).exists():
+            return []  # a damaged pointer: which versions matter is unknown until one is switched to
         kept = set(self.kept_versions(keep))
-        pointer = self.pointer()
         if pointer is not None:
             kept.add(pointer.live)  # even a damaged live version stays until another is live
         removed = []

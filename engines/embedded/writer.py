@@ -22,6 +22,7 @@ from core.atomic_files import write_json_atomically
 from core.errors import VerificationFailed
 from core.writing import Deletion, WriteCounts
 from engines.embedded.columns import ColumnStore
+from engines.embedded.integrity import record_checksums
 from engines.embedded.text_index import PreparedProvider, open_index, with_row
 from engines.embedded.versions import MANIFEST, IndexVersions
 
@@ -125,6 +126,7 @@ class EmbeddedWriter:
             "tombstones": self.tombstones,
         }
         write_json_atomically(self.dir / MANIFEST, manifest)
+        record_checksums(self.dir)
         verify_version(self.dir)
         return self.dir.name
 
