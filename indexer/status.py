@@ -2,9 +2,10 @@
 
 Every field is present on both backends (None where it does not apply): ``cluster`` and
 ``cluster_version`` are Elasticsearch's, ``index`` is the alias there and the versions folder for
-the embedded engine. ``integrity`` (embedded: ``intact`` or ``DAMAGED: <reason>``, from the
-checksums) and ``kept_versions`` (each with its state) are the embedded engine's. ``switched_at`` is when the live version last became live (a reindex or a
-rollback); a sync updates the live version in place and does not change it.
+the embedded engine; ``integrity`` (``intact`` or ``DAMAGED: <reason>``, from the checksums) and
+``kept_versions`` (each with its state) are the embedded engine's. ``switched_at`` is when the live
+version last became live (a reindex or a rollback); a sync updates the live version in place and
+does not change it. Status never raises for a damaged data dir: the damage is what it shows.
 """
 
 from __future__ import annotations
