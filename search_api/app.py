@@ -18,6 +18,7 @@ from core.errors import AuditUnavailable, ConfidentialLeak
 from core.settings import Settings, get_settings
 from core.text_analysis import TEXT_FIELDS
 from core.vacancy_ledger import VacancyLedger
+from search_api import openapi_docs
 from search_api.access_log import AccessLog
 from search_api.backends import BackendUnavailable, SearchBackend, make_article_backend, make_backend
 from search_api.error_bodies import API_ERRORS
@@ -119,7 +120,9 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        generate_unique_id_function=openapi_docs.operation_id,
     )
+    openapi_docs.install(app)
     app.state.settings = settings
     app.state.public_ids = ids
     app.state.token_verifier = TokenVerifier(settings) if settings.oidc_enabled else None

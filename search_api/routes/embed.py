@@ -8,6 +8,8 @@ describe a child and travel only in the element's POST bodies (domain.md, privac
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import html
 import json
@@ -34,6 +36,10 @@ FRAME_FACETS = frozenset(facet.name for facet in FACETS if facet.multi_select)
 SCRIPT_FACETS_MARKER = b"/* facets: written in by the API from core/facets.py */ {}"
 # Short enough that a fix reaches portals within minutes, and the ETag makes revalidation cheap.
 ASSET_CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=60"
+# The versioned URL (its content's hash in the name) never changes meaning: cached for a year.
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+SCRIPT = "placeringssok.js"
+SCRIPT_MEDIA_TYPE = "text/javascript; charset=utf-8"
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
@@ -57,21 +63,54 @@ def _asset(name: str) -> tuple[bytes, str]:
     return content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
 
 
-def _static(request: Request, name: str, media_type: str) -> Response:
+@cache
+def _gzipped(name: str) -> bytes:
+    # mtime=0: the same bytes on every start, so caches and ETags agree across workers.
+    return gzip.compress(_asset(name)[0], compresslevel=9, mtime=0)
+
+
+def script_digest() -> str:
+    return _asset(SCRIPT)[1].strip('"')[:16]
+
+
+def versioned_script_path() -> str:
+    """The script's long-cached URL: its content hash in the name."""
+    return f"/embed/placeringssok.{script_digest()}.js"
+
+
+def script_integrity() -> str:
+    """The Subresource Integrity value for the script tag (of the uncompressed script)."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(_asset(SCRIPT)[0]).digest()).decode()
+
+
+def _static(request: Request, name: str, media_type: str, cache_control: str = ASSET_CACHE_CONTROL) -> Response:
     content, etag = _asset(name)
     headers = {
-        "Cache-Control": ASSET_CACHE_CONTROL,
+        "Cache-Control": cache_control,
         "ETag": etag,
         "X-Content-Type-Options": "nosniff",
         # Portals that isolate themselves (COEP) may still load the script from the API's origin.
         "Cross-Origin-Resource-Policy": "cross-origin",
+        # A portal's <script integrity=.. crossorigin="anonymous"> needs a CORS answer; the files are public.
+        "Access-Control-Allow-Origin": "*",
+        "Vary": "Accept-Encoding",
     }
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower() and name.endswith((".js", ".css", ".svg")):
+        return Response(_gzipped(name), media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
     return Response(content, media_type=media_type, headers=headers)
 
 
 def _page(title: str, body: str, *, frame_ancestors: str = "'self'", script: str = SCRIPT_PATH) -> HTMLResponse:
+    if script == SCRIPT_PATH:
+        # The box at its versioned URL with its integrity hash, as the snippet tells portals to load it.
+        script_tag = (
+            f'<script src="{versioned_script_path()}" integrity="{script_integrity()}" crossorigin="anonymous" defer>'
+            "</script>"
+        )
+    else:
+        script_tag = f'<script src="{script}" defer></script>'
     document = f"""<!doctype html>
 <html lang="sv">
 <head>
@@ -81,7 +120,7 @@ def _page(title: str, body: str, *, frame_ancestors: str = "'self'", script: str
 <title>{html.escape(title)}</title>
 <link rel="stylesheet" href="/embed/demo.css">
 <link rel="icon" href="/embed/favicon.svg" type="image/svg+xml">
-<script src="{script}" defer></script>
+{script_tag}
 </head>
 {body}
 </html>
@@ -99,7 +138,23 @@ def _page(title: str, body: str, *, frame_ancestors: str = "'self'", script: str
 
 @router.api_route(SCRIPT_PATH, methods=["GET", "HEAD"], summary="The <placeringssok-search> custom element")
 async def element_script(request: Request) -> Response:
-    return _static(request, "placeringssok.js", "text/javascript; charset=utf-8")
+    return _static(request, SCRIPT, SCRIPT_MEDIA_TYPE)
+
+
+@router.api_route(
+    "/embed/placeringssok.{digest}.js", methods=["GET", "HEAD"], summary="The element at its versioned URL"
+)
+async def versioned_element_script(digest: str, request: Request) -> Response:
+    if digest != script_digest():
+        # An old version's URL: the portal's tag names a script this server no longer has.
+        raise HTTPException(404, "no such version of the script; take the current tag from /embed/integrity.json")
+    return _static(request, SCRIPT, SCRIPT_MEDIA_TYPE, IMMUTABLE_CACHE_CONTROL)
+
+
+@router.get("/embed/integrity.json", summary="The script tag a portal should use: versioned URL and SRI hash")
+async def integrity() -> Response:
+    body = {"src": versioned_script_path(), "integrity": script_integrity(), "crossorigin": "anonymous"}
+    return Response(json.dumps(body), media_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
 @router.api_route(HOMES_SCRIPT_PATH, methods=["GET", "HEAD"], summary="The <placeringssok-platser> custom element")
@@ -147,7 +202,8 @@ async def favicon(request: Request) -> Response:
 @router.get("/demo", response_class=HTMLResponse, summary="A portal page embedding the search box")
 async def demo() -> HTMLResponse:
     snippet = html.escape(
-        f'<script src="https://placeringssok.example.se{SCRIPT_PATH}" defer></script>\n'
+        f'<script src="https://placeringssok.example.se{versioned_script_path()}"\n'
+        f'        integrity="{script_integrity()}" crossorigin="anonymous" defer></script>\n'
         '<placeringssok-search api-key="DIN-NYCKEL" county="07"></placeringssok-search>'
     )
     body = f"""<body>
@@ -164,7 +220,8 @@ webbadressen och sparas inte i webbläsaren.</p>
 <p>Lägg till en skripttagg och ett element på sidan:</p>
 <pre><code>{snippet}</code></pre>
 <p>Kan er webbplats inte ladda skript från andra adresser? Använd iframe-varianten på
-<a href="/embed/frame">/embed/frame</a>.</p>
+<a href="/embed/frame">/embed/frame</a>. Den talar om sin höjd för sidan runt omkring
+(meddelandet <code>placeringssok:height</code>), så att ramen kan anpassa sig.</p>
 </section>
 </main>
 </body>"""
@@ -198,7 +255,7 @@ async def frame(
     body = f"""<body class="frame">
 <main>
 <h1 class="visually-hidden">Placeringssök</h1>
-<placeringssok-search{attributes}></placeringssok-search>
+<placeringssok-search{attributes} resize-parent></placeringssok-search>
 </main>
 </body>"""
     origins = settings.browser_origins

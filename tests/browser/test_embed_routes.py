@@ -89,7 +89,7 @@ def test_demo_page_is_a_portal_page_with_one_script_tag(client: TestClient) -> N
     assert page.all("html") == [{"lang": "sv"}]
     assert page.title.strip()
     assert len(page.all("main")) == 1 and len(page.all("h1")) == 1
-    assert [s.get("src") for s in page.all("script")] == ["/embed/placeringssok.js"]
+    assert [s.get("src") for s in page.all("script")] == [client.get("/embed/integrity.json").json()["src"]]
     assert len(page.all("placeringssok-search")) == 1
 
 
@@ -97,7 +97,7 @@ def test_iframe_fallback_takes_presentation_settings_only(client: TestClient) ->
     response = client.get("/embed/frame", params={"county": "07", "facets": "provider_type, methods"})
     assert response.status_code == 200
     element = outline(response.text).all("placeringssok-search")
-    assert element == [{"county": "07", "facets": "provider_type,methods"}]
+    assert element == [{"county": "07", "facets": "provider_type,methods", "resize-parent": None}]
     policy = response.headers["content-security-policy"]
     # The portals registered for a key may frame it; nobody else.
     assert policy.endswith(f"frame-ancestors 'self' {PORTAL_ORIGIN}")
