@@ -43,7 +43,8 @@ def test_the_iframe_fallback_tells_the_portal_its_height(demo: Demo, portal: Por
     api = demo.base_url
     portal.pages["/ram"] = f"""<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Ram</title>
 <link rel="icon" href="data:,"></head><body><main><h1>Hitta placering</h1>
-<iframe id="pls" src="{api}/embed/frame?county=07" title="Placeringssök" style="width:100%;height:200px;border:0"></iframe>
+<iframe id="pls" src="{api}/embed/frame?county=07" title="Placeringssök"
+        style="width:100%;height:200px;border:0"></iframe>
 <script>
 window.addEventListener('message', (event) => {{
   if (event.origin === '{api}' && event.data && event.data.type === 'placeringssok:height') {{

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from search_api.app import create_app
 from search_api.criteria import SearchCriteria
-from search_api.openapi_docs import CRITERIA_EXAMPLES, EXAMPLE_SCHOOL, SEARCH_EXAMPLES
+from search_api.openapi_docs import EXAMPLE_SCHOOL, SEARCH_EXAMPLES
 from tests.conftest import CASEWORKER_KEY, SCHOOLS, test_settings
 
 
