@@ -40,6 +40,7 @@ CRITERIA_EXAMPLES: dict[str, Any] = {
     "county_codes": ["01", "03"],
     "framework_agreements": ["SKL Kommentus HVB 2024"],
     "has_vacancy": True,
+    "vacancy_status": ["ja", "okänd"],
     "max_price_per_day": 6000,
     "permit_valid": True,
     "permit_covers_needs": True,
