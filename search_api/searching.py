@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.errors import UnknownSchool
 from core.facets import SELECTIONS
@@ -31,6 +31,7 @@ class FacetValue(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    role: Role = Field(description="The caller's role: the box draws its map for caseworkers only.")
     total: int
     page: int
     size: int
@@ -129,6 +130,7 @@ async def run_search(
     selected = _selected(criteria)
     facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
     return SearchResponse(
+        role=role,
         total=result.total,
         page=criteria.page,
         size=criteria.size,

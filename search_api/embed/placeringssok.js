@@ -233,6 +233,21 @@ details ul { padding-left: 1.25rem; }
   .sort select { width: auto; min-width: 0; flex: 1 1 0; }
   .layout { margin-top: 1rem; }
 }
+.map { margin: 0; display: grid; gap: 0.5rem; }
+.map-svg { width: 100%; height: auto; max-height: 36rem; border: 1px solid var(--_subtle); border-radius: var(--_radius); background: #e8f1f8; }
+.map-svg .land { fill: #f4f4f0; stroke: #6b6b6b; stroke-width: 1; }
+.map-svg .area { fill: #f4f4f0; stroke: #b5b5b5; stroke-width: 0.6; }
+.map-svg .area.excluded { fill: url(#pls-hatch); }
+.map-svg .hatch-bg { fill: #f6dede; }
+.map-svg .hatch-line { stroke: #b00020; stroke-width: 3; }
+.map-svg .area.confidential { fill: #cfe0f5; stroke: #1a56a6; stroke-width: 2; }
+.map-svg .zone { fill: url(#pls-hatch); fill-opacity: 0.8; stroke: #b00020; stroke-width: 1.5; }
+.map-svg .far { fill: none; stroke: #b00020; stroke-width: 2; stroke-dasharray: 8 6; }
+.map-svg .radius { fill: none; stroke: #1a56a6; stroke-width: 2; stroke-dasharray: 4 4; }
+.map-svg .school rect { fill: #1b1b1b; stroke: #ffffff; stroke-width: 2; }
+.map-svg .point circle { fill: #1a56a6; stroke: #ffffff; stroke-width: 1.5; }
+.map-svg .point text { fill: #ffffff; font-size: 9px; font-weight: 700; text-anchor: middle; }
+.map figcaption { color: var(--_muted); font-size: 0.875rem; }
 @media (forced-colors: active) {
   [role=option][aria-selected=true] { background: Highlight; color: HighlightText; forced-color-adjust: none; }
   mark { forced-color-adjust: none; }
@@ -583,6 +598,181 @@ details ul { padding-left: 1.25rem; }
     }
   }
 
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const EARTH_RADIUS_KM = 6371.0088;
+
+  /** Build an SVG element, as h() builds HTML ones. */
+  function svg(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value !== null && value !== undefined && value !== false) el.setAttribute(key, String(value));
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  /**
+   * The caseworker's map: the page's hits, the school and the exclusion zones over Sweden's
+   * municipality areas (sweden-areas.json, shipped with the API: no tiles, no third party).
+   * A second view only: the list holds the same hits and is the keyboard-complete one, so the map is
+   * one image with a caption. Confidential homes have no position in any response: they are drawn as
+   * their municipality's area, never as a point. The public role gets no map at all.
+   */
+  class CaseworkerMap {
+    constructor(loadAreas) {
+      this.loadAreas = loadAreas;
+      this.areas = null;
+      this.element = h('figure', { class: 'map', part: 'map', hidden: true });
+      this.seq = 0;
+    }
+
+    project([lat, lon]) {
+      const p = this.areas.projection;
+      return [(lon - p.lon0) * p.km_per_deg_lon, -(lat - p.lat0) * p.km_per_deg_lat];
+    }
+
+    /** A circle of ``km`` around a point, as a path in map kilometres (exact on the sphere). */
+    circle(lat, lon, km) {
+      const d = km / EARTH_RADIUS_KM;
+      const phi1 = (lat * Math.PI) / 180;
+      const lambda1 = (lon * Math.PI) / 180;
+      const points = [];
+      for (let i = 0; i < 72; i += 1) {
+        const theta = (2 * Math.PI * i) / 72;
+        const phi2 = Math.asin(Math.sin(phi1) * Math.cos(d) + Math.cos(phi1) * Math.sin(d) * Math.cos(theta));
+        const lambda2 =
+          lambda1 + Math.atan2(Math.sin(theta) * Math.sin(d) * Math.cos(phi1), Math.cos(d) - Math.sin(phi1) * Math.sin(phi2));
+        points.push(this.project([(phi2 * 180) / Math.PI, (lambda2 * 180) / Math.PI]));
+      }
+      return `M${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join('L')}Z`;
+    }
+
+    async draw(state) {
+      const result = state.result;
+      const seq = ++this.seq;
+      if (!result || result.role !== 'caseworker' || !result.hits.length) {
+        this.element.hidden = true;
+        this.element.replaceChildren();
+        return;
+      }
+      try {
+        this.areas = this.areas || (await this.loadAreas());
+      } catch {
+        this.element.hidden = true; // the map is extra; the list has everything
+        return;
+      }
+      if (seq !== this.seq) return;
+      this.render(state, result);
+      this.element.hidden = false;
+    }
+
+    render(state, result) {
+      const areas = this.areas;
+      const excluded = new Set();
+      const zonePaths = [];
+      for (const zone of state.zones) {
+        if (zone.km) zonePaths.push(this.circle(zone.place.lat, zone.place.lon, zone.km));
+        else if (zone.place.kind === 'county') {
+          for (const [code, m] of Object.entries(areas.municipalities)) if (m.county === zone.place.code) excluded.add(code);
+        } else excluded.add(zone.place.code);
+      }
+      const confidential = new Map(); // municipality -> hit numbers
+      const points = [];
+      const extent = [];
+      result.hits.forEach((hit, index) => {
+        const number = (result.page - 1) * result.size + index + 1;
+        if (hit.location) {
+          const [x, y] = this.project([hit.location.lat, hit.location.lon]);
+          points.push({ x, y, number, name: hit.name });
+          extent.push([x, y]);
+        } else {
+          const list = confidential.get(hit.municipality_code) || [];
+          list.push(`${number}. ${hit.name}`);
+          confidential.set(hit.municipality_code, list);
+          const seat = areas.municipalities[hit.municipality_code];
+          if (seat) extent.push(seat.seat);
+        }
+      });
+      const school = state.school && state.school.lat !== undefined ? this.project([state.school.lat, state.school.lon]) : null;
+      if (school) extent.push(school);
+
+      const cells = Object.entries(areas.municipalities).map(([code, m]) => {
+        const classes = ['area'];
+        if (excluded.has(code)) classes.push('excluded');
+        if (confidential.has(code)) classes.push('confidential');
+        const title = confidential.has(code)
+          ? svg('title', null, `${m.name}: ${confidential.get(code).join('; ')} (visas som kommunens område)`)
+          : null;
+        return svg('path', { d: m.area, class: classes.join(' '), 'data-municipality': code }, title);
+      });
+      const overlays = [];
+      for (const d of zonePaths) overlays.push(svg('path', { d, class: 'zone' }));
+      const far = state.farFrom;
+      if (far.place && far.km) overlays.push(svg('path', { d: this.circle(far.place.lat, far.place.lon, Number(far.km)), class: 'far' }));
+      if (school && state.maxKm) overlays.push(svg('path', { d: this.circle(state.school.lat, state.school.lon, Number(state.maxKm)), class: 'radius' }));
+
+      const marks = points.map((p) =>
+        svg(
+          'g',
+          { class: 'point', 'data-hit': p.number },
+          svg('title', null, `${p.number}. ${p.name}`),
+          svg('circle', { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 7 }),
+          svg('text', { x: p.x.toFixed(1), y: (p.y + 3.5).toFixed(1) }, String(p.number)),
+        ),
+      );
+      const schoolMark = school
+        ? svg('g', { class: 'school' }, svg('title', null, `Skolan: ${state.school.name}`), svg('rect', { x: school[0] - 7, y: school[1] - 7, width: 14, height: 14 }))
+        : null;
+
+      const [vx, vy, vw, vh] = areas.view_box;
+      let box = [vx, vy, vw, vh];
+      if (extent.length) {
+        const xs = extent.map(([x]) => x);
+        const ys = extent.map(([, y]) => y);
+        const pad = 40 + (state.maxKm && school ? Number(state.maxKm) : 0);
+        const w = Math.max(Math.max(...xs) - Math.min(...xs) + 2 * pad, 200);
+        const hgt = Math.max(Math.max(...ys) - Math.min(...ys) + 2 * pad, 200);
+        const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
+        const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
+        box = [cx - w / 2, cy - hgt / 2, w, hgt];
+      }
+      const captionId = 'map-caption';
+      const picture = svg(
+        'svg',
+        { viewBox: box.map((n) => n.toFixed(1)).join(' '), role: 'img', 'aria-labelledby': captionId, class: 'map-svg', focusable: 'false' },
+        svg(
+          'defs',
+          null,
+          svg('clipPath', { id: 'pls-land' }, svg('path', { d: areas.outline })),
+          svg(
+            'pattern',
+            { id: 'pls-hatch', width: 12, height: 12, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+            svg('rect', { width: 12, height: 12, class: 'hatch-bg' }),
+            svg('line', { x1: 0, y1: 0, x2: 0, y2: 12, class: 'hatch-line' }),
+          ),
+        ),
+        svg('path', { d: areas.outline, class: 'land' }),
+        svg('g', { 'clip-path': 'url(#pls-land)' }, cells, overlays),
+        schoolMark,
+        marks,
+      );
+      const parts = [`${plural(points.length, 'träff', 'träffar')} som numrerade punkter i listans ordning`];
+      const areaCount = [...confidential.values()].reduce((n, list) => n + list.length, 0);
+      if (areaCount) parts.push(`${plural(areaCount, 'konfidentiellt hem', 'konfidentiella hem')} som sin kommuns område, aldrig som punkt`);
+      if (school) parts.push('skolan som en fyrkant');
+      if (state.zones.length) parts.push(`${plural(state.zones.length, 'undantaget område', 'undantagna områden')} randigt i rött`);
+      const caption = h(
+        'figcaption',
+        { id: captionId },
+        `Karta över den här sidans träffar: ${parts.join(', ')}. Kommunområdena är ungefärliga. Listan ovan har samma träffar.`,
+      );
+      this.element.replaceChildren(h('h3', null, 'Karta'), picture, caption);
+    }
+  }
+
   class PlaceringssokSearch extends HTMLElement {
     static get observedAttributes() {
       return ['api-base', 'api-key', 'county', 'facets'];
@@ -869,7 +1059,8 @@ details ul { padding-left: 1.25rem; }
       el.hits = h('ol', { class: 'hits', part: 'hits', 'aria-labelledby': 'results-heading' });
       el.empty = h('div', { class: 'empty', hidden: true });
       el.pagination = h('nav', { class: 'pagination', 'aria-label': 'Sidor i sökresultatet', part: 'pagination', hidden: true });
-      el.map = h('div', { class: 'map-slot' });
+      this._map = new CaseworkerMap(() => this._getJson('/embed/sweden-areas.json'));
+      el.map = this._map.element;
       el.results = h(
         'section',
         { class: 'results', 'aria-labelledby': 'results-heading', part: 'results' },
@@ -1215,6 +1406,13 @@ details ul { padding-left: 1.25rem; }
 
     // ---- talking to the API -----------------------------------------------------------------
 
+    /** A public file of the API (the map's areas): no key, no criteria. */
+    async _getJson(path) {
+      const response = await fetch(`${this._apiBase}${path}`, { credentials: 'omit', referrerPolicy: 'no-referrer' });
+      if (!response.ok) throw new ApiError(response.status, null, null);
+      return response.json();
+    }
+
     async _post(path, body, signal) {
       const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
       const key = this.getAttribute('api-key');
@@ -1352,7 +1550,7 @@ details ul { padding-left: 1.25rem; }
       this._renderResults();
       this._renderPagination();
       this._renderError();
-      if (this._map) this._map.draw(this._state, this._criteria());
+      if (this._map) this._map.draw(this._state);
     }
 
     _renderError() {

@@ -97,7 +97,7 @@ def _static(request: Request, name: str, media_type: str, cache_control: str = A
     }
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", "").lower() and name.endswith((".js", ".css", ".svg")):
+    if "gzip" in request.headers.get("accept-encoding", "").lower() and name.endswith((".js", ".css", ".svg", ".json")):
         return Response(_gzipped(name), media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
     return Response(content, media_type=media_type, headers=headers)
 
@@ -192,6 +192,15 @@ okända tills ni bekräftar igen.</p>
 )
 async def demo_styles(request: Request) -> Response:
     return _static(request, "demo.css", "text/css; charset=utf-8")
+
+
+@router.api_route(
+    "/embed/sweden-areas.json",
+    methods=["GET", "HEAD"],
+    summary="The caseworker map's outline and municipality areas (scripts/build_map_areas.py)",
+)
+async def map_areas(request: Request) -> Response:
+    return _static(request, "sweden-areas.json", "application/json")
 
 
 @router.api_route("/embed/favicon.svg", methods=["GET", "HEAD"], summary="The pages' icon (saves a 404 per visit)")

@@ -25,11 +25,20 @@ class SchoolMatch(BaseModel):
     name: str
     municipality_code: str
     municipality: str
+    lat: float = Field(description="WGS84, from Skolverket's register (public): the box's map draws the school.")
+    lon: float
 
 
 def _matches(schools: list[School]) -> list[SchoolMatch]:
     return [
-        SchoolMatch(code=s.code, name=s.name, municipality_code=s.municipality_code, municipality=s.municipality)
+        SchoolMatch(
+            code=s.code,
+            name=s.name,
+            municipality_code=s.municipality_code,
+            municipality=s.municipality,
+            lat=s.lat,
+            lon=s.lon,
+        )
         for s in schools
     ]
 
