@@ -54,6 +54,11 @@ def test_every_operation_answers_within_its_schema(embedded_data_dir: Path, tmp_
             max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck), database=None
         )
         def check(case: schemathesis.Case[Any]) -> None:
+            if case.headers:
+                # The schema's security schemes are optional alternatives; the caller under test sends
+                # exactly its own credential (none for the anonymous caller), never a made-up one.
+                for name in ("X-API-Key", "Authorization"):
+                    case.headers.pop(name, None)
             response = case.call_and_validate(headers=headers(), checks=CHECKS)
             statuses.append(response.status_code)
 
