@@ -1784,11 +1784,21 @@ details ul { padding-left: 1.25rem; }
 
       const ranking = explanation.ranking || {};
       const why = [...(explanation.matched || []), ...(explanation.relaxed || [])];
+      // The permit tier comes before every sort: say which side of it this home is on.
+      if (explanation.permit && explanation.permit.covered === false) {
+        why.push('Tillståndet omfattar inte allt som angetts: visas efter hem vars tillstånd gör det');
+      } else if (explanation.permit && explanation.permit.covered === true) {
+        why.push('Tillståndet omfattar det som angetts: visas före hem vars tillstånd inte gör det');
+      }
       if (ranking.sort === 'relevance' || !ranking.sort) {
         let text = `Rangordning: textmatchning ${scoreFormat.format(ranking.text_score || 0)}`;
         if (ranking.distance_decay !== null && ranking.distance_decay !== undefined) {
           text += ` × avståndsfaktor ${scoreFormat.format(ranking.distance_decay)}`;
         }
+        if (ranking.freshness !== null && ranking.freshness !== undefined) {
+          text += ` × aktualitet ${scoreFormat.format(ranking.freshness)}`;
+        }
+        text += ` = ${scoreFormat.format(ranking.score || 0)}`;
         why.push(text);
       } else {
         const sortText = (SORTS.find(([value]) => value === ranking.sort) || [null, ranking.sort])[1];

@@ -126,6 +126,9 @@ def test_the_headline_case_by_keyboard_alone(demo: Demo) -> None:
         "Behov: Självskadebeteende",
     ):
         expect(demo.page.get_by_role("button", name=f"Ta bort filtret {text}")).to_be_visible()
+    # The explanation names every ranking factor, freshness included.
+    demo.hits.first.get_by_text("Därför visas träffen").click()
+    expect(demo.hits.first.locator("[part=explanation]")).to_contain_text("× aktualitet")
     check_state(demo, "headline-case")
 
 
