@@ -44,6 +44,33 @@ def described(docs: list[IndexedProvider], pattern: str) -> set[str]:
     return {d["id"] for d in docs if rx.search(d["description"])}
 
 
+def only(docs: list[IndexedProvider], form: str, *other_forms: str) -> set[str]:
+    """Homes whose description writes ``form`` and none of the other forms."""
+    found = described(docs, rf"\b{form}\b")
+    for other in other_forms:
+        found -= described(docs, rf"\b{other}\b")
+    return found
+
+
+def test_a_definite_singular_and_its_plural_find_each_other(api: Api, fixture_documents: list[IndexedProvider]) -> None:
+    definite = only(fixture_documents, "kvinnan", "kvinna", "kvinnor")
+    plural = only(fixture_documents, "kvinnor", "kvinna", "kvinnan")
+    assert definite and plural, "the fixtures must hold homes writing only 'kvinnan', and only 'kvinnor'"
+    assert definite <= ids(api.search_all({"q": "kvinnor", **EVERYONE}))
+    assert plural <= ids(api.search_all({"q": "kvinnan", **EVERYONE}))
+
+
+def test_an_irregular_plural_and_its_singular_find_each_other(
+    api: Api, fixture_documents: list[IndexedProvider]
+) -> None:
+    plural = only(fixture_documents, "döttrar", "dotter", "dottern")
+    definite = only(fixture_documents, "dottern", "dotter", "döttrar")
+    assert plural and definite, "the fixtures must hold homes writing only 'döttrar', and only 'dottern'"
+    assert definite <= ids(api.search_all({"q": "döttrar", **EVERYONE}))
+    assert plural <= ids(api.search_all({"q": "dottern", **EVERYONE}))
+    assert plural | definite <= ids(api.search_all({"q": "dotter", **EVERYONE}))
+
+
 def test_an_everyday_word_finds_the_written_one_and_back(api: Api, fixture_documents: list[IndexedProvider]) -> None:
     boys = described(fixture_documents, r"\bpojkar\b") - described(fixture_documents, r"\bkill")
     assert boys, "the fixtures must hold homes that write only 'pojkar'"
