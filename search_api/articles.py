@@ -69,7 +69,8 @@ class ArticleHit(BaseModel):
     tags: list[str]
     published_at: str
     url: str | None
-    highlights: list[str] = Field(description="The body (or title) with the matched words in <mark>, HTML-escaped.")
+    title_highlight: str | None = Field(description="The title with the matched words in <mark>, HTML-escaped.")
+    highlights: list[str] = Field(description="Body fragments with the matched words in <mark>, HTML-escaped.")
 
 
 class TagCount(BaseModel):
@@ -94,13 +95,10 @@ def _excerpt(body: str) -> str:
 
 
 def _hit(article: dict[str, Any], highlighter: Highlighter | None) -> ArticleHit:
-    highlights: list[str] = []
+    title, body = None, None
     if highlighter is not None:
-        fragments = (
-            highlighter.fragment(article["title"], len(article["title"])),
-            highlighter.fragment(article["body"]),
-        )
-        highlights = [f for f in fragments if f]
+        title = highlighter.whole(article["title"])
+        body = highlighter.fragment(article["body"])
     return ArticleHit(
         id=article["id"],
         title=article["title"],
@@ -108,7 +106,8 @@ def _hit(article: dict[str, Any], highlighter: Highlighter | None) -> ArticleHit
         tags=article["tags"],
         published_at=article["published_at"],
         url=article.get("url"),
-        highlights=highlights,
+        title_highlight=title,
+        highlights=[body] if body else [],
     )
 
 

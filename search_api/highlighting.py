@@ -67,15 +67,24 @@ class Highlighter:
         if not spans:
             return None
         start = _word_start(text, max(0, spans[0][0] - LEAD_CHARS)) if spans[0][0] > LEAD_CHARS else 0
-        end = _word_end(text, min(len(text), start + size))
-        pieces, at = [], start
-        for span_start, span_end in spans:
-            if span_start < start or span_end > end:
-                continue
-            pieces += [escape(text[at:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
-            at = span_end
-        pieces.append(escape(text[at:end]))
-        return "".join(pieces).strip()
+        return _marked(text, spans, start, _word_end(text, min(len(text), start + size)))
+
+    def whole(self, text: str) -> str | None:
+        """All of a short text (a title), HTML-escaped, with <mark>; None when no word is marked."""
+        spans = self.marked_spans(text)
+        return _marked(text, spans, 0, len(text)) if spans else None
+
+
+def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    """text[start:end], HTML-escaped, with the spans inside it in <mark>."""
+    pieces, at = [], start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        pieces += [escape(text[at:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
+        at = span_end
+    pieces.append(escape(text[at:end]))
+    return "".join(pieces).strip()
 
 
 def _word_start(text: str, at: int) -> int:

@@ -258,11 +258,11 @@ details ul { padding-left: 1.25rem; }
     // Constructable stylesheets pass a portal's CSP without 'unsafe-inline'; <style> is the fallback.
     try {
       const sheet = new CSSStyleSheet();
-      sheet.replaceSync(STYLES);
+      sheet.replaceSync(STYLES + ARTICLE_STYLES);
       root.adoptedStyleSheets = [sheet];
     } catch {
       const style = document.createElement('style');
-      style.textContent = STYLES;
+      style.textContent = STYLES + ARTICLE_STYLES;
       root.append(style);
     }
   }
@@ -773,6 +773,142 @@ details ul { padding-left: 1.25rem; }
     }
   }
 
+  // ---- Artiklar: the portal's articles, a section of its own -------------------------------------
+  // Self-contained: it talks to POST /v1/articles/search through the box's own _post, shows the newest
+  // articles until the reader searches, then the articles matching the same free text (the same
+  // Swedish analysis as the homes), with a topic (tag) filter. Every role may read it.
+
+  const ARTICLE_PAGE_SIZE = 5;
+  const ARTICLE_TAGS_SHOWN = 8;
+  const ARTICLE_STYLES = `
+.articles { margin-top: 2rem; display: grid; gap: 0.75rem; }
+.article-status { font-weight: 600; }
+.article-list { list-style: none; padding: 0; display: grid; gap: 0.75rem; }
+.article-list h3 { font-size: 1.05rem; margin: 0; }
+.article-meta { color: var(--pls-color-muted, #4a4a4a); font-size: 0.9rem; }
+.article-tags { border: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; }
+.article-tags legend { font-weight: 600; margin-bottom: 0.25rem; }
+`;
+
+  class ArticleSection {
+    constructor(post) {
+      this.post = post;
+      this.q = null;
+      this.tags = new Set();
+      this.page = 1;
+      this.seq = 0;
+      this.shown = [];
+      this.heading = h('h2', { id: 'articles-heading', tabindex: '-1' }, 'Artiklar');
+      this.status = h('p', { class: 'article-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      this.tagBox = h('fieldset', { class: 'article-tags', hidden: true }, h('legend', null, 'Ämnen'));
+      this.list = h('ol', { class: 'article-list', 'aria-labelledby': 'articles-heading', part: 'articles' });
+      this.more = h('button', { type: 'button', class: 'secondary', hidden: true, onclick: () => this.load(true) }, 'Visa fler artiklar');
+      this.element = h(
+        'section',
+        { class: 'articles', 'aria-labelledby': 'articles-heading', part: 'articles-section' },
+        this.heading,
+        this.status,
+        this.tagBox,
+        this.list,
+        this.more,
+      );
+    }
+
+    /** The box searched: follow its free text (only a new text starts the articles over). */
+    follow(q) {
+      const text = (q || '').trim();
+      if (text === this.q) return;
+      this.q = text;
+      this.page = 1;
+      this.load(false);
+    }
+
+    async load(more) {
+      const seq = ++this.seq;
+      const body = { page: more ? this.page + 1 : 1, size: ARTICLE_PAGE_SIZE };
+      if (this.q) body.q = this.q;
+      if (this.tags.size) body.tags = [...this.tags];
+      let data;
+      try {
+        data = await this.post('/v1/articles/search', body);
+      } catch {
+        if (seq !== this.seq) return;
+        this.status.textContent = 'Artiklarna kunde inte hämtas just nu.';
+        return;
+      }
+      if (seq !== this.seq) return;
+      this.page = data.page;
+      this.shown = more ? [...this.shown, ...data.hits] : data.hits;
+      this.render(data, more);
+    }
+
+    render(data, more) {
+      const count = plural(data.total, 'artikel', 'artiklar');
+      this.status.textContent = data.total === 0
+        ? 'Inga artiklar matchar söktexten.'
+        : this.q ? `${count} om söktexten` : `${count}, de senaste först`;
+      const firstNew = more ? this.list.children.length : 0;
+      this.list.replaceChildren(...this.shown.map((article, index) => this.item(article, index)));
+      this.more.hidden = this.shown.length >= data.total;
+      this.renderTags(data.facets.tags || []);
+      // Keyboard readers land on the first article that was added, not back at the top.
+      if (more && this.list.children[firstNew]) this.list.children[firstNew].querySelector('h3').focus();
+    }
+
+    item(article, index) {
+      const id = `article-${index}-title`;
+      const words = article.title_highlight ? highlightNodes(article.title_highlight) : article.title;
+      const title = article.url ? h('a', { href: article.url, rel: 'noopener noreferrer' }, words) : words;
+      const marked = (article.highlights || [])[0];
+      return h(
+        'li',
+        null,
+        h(
+          'article',
+          { 'aria-labelledby': id },
+          h('h3', { id, tabindex: '-1' }, title),
+          h(
+            'p',
+            { class: 'article-meta' },
+            h('time', { datetime: article.published_at }, dateFormat.format(new Date(article.published_at))),
+            ` · ${article.tags.join(', ')}`,
+          ),
+          h('p', { class: marked ? 'snippet' : null }, marked ? highlightNodes(marked) : article.excerpt),
+        ),
+      );
+    }
+
+    renderTags(counts) {
+      // Re-drawn after every change: the reader's focus stays on the topic they just ticked.
+      const focused = this.tagBox.getRootNode().activeElement;
+      const refocus = focused && this.tagBox.contains(focused) ? focused.dataset.tag : null;
+      const shown = counts.filter((t) => this.tags.has(t.value) || counts.indexOf(t) < ARTICLE_TAGS_SHOWN);
+      this.tagBox.hidden = shown.length === 0;
+      this.tagBox.replaceChildren(
+        h('legend', null, 'Ämnen'),
+        ...shown.map((tag, i) => {
+          const id = `article-tag-${i}`;
+          const box = h('input', {
+            id,
+            type: 'checkbox',
+            checked: this.tags.has(tag.value),
+            'data-tag': tag.value,
+            onchange: (event) => {
+              if (event.target.checked) this.tags.add(tag.value);
+              else this.tags.delete(tag.value);
+              this.load(false);
+            },
+          });
+          return h('div', { class: 'check' }, box, h('label', { for: id }, `${tag.value} (${numberFormat.format(tag.count)})`));
+        }),
+      );
+      if (refocus !== null) {
+        const again = [...this.tagBox.querySelectorAll('input')].find((input) => input.dataset.tag === refocus);
+        if (again) again.focus();
+      }
+    }
+  }
+
   class PlaceringssokSearch extends HTMLElement {
     static get observedAttributes() {
       return ['api-base', 'api-key', 'county', 'facets'];
@@ -968,6 +1104,11 @@ details ul { padding-left: 1.25rem; }
 
       el.facets = h('div', { class: 'facets' });
       el.sections = h('div', { class: 'sections' }); // extra sections (e.g. articles) slot in here
+      // The portal's articles follow the same free text; articles="off" leaves them out.
+      if (this.getAttribute('articles') !== 'off') {
+        this._articles = new ArticleSection((path, body) => this._post(path, body));
+        el.sections.append(this._articles.element);
+      }
       el.filters = h(
         'section',
         { id: 'drawer', class: 'filters drawer closed', 'aria-labelledby': 'filters-heading', part: 'filters' },
@@ -1497,6 +1638,7 @@ details ul { padding-left: 1.25rem; }
     }
 
     async _search({ focusResults = false, refocusChip = null, fromHistory = false } = {}) {
+      if (this._articles) this._articles.follow(this._state.q);
       if (!this._validate(true)) return;
       if (this._controller) this._controller.abort();
       const controller = (this._controller = new AbortController());

@@ -33,7 +33,7 @@ def test_without_text_the_newest_come_first_page_by_page(api: Api, articles: lis
     assert not {h["id"] for h in first["hits"]} & {h["id"] for h in second["hits"]}
     newest = max(articles, key=lambda a: a["published_at"][:10])
     assert first["hits"][0]["id"] == newest["id"]
-    assert all(h["highlights"] == [] for h in first["hits"])
+    assert all(h["highlights"] == [] and h["title_highlight"] is None for h in first["hits"])
 
 
 def test_a_text_search_reads_swedish_and_marks_what_it_found(api: Api) -> None:
@@ -44,6 +44,10 @@ def test_a_text_search_reads_swedish_and_marks_what_it_found(api: Api) -> None:
     assert "<mark>dottern</mark>" in marks
     older = search(api, {"q": "fosterhem", "size": 50})
     assert older["hits"][0]["title"].startswith("Från fosterhem till familjehem")
+    assert (
+        older["hits"][0]["title_highlight"]
+        == "Från <mark>fosterhem</mark> till <mark>familjehem</mark> – ett ord med historia"
+    )
     assert any("familjehem" in h["title"].lower() for h in older["hits"][1:])
 
 
