@@ -7,15 +7,23 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PLACERINGSSOK_DATA_DIR ?= ./var
 
-.PHONY: run test setup index lint bench clean
+.PHONY: run test setup lock index lint bench clean
 
-$(BIN)/placeringssok: pyproject.toml
+# uv itself is pinned; every other package comes from uv.lock, exactly (`make lock` refreshes it).
+UV_VERSION := 0.13.9
+
+# --frozen: install what uv.lock says, never re-resolve; --inexact: leave pip and uv in the venv.
+$(BIN)/placeringssok: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
+	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv sync --quiet --frozen --inexact --extra test --python $(BIN)/python
 	touch $@
 
 setup: $(BIN)/placeringssok
+
+# After changing dependencies in pyproject.toml: resolve again and commit uv.lock.
+lock: setup
+	$(BIN)/uv lock
 
 index: setup
 	$(BIN)/placeringssok load-schools --source fixtures/schools.jsonl
@@ -33,7 +41,7 @@ lint: setup
 test: setup
 	VENV_BIN=$(BIN) scripts/lint.sh
 	scripts/install-test-browser.sh
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 bench: setup
 	$(BIN)/python scripts/bench_reindex.py

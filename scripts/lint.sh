@@ -11,3 +11,5 @@ PATHS=(core engines indexer search_api tests scripts)
 "$BIN/mypy" "${PATHS[@]}"
 "$BIN/ruff" check "${PATHS[@]}"
 "$BIN/ruff" format --check "${PATHS[@]}"
+# uv.lock must match pyproject.toml: `make setup` installs from it without resolving (`make lock`).
+"$BIN/uv" lock --check --quiet
