@@ -65,9 +65,11 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float: ..
 def distance_km(
     lat1: float, lon1: float, lat2: NDArray[np.float64], lon2: NDArray[np.float64]
 ) -> NDArray[np.float64]: ...
-def distance_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
+def distance_km(
+    lat1: float, lon1: float, lat2: float | NDArray[np.float64], lon2: float | NDArray[np.float64]
+) -> float | NDArray[np.float64]:
     """Great-circle distance in km (haversine, R = 6371.0088 km); vectorised over the second point."""
-    if isinstance(lat2, float | int):
+    if isinstance(lat2, float | int) and isinstance(lon2, float | int):
         # One pair: plain floats, as numpy's per-call overhead is ten times the arithmetic.
         h = (
             math.sin(math.radians(lat2 - lat1) / 2) ** 2
@@ -80,7 +82,8 @@ def distance_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
         np.sin((phi2 - phi1) / 2) ** 2
         + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(np.subtract(lon2, lon1)) / 2) ** 2
     )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    distances: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    return distances
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
