@@ -153,8 +153,20 @@ def _labels(
     )
 
 
-# Homes share their combinations of vocabulary values and places: analysed once each.
-_analysed_labels = lru_cache(maxsize=4096)(analyse)
+@lru_cache(maxsize=4096)
+def _value_terms(vocabulary: str, value: str) -> tuple[str, tuple[str, ...]]:
+    """One vocabulary value's Swedish name, analysed: homes share the values, so each is analysed once."""
+    return analyse(language_label(value) if vocabulary == "languages" else label(vocabulary, value))
+
+
+def _labels_terms(doc: IndexedProvider) -> tuple[str, tuple[str, ...]]:
+    """``analyse(vocabulary_labels(doc))``, from the values' cached analyses."""
+    analysed = [_value_terms("provider_type", doc["provider_type"])]
+    for vocabulary in ("target_groups", "methods", "genders", "languages"):
+        analysed += [_value_terms(vocabulary, v) for v in doc[vocabulary]]
+    return " ".join([t for t, _ in analysed if t]), tuple(p for _, parts in analysed for p in parts)
+
+
 _analysed_place = lru_cache(maxsize=4096)(analyse)
 
 
@@ -162,7 +174,7 @@ def search_fields(doc: IndexedProvider) -> SearchFields:
     """The search-only text fields, analysed once here for both engines."""
     name, name_parts = analyse(doc["name"])
     description, description_parts = analyse(doc["description"])
-    labels, labels_parts = _analysed_labels(vocabulary_labels(doc))
+    labels, labels_parts = _labels_terms(doc)
     return SearchFields(
         name_terms=name,
         description_terms=description,

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 
 import simplemma
 import Stemmer
@@ -206,7 +207,8 @@ def analyse(text: str) -> tuple[str, tuple[str, ...]]:
     """(``index_terms(text)``, the terms of its compounds' parts) in one pass over the words: the
     indexing hot path, where every provider's name and description go through it."""
     analysed = [_analysed_word(w) for w in WORD.findall(text.lower())]
-    return " ".join([t for t, _ in analysed if t is not None]), tuple(p for _, parts in analysed for p in parts)
+    found = " ".join([t for t, _ in analysed if t is not None])
+    return found, tuple(chain.from_iterable([parts for _, parts in analysed if parts]))
 
 
 def within_one_edit(a: str, b: str) -> bool:
