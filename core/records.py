@@ -6,6 +6,7 @@ prints the JSON Schema of ``SourceLine`` so source systems can validate before t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -243,6 +244,12 @@ SourceLine = Annotated[
 SOURCE_LINE: TypeAdapter[Provider | Tombstone] = TypeAdapter(SourceLine)
 
 
+def id_hash(record_id: str) -> str:
+    """A short, stable stand-in for a record's id in reports and errors: the register can match it,
+    and a reader learns nothing (an id field may hold anything, a family's name included)."""
+    return hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:10]
+
+
 def source_line_json_schema() -> dict[str, Any]:
     schema = SOURCE_LINE.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -259,5 +266,6 @@ __all__ = [
     "Sweref99TM",
     "Tombstone",
     "consistency_problems",
+    "id_hash",
     "source_line_json_schema",
 ]

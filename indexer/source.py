@@ -9,7 +9,6 @@ field, the id included.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pydantic import ValidationError
 
 from core.documents import IndexedProvider
 from core.errors import RecordRejected
-from core.records import SOURCE_LINE, Provider, Tombstone, consistency_problems
+from core.records import SOURCE_LINE, Provider, Tombstone, consistency_problems, id_hash
 from core.writing import Deletion
 from indexer.geocoding import AddressGeocoder
 from indexer.normalise import to_document
@@ -40,11 +39,6 @@ class RecordProblem:
     def __str__(self) -> str:
         who = f" (id #{id_hash(self.record_id)})" if self.record_id else ""
         return f"{self.source}:{self.line}{who}: {self.field}: {self.reason}"
-
-
-def id_hash(record_id: str) -> str:
-    """A short, stable stand-in for an id in reports: the register can match it, a reader learns nothing."""
-    return hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:10]
 
 
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -22,6 +22,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from core.documents import IndexedProvider
 from core.errors import ClusterUnreachable, DocumentsRejected, VerificationFailed
+from core.records import id_hash
 from core.vacancies import Confirmation, overlay
 from core.writing import Deletion, WriteCounts
 from engines.elasticsearch.documents import BulkDocument, external_version, prepare_for_bulk
@@ -39,6 +40,16 @@ def _already_applied(info: dict[str, Any]) -> bool:
     """A conflict with the very version we sent: a previous attempt wrote it, and its answer was lost."""
     found = _SAME_VERSION.search(str((info.get("error") or {}).get("reason", "")))
     return found is not None and found.group(1) == found.group(2)
+
+
+def rejection(op: str, status: int, info: Mapping[str, Any]) -> str:
+    """One refused document for the report: its hashed id and the error's kinds. Elasticsearch's
+    ``reason`` is left out: it quotes the document ("Preview of field's value: ...")."""
+    error = info.get("error") or {}
+    kinds = [str(error.get("type", "unknown"))]
+    if isinstance(error.get("caused_by"), Mapping):
+        kinds.append(str(error["caused_by"].get("type", "")))
+    return f"id #{id_hash(str(info.get('_id')))}: {op} failed ({status}) {' / '.join(k for k in kinds if k)}"
 
 
 class ElasticsearchWriter:
@@ -210,10 +221,7 @@ class ElasticsearchWriter:
             elif status == 429:
                 busy += 1
             else:
-                error = info.get("error") or {}
-                self._rejected.append(
-                    f"id {info.get('_id')}: {op} failed ({status}) {error.get('type', '')}: {error.get('reason', '')}"
-                )
+                self._rejected.append(rejection(op, status, info))
         if busy:
             raise ClusterUnreachable(
                 f"Elasticsearch kept refusing {busy} document(s) as too busy (429) through "
@@ -242,7 +250,9 @@ class ElasticsearchWriter:
             probe = next(i for i, (_, alive) in self._newest.items() if alive)
             hits = self.calls(self.client.search, index=self.index, query={"term": {"id": probe}}, size=1)
             if hits["hits"]["total"]["value"] != 1:
-                raise VerificationFailed(f"{self.index}: the smoke query for '{probe}' found nothing; it is not used")
+                raise VerificationFailed(
+                    f"{self.index}: the smoke query for id #{id_hash(probe)} found nothing; it is not used"
+                )
 
     def _record_build(self, sources: list[str]) -> None:
         meta = dict(self.definition.mappings.get("_meta", {}))

@@ -20,6 +20,7 @@ import tantivy
 
 from core.atomic_files import write_json_atomically
 from core.errors import VerificationFailed
+from core.records import id_hash
 from core.writing import Deletion, WriteCounts
 from engines.embedded.columns import ColumnStore
 from engines.embedded.integrity import record_checksums
@@ -162,4 +163,4 @@ def verify_version(version_dir: Path) -> None:
         query = tantivy.Query.term_query(index.schema, "id", probe)
         # tantivy's stub omits SearchResult.count, which the extension sets when count=True (the default).
         if searcher.search(query, limit=1).count != 1:  # type: ignore[attr-defined]
-            raise VerificationFailed(f"{version_dir.name}: the smoke query for '{probe}' found nothing")
+            raise VerificationFailed(f"{version_dir.name}: the smoke query for id #{id_hash(probe)} found nothing")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.records import id_hash
 from indexer.articles import read_articles
-from indexer.source import id_hash
 from tests.conftest import ARTICLES
 from tests.indexer.test_cli import cli
 

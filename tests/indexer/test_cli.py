@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from core.documents import StoredProvider
+from core.records import id_hash
 from engines.embedded.search import EmbeddedBackend
 from engines.embedded.versions import IndexVersions
 from indexer.exit_codes import ExitCode
-from indexer.source import id_hash
 from tests.conftest import BROKEN, GEOCODING_CACHE, PROVIDERS, SCHOOLS
 
 ALL_TYPES = frozenset(

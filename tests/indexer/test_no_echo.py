@@ -84,3 +84,19 @@ def test_no_geocoding_answer_echoes_the_address(tmp_path: Path, caplog: pytest.L
         assert problem.field == "location.address"
         _assert_silent(str(problem))
     _assert_silent(caplog.text)
+
+
+def test_an_elasticsearch_rejection_is_reported_without_the_document() -> None:
+    from engines.elasticsearch.writer import rejection
+
+    info = {
+        "_id": f"{FAMILY} 1",
+        "error": {
+            "type": "document_parsing_exception",
+            "reason": f"failed to parse field [address]. Preview of field's value: '{ADDRESS}'",
+            "caused_by": {"type": "illegal_argument_exception", "reason": f"{STREET} is not a number"},
+        },
+    }
+    text = rejection("index", 400, info)
+    assert "document_parsing_exception / illegal_argument_exception" in text and "(400)" in text
+    _assert_silent(text)
