@@ -67,7 +67,6 @@ from search_api.plan import (
 
 # Enough buckets for every value of every facet: 290 municipalities is the largest fixed vocabulary.
 FACET_SIZE = 1000
-SUGGEST_FIELDS = ("name_suggest", "name_suggest._2gram", "name_suggest._3gram")
 RETRY_AFTER_S = 5
 
 
@@ -256,6 +255,26 @@ def compile_search(plan: SearchPlan) -> dict[str, Any]:
     return search.to_dict()
 
 
+def compile_suggest(prefix: str, provider_types: list[str], limit: int) -> dict[str, Any]:
+    """``core.name_suggestions`` as a search: a word of the name starts with the prefix; ordered by
+    the lowercased name, then id; one hit per lowercased name."""
+    search = (
+        Search()
+        .query(
+            Q(
+                "bool",
+                # The terms of name_suggest are the lowercased words of the name.
+                must=[Q("prefix", name_suggest={"value": prefix.lower()})],
+                filter=[Q("terms", provider_type=provider_types)],
+            )
+        )
+        .source(["name"])
+        .sort({"name.order": {"order": "asc"}}, {"id": {"order": "asc"}})
+        .extra(collapse={"field": "name.order"})[:limit]
+    )
+    return search.to_dict()
+
+
 # -- the answer, read ---------------------------------------------------------------------------
 
 
@@ -382,22 +401,10 @@ class ElasticsearchBackend:
         allowed = sorted(visible_types & {str(t) for t in INSTITUTIONAL_TYPES})
         if not allowed or not prefix.strip():
             return []
-        search = (
-            Search()
-            .query(
-                Q(
-                    "bool",
-                    must=[Q("multi_match", query=prefix, type="bool_prefix", fields=list(SUGGEST_FIELDS))],
-                    filter=[Q("terms", provider_type=allowed)],
-                )
-            )
-            .source(["name"])
-            .sort({"_score": {"order": "desc"}}, {"id": {"order": "asc"}})[: limit * 4]
-        )
+        body = compile_suggest(prefix, allowed, limit)
         async with self._answering():
-            response = await self.client.search(index=self.alias, body=search.to_dict())
-        names = dict.fromkeys(hit["_source"]["name"] for hit in response["hits"]["hits"])
-        return list(names)[:limit]
+            response = await self.client.search(index=self.alias, body=body)
+        return [hit["_source"]["name"] for hit in response["hits"]["hits"]]
 
     async def readiness(self) -> Readiness:
         try:

@@ -30,6 +30,7 @@ from core.documents import StoredProvider
 from core.errors import PlaceringssokError
 from core.facets import FACET_BY_NAME, STATUS_FACETS
 from core.geography import bounding_box, distance_km
+from core.name_suggestions import name_words, offered_names
 from core.ranking import decay_factor, freshness_factor, ranking_score
 from core.vacancies import JA, STATUSES, Confirmation, status_codes
 from core.vacancy_ledger import VacancyLedger
@@ -77,7 +78,7 @@ class _Snapshot:
     address_of_row: list[Any]
     alive_rows: Rows
     id_rank: NDArray[np.int64]
-    name_words: list[tuple[str, str, str]]
+    name_words: list[tuple[str, str, str, str]]
     masks: dict[Clause, Mask] = dataclasses.field(default_factory=dict)
     # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
     ledger_seq: int = 0
@@ -116,22 +117,23 @@ class _Snapshot:
 
 def _name_words(
     columns: ColumnStore, searcher: tantivy.Searcher, address_of_row: list[Any], alive_rows: Rows
-) -> list[tuple[str, str, str]]:
-    """(word, name, provider type) for every word of every institutional name, sorted for prefix lookup.
+) -> list[tuple[str, str, str, str]]:
+    """(word, name, provider type, id) for every word of every institutional name, sorted for prefix
+    lookup.
 
     Confidential homes are left out: their public name is a neutral label, not something to suggest.
     """
     type_values = columns.keyword_values["provider_type"]
     codes = columns.keyword_codes["provider_type"]
     institutional = {str(t) for t in INSTITUTIONAL_TYPES}
-    words: list[tuple[str, str, str]] = []
+    words: list[tuple[str, str, str, str]] = []
     for row in alive_rows:
         provider_type = type_values[codes[row]]
         if provider_type not in institutional:
             continue
         name = orjson.loads(searcher.doc(address_of_row[row]).to_dict()["source"][0])["name"]
-        for word in name.lower().split():
-            words.append((word, name, provider_type))
+        for word in name_words(name):
+            words.append((word, name, provider_type, str(columns.ids[row])))
     words.sort()
     return words
 
@@ -431,14 +433,18 @@ class EmbeddedBackend:
     def _suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]:
         snap = self._snapshot()
         needle = prefix.lower()
-        names: dict[str, None] = {}
+        if not needle.strip():
+            return []
         words = snap.name_words
-        for word, name, provider_type in words[bisect_left(words, (needle, "", "")) :]:
-            if not word.startswith(needle) or len(names) >= limit:
+        candidates: list[tuple[str, str]] = []
+        # Every word with the prefix sits in one run of the sorted list; all of it, as the order is
+        # by name (core.name_suggestions), not by word.
+        for word, name, provider_type, provider_id in words[bisect_left(words, (needle, "", "", "")) :]:
+            if not word.startswith(needle):
                 break
             if provider_type in visible_types:
-                names[name] = None
-        return list(names)
+                candidates.append((name, provider_id))
+        return offered_names(candidates, limit)
 
     async def readiness(self) -> Readiness:
         return await self._off_loop(self._readiness)

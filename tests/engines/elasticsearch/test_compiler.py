@@ -13,7 +13,8 @@ from core.geography import distance_km, seat_of
 from core.ranking import DECAY_FLOOR, DEFAULT_RADIUS_KM, STALE_FACTOR, decay_factor, decay_for
 from core.text_analysis import TEXT_FIELDS
 from core.vocabularies import INSTITUTIONAL_TYPES
-from engines.elasticsearch.search import FACET_SIZE, compile_search, read_result
+from engines.elasticsearch.index_definition import load_index_definition
+from engines.elasticsearch.search import FACET_SIZE, compile_search, compile_suggest, read_result
 from engines.elasticsearch.text_query import compile_node
 from search_api.criteria import SearchCriteria
 from search_api.plan import Origin, SearchPlan, build_plan
@@ -381,3 +382,19 @@ def test_a_confirmation_is_a_guarded_partial_update() -> None:
     script = confirmation_script(Confirmation(1, "prv-1", 2, None, moment, "hem", "provider"))
     assert script["params"] == {"vacancies": 2, "at": "2026-12-01T08:12:30.500000+00:00", "at_ms": 1796112750500}
     assert "ctx.op = 'noop'" in script["source"], "a newer moment in the document is never overwritten"
+
+
+# -- suggestions ----------------------------------------------------------------------------------
+
+
+def test_suggestions_sort_and_collapse_on_the_lowercased_name() -> None:
+    """core.name_suggestions' order: a keyword with a lowercase normalizer sorts as str.lower() does."""
+    body = compile_suggest("Hag", ["hvb", "stodboende"], 8)
+    assert body["query"]["bool"]["must"] == [{"prefix": {"name_suggest": {"value": "hag"}}}]
+    assert body["query"]["bool"]["filter"] == [{"terms": {"provider_type": ["hvb", "stodboende"]}}]
+    assert body["sort"] == [{"name.order": {"order": "asc"}}, {"id": {"order": "asc"}}]
+    assert body["collapse"] == {"field": "name.order"} and body["size"] == 8
+    definition = load_index_definition()
+    order = definition.mappings["properties"]["name"]["fields"]["order"]
+    assert order["type"] == "keyword"
+    assert definition.settings["analysis"]["normalizer"][order["normalizer"]]["filter"] == ["lowercase"]
