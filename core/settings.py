@@ -167,6 +167,22 @@ class Settings(BaseSettings):
     elasticsearch_mappings: Path | None = Field(
         default=None, description="settings + mappings JSON; default mappings/providers.json of the checkout"
     )
+    elasticsearch_shards: int | None = Field(
+        default=None,
+        ge=1,
+        description="primary shards of each new version; default the mapping file's (1). Above 1 the API "
+        "searches with dfs_query_then_fetch, so scores stay those of one shard",
+    )
+    elasticsearch_replicas: int | None = Field(
+        default=None,
+        ge=0,
+        description="replicas of each version once built; default the mapping file's auto_expand_replicas (0-1)",
+    )
+    elasticsearch_sniff: bool = Field(
+        default=False,
+        description="ask the cluster for its nodes at start and after a node fails; only when every node's "
+        "publish address is reachable from here (not behind a load balancer or a container network)",
+    )
 
     @property
     def audit_dir(self) -> Path:

@@ -56,6 +56,10 @@ def _options(settings: Settings) -> dict[str, Any]:
         options["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password or "")
     if settings.elasticsearch_ca_certs is not None:
         options["ca_certs"] = str(settings.elasticsearch_ca_certs)
+    if settings.elasticsearch_sniff:
+        # The client then talks to every node the cluster names (their publish addresses), not
+        # only to the URLs given; at most once a minute, and again when a node fails.
+        options |= {"sniff_on_start": True, "sniff_on_node_failure": True, "min_delay_between_sniffing": 60}
     return options
 
 

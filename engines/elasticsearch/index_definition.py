@@ -64,9 +64,25 @@ def _read(path: Path) -> IndexDefinition:
     return IndexDefinition(settings=data["settings"], mappings=data["mappings"])
 
 
+def sized(definition: IndexDefinition, shards: int | None, replicas: int | None) -> IndexDefinition:
+    """The definition with the deployment's shard and replica counts in place of the file's."""
+    if shards is None and replicas is None:
+        return definition
+    settings = copy.deepcopy(definition.settings)
+    index = settings.setdefault("index", {})
+    if shards is not None:
+        index["number_of_shards"] = shards
+    if replicas is not None:
+        index.pop("auto_expand_replicas", None)
+        index["number_of_replicas"] = replicas
+    return IndexDefinition(settings=settings, mappings=definition.mappings)
+
+
 def load_index_definition(settings: Settings | None = None) -> IndexDefinition:
     path = mapping_path(settings) if settings is not None else _CHECKOUT
     try:
+        if settings is not None:
+            return sized(_read(path), settings.elasticsearch_shards, settings.elasticsearch_replicas)
         return _read(path)
     except FileNotFoundError as exc:
         raise NotConfigured(

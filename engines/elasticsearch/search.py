@@ -338,6 +338,10 @@ class ElasticsearchBackend:
         self.client = client
         self.alias = settings.elasticsearch_index
         self.timeout_s = settings.elasticsearch_timeout_s
+        # Several shards score with their own term statistics; dfs first gathers them cluster-wide,
+        # so a hit scores as on one shard (and on the embedded engine).
+        shards = settings.elasticsearch_shards or 1
+        self.search_type = "dfs_query_then_fetch" if shards > 1 else "query_then_fetch"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchBackend:
@@ -384,7 +388,7 @@ class ElasticsearchBackend:
     async def search(self, plan: SearchPlan) -> BackendResult:
         body = compile_search(plan)
         async with self._answering():
-            response = await self.client.search(index=self.alias, body=body)
+            response = await self.client.search(index=self.alias, body=body, search_type=self.search_type)
         return read_result(plan, response.body)
 
     async def get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None:

@@ -25,10 +25,10 @@ from typing import Any, get_args
 import pytest
 from fastapi.testclient import TestClient
 
+from core.facets import FacetName
 from core.schools import SchoolRegister
 from core.settings import Settings
 from search_api.app import create_app
-from search_api.criteria import FacetName
 from tests.conformance.conftest import Api
 from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, test_settings
 

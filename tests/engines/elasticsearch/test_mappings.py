@@ -7,6 +7,7 @@ import json
 import types
 import typing
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import orjson
@@ -19,6 +20,7 @@ from core.text_analysis import TEXT_FIELDS
 from engines.elasticsearch.documents import SEARCH_ONLY_FIELDS, external_version, to_elastic
 from engines.elasticsearch.index_definition import LOADING_SETTINGS, IndexDefinition, load_index_definition
 from engines.embedded.text_index import terms_tokenizer, to_tantivy_json
+from tests.conftest import test_settings
 
 COMPATIBLE: dict[type, set[str]] = {
     str: {"keyword", "text", "match_only_text", "wildcard"},
@@ -140,6 +142,17 @@ def test_loading_settings_are_undone_when_serving(definition: IndexDefinition) -
     assert set(LOADING_SETTINGS) >= set(serving) - {"number_of_replicas"}
     assert serving["refresh_interval"] == definition.settings["index"]["refresh_interval"]
     assert serving["auto_expand_replicas"] == definition.settings["index"]["auto_expand_replicas"]
+
+
+def test_shards_and_replicas_come_from_the_settings_when_given(tmp_path: Path) -> None:
+    """A three-node cluster: PLACERINGSSOK_ELASTICSEARCH_SHARDS / _REPLICAS without editing the file."""
+    plain = load_index_definition(test_settings(tmp_path))
+    assert plain.settings["index"]["number_of_shards"] == 1
+    cluster = load_index_definition(test_settings(tmp_path, elasticsearch_shards=3, elasticsearch_replicas=2))
+    created, serving = cluster.creation_settings()["index"], cluster.serving_settings()
+    assert created["number_of_shards"] == 3 and created["number_of_replicas"] == 0, "loads without replicas"
+    assert serving == {"refresh_interval": "1s", "auto_expand_replicas": "false", "number_of_replicas": 2}
+    assert plain.settings["index"]["number_of_shards"] == 1, "the file's definition is left as it was"
 
 
 def _unmapped(document: dict[str, Any], properties: dict[str, Any], path: str = "") -> list[str]:
