@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.schools import SchoolRegister  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
-from scripts.bench_search import ensure_index, free_port, query_mix  # noqa: E402
+from scripts.bench_load import ensure_index, free_port, query_mix, server_env  # noqa: E402
 
 CASEWORKER_KEY = "bench-caseworker-key"
 HOME_KEY = "bench-home-key"
@@ -167,7 +167,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
-    data_dir, env = ensure_index(args.providers, args.backend, args.rebuild)
+    data_dir, _ = ensure_index(args.providers, args.backend, args.rebuild)
+    env = server_env(data_dir, args.backend)
     ledger = data_dir / "vacancies.sqlite"
     for path in (ledger, ledger.with_name(ledger.name + "-wal"), ledger.with_name(ledger.name + "-shm")):
         path.unlink(missing_ok=True)  # every run starts from the export's own figures

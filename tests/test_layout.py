@@ -48,8 +48,9 @@ def _within(module: str, prefix: str) -> bool:
     return module == prefix or module.startswith(prefix + ".")
 
 
-# An engine's reading side: its search, and the compiler of the plan's text part it keeps apart.
-ENGINE_QUERY_MODULES = ("search", "text_query", "article_search")
+# An engine's reading side: its search, and the modules of it kept apart (the text compiler; the
+# embedded engine's snapshot, its filters inside text queries, its page).
+ENGINE_QUERY_MODULES = ("search", "text_query", "article_search", "snapshot", "narrowing", "page")
 
 
 def _is_engine_query_module(module: str) -> bool:

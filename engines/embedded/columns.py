@@ -1,16 +1,26 @@
 """The column store: one numpy array per filterable field, one row per indexed document.
 
-tantivy answers "which documents match these Swedish words, how well"; geo filters, exact facet
-counts and sorting run here, vectorised, the way Elasticsearch uses doc values. Rows are only ever
-appended; a replaced or deleted document's row is marked dead, and the tantivy document carries its
-row number so text hits join to columns.
+tantivy answers "which documents match these Swedish words, how well"; filters, geo, exact facet
+counts and sorting run here, vectorised, the way Elasticsearch uses doc values.
+
+Rows are only ever appended. A replaced or deleted document's row is marked dead, and the tantivy
+document carries its row number so text hits join to columns. A store may be *extended* in place:
+arrays have room at the end, new rows are written past every existing reader's ``n``, and the
+extended store is a new object with its own ``n`` and ``alive``, so a search holding the old store
+never sees a half-applied write.
+
+Layout on disk (``columns/`` in a version folder), every array an ``.npy`` a reader maps lazily:
+ids as compact byte strings, numbers as float64, flags as bool, single-valued keywords as int32
+codes, multi-valued keywords as one packed bitset per value (``mb.<field>``: values x words), and
+``id_order`` (ids sorted) so an id finds its row without a dictionary of every id.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
@@ -19,13 +29,13 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from core.atomic_files import write_json_atomically
 from core.documents import IndexedProvider
 from core.facets import FACETS
 from core.permits import permit_required
 
 # The facets' fields, in the registry's order (the tantivy schema's too). Single-valued keyword
-# fields are stored as int codes into a value list; multi-valued ones as a boolean matrix, one
-# column per value.
+# fields are stored as int codes into a value list; multi-valued ones as one packed bitset per value.
 KEYWORD_FIELDS: tuple[str, ...] = tuple(facet.field for facet in FACETS if facet.kind == "keyword")
 MULTI_FIELDS: tuple[str, ...] = tuple(facet.field for facet in FACETS if facet.kind == "multi")
 _FACET_FIELDS = (*KEYWORD_FIELDS, *MULTI_FIELDS)
@@ -33,8 +43,8 @@ _FACET_FIELDS = (*KEYWORD_FIELDS, *MULTI_FIELDS)
 _facet_values = itemgetter(*_FACET_FIELDS)
 # The permit's own scope, for the permit tier and filter (``PermitCovers``); columns only.
 PERMIT_GROUPS = "permit_target_groups"
-_STORED_MULTI: tuple[str, ...] = (*MULTI_FIELDS, PERMIT_GROUPS)
-_NUMBER_FIELDS: tuple[str, ...] = (
+STORED_MULTI: tuple[str, ...] = (*MULTI_FIELDS, PERMIT_GROUPS)
+NUMBER_FIELDS: tuple[str, ...] = (
     "permit_age_min",
     "permit_age_max",
     "lat",
@@ -47,14 +57,10 @@ _NUMBER_FIELDS: tuple[str, ...] = (
     "vacancies_updated_at",
     "updated_at",
 )
-_FLAG_FIELDS: tuple[str, ...] = (
-    "alive",
-    "has_vacancy",
-    "permit_revoked",
-    "confidential",
-    "permit_present",
-    "permit_required",
-)
+FLAG_FIELDS: tuple[str, ...] = ("has_vacancy", "permit_revoked", "confidential", "permit_present", "permit_required")
+
+Mask = NDArray[np.bool_]
+Words = NDArray[np.uint64]
 
 
 def _epoch(value: datetime | None) -> float:
@@ -116,116 +122,332 @@ def column_values(doc: IndexedProvider) -> ColumnValues:
     )
 
 
-@dataclass
+def words_for(rows: int) -> int:
+    return (rows + 63) // 64
+
+
+def pack_mask(mask: Mask, words: int) -> Words:
+    """A boolean mask as little-endian bits in ``words`` uint64 words (bits past the mask are 0)."""
+    packed = np.zeros(words * 8, dtype=np.uint8)
+    bits = np.packbits(mask, bitorder="little")
+    packed[: len(bits)] = bits
+    return packed.view(np.uint64)
+
+
+def _value_index(values: list[str], value: str) -> int:
+    try:
+        return values.index(value)
+    except ValueError:
+        values.append(value)
+        return len(values) - 1
+
+
+@dataclass(frozen=True)
 class ColumnStore:
-    ids: NDArray[np.str_]
+    """Rows ``0..n-1`` of arrays that may be longer (room for appended rows); ``alive`` is length n."""
+
+    n: int
+    ids: NDArray[np.bytes_]
+    alive: Mask
     numbers: dict[str, NDArray[np.float64]]
-    flags: dict[str, NDArray[np.bool_]]
+    flags: dict[str, Mask]
     keyword_values: dict[str, list[str]]
     keyword_codes: dict[str, NDArray[np.int32]]
     multi_values: dict[str, list[str]]
-    multi_matrix: dict[str, NDArray[np.bool_]]
-    _row_of: dict[str, int] | None = field(default=None, repr=False)
-
-    @classmethod
-    def empty(cls) -> ColumnStore:
-        return cls(
-            ids=np.array([], dtype="<U64"),
-            numbers={f: np.array([], dtype=np.float64) for f in _NUMBER_FIELDS},
-            flags={f: np.array([], dtype=bool) for f in _FLAG_FIELDS},
-            keyword_values={f: [] for f in KEYWORD_FIELDS},
-            keyword_codes={f: np.array([], dtype=np.int32) for f in KEYWORD_FIELDS},
-            multi_values={f: [] for f in _STORED_MULTI},
-            multi_matrix={f: np.zeros((0, 0), dtype=bool) for f in _STORED_MULTI},
-        )
+    multi_bits: dict[str, Words]
+    # Ids sorted, with their rows: the rows a build wrote (``sorted_n`` of them).
+    id_sorted: NDArray[np.bytes_]
+    id_sorted_rows: NDArray[np.int64]
+    # Ids whose row changed after the build (appended or deleted: -1).
+    moved: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self.n
 
     @property
     def live_count(self) -> int:
-        return int(self.flags["alive"].sum())
+        return int(np.count_nonzero(self.alive))
+
+    def number(self, name: str) -> NDArray[np.float64]:
+        return self.numbers[name][: self.n]
+
+    def flag(self, name: str) -> Mask:
+        return self.flags[name][: self.n]
+
+    def codes(self, name: str) -> NDArray[np.int32]:
+        return self.keyword_codes[name][: self.n]
+
+    def id_array(self) -> NDArray[np.bytes_]:
+        return self.ids[: self.n]
 
     def row_of(self, provider_id: str) -> int | None:
         """The live row of a provider id, if it has one."""
-        if self._row_of is None:
-            alive = self.flags["alive"]
-            self._row_of = {str(i): r for r, i in enumerate(self.ids) if alive[r]}
-        return self._row_of.get(provider_id)
+        row = self.moved.get(provider_id)
+        if row is None:
+            key = provider_id.encode()
+            at = int(np.searchsorted(self.id_sorted, key))
+            if at >= len(self.id_sorted) or self.id_sorted[at] != key:
+                return None
+            row = int(self.id_sorted_rows[at])
+        return row if 0 <= row < self.n and self.alive[row] else None
 
-    def append(self, rows: Sequence[ColumnValues]) -> range:
-        """Add documents as new live rows; returns their row numbers."""
-        start = len(self.ids)
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in ColumnValues._fields]
-        by_name = dict(zip(ColumnValues._fields, columns, strict=True))
-        self.ids = np.concatenate([self.ids, np.array(by_name["id"], dtype="<U64")])
-        for name in _NUMBER_FIELDS:
-            self.numbers[name] = np.concatenate([self.numbers[name], np.array(by_name[name], dtype=np.float64)])
-        self.flags["alive"] = np.concatenate([self.flags["alive"], np.ones(len(rows), dtype=bool)])
-        for name in _FLAG_FIELDS[1:]:
-            self.flags[name] = np.concatenate([self.flags[name], np.array(by_name[name], dtype=bool)])
-        facet_columns = list(zip(*by_name["facets"], strict=True)) if rows else [() for _ in _FACET_FIELDS]
-        by_name |= dict(zip(_FACET_FIELDS, facet_columns, strict=True))
-        for name in KEYWORD_FIELDS:
-            codes = np.array([self._code(name, v) for v in by_name[name]], np.int32)
-            self.keyword_codes[name] = np.concatenate([self.keyword_codes[name], codes])
-        for name in _STORED_MULTI:
-            self._append_multi(name, by_name[name])
-        if self._row_of is not None:
+    def rows_of(self, provider_ids: Sequence[str]) -> list[int | None]:
+        return [self.row_of(i) for i in provider_ids]
+
+    # -- multi-valued fields --------------------------------------------------------------------
+
+    def multi_mask(self, name: str, values: Iterable[str], every: bool) -> Mask:
+        """Rows holding any (or, with ``every``, all) of the values."""
+        known = self.multi_values[name]
+        wanted = list(values)
+        present = [known.index(v) for v in wanted if v in known]
+        if not present or (every and len(present) < len(wanted)):
+            return np.zeros(self.n, dtype=bool)
+        bits = self.multi_bits[name]
+        combined = bits[present[0]].copy()
+        for index in present[1:]:
+            if every:
+                combined &= bits[index]
+            else:
+                combined |= bits[index]
+        return np.unpackbits(combined.view(np.uint8), count=self.n, bitorder="little").view(bool)
+
+    def multi_counts(self, name: str, packed_rows: Words) -> dict[str, int]:
+        """How many of the rows in ``packed_rows`` (see ``pack_mask``) hold each value."""
+        bits = self.multi_bits[name]
+        words = len(packed_rows)
+        counts = np.bitwise_count(bits[:, :words] & packed_rows).sum(axis=1, dtype=np.int64)
+        return {v: int(c) for v, c in zip(self.multi_values[name], counts, strict=False) if c}
+
+    # -- extending: the small-write path --------------------------------------------------------
+
+    def extended(self, rows: Sequence[ColumnValues], kill: Iterable[int]) -> ColumnStore:
+        """A new store with ``rows`` appended and the ``kill`` rows dead; this one is unchanged.
+
+        Arrays are shared when they have room (the new rows go past this store's ``n``, which no
+        reader of this store looks at), otherwise grown by half, so a stream of small writes costs
+        amortised O(rows written), not O(index).
+        """
+        start, end = self.n, self.n + len(rows)
+        store = self._with_room(end)
+        alive = np.ones(end, dtype=bool)
+        alive[:start] = self.alive
+        moved = dict(self.moved)
+        for row in kill:
+            alive[row] = False
+            moved.setdefault(str(store.ids[row].decode()), -1)
+        if rows:
+            by_name = _by_name(rows)
+            store.ids[start:end] = np.array(by_name["id"], dtype=store.ids.dtype)
+            for name in NUMBER_FIELDS:
+                store.numbers[name][start:end] = by_name[name]
+            for name in FLAG_FIELDS:
+                store.flags[name][start:end] = by_name[name]
+            keyword_values = {k: list(v) for k, v in store.keyword_values.items()}
+            for name in KEYWORD_FIELDS:
+                codes = [_value_index(keyword_values[name], v) for v in by_name[name]]
+                store.keyword_codes[name][start:end] = codes
+            multi_values = {k: list(v) for k, v in store.multi_values.items()}
+            multi_bits = dict(store.multi_bits)
+            for name in STORED_MULTI:
+                multi_bits[name] = _set_bits(multi_bits[name], multi_values[name], by_name[name], start)
             for offset, provider_id in enumerate(by_name["id"]):
-                self._row_of[provider_id] = start + offset
-        return range(start, len(self.ids))
+                moved[provider_id] = start + offset
+            store = replace(store, keyword_values=keyword_values, multi_values=multi_values, multi_bits=multi_bits)
+        return replace(store, n=end, alive=alive, moved=moved)
 
-    def kill(self, rows: Iterable[int]) -> None:
-        for row in rows:
-            self.flags["alive"][row] = False
-            if self._row_of is not None:
-                self._row_of.pop(str(self.ids[row]), None)
+    def _with_room(self, rows: int) -> ColumnStore:
+        if rows <= len(self.ids) and rows <= self.multi_bits[MULTI_FIELDS[0]].shape[1] * 64:
+            return self
+        capacity = max(rows, len(self.ids) + len(self.ids) // 2, 1024)
 
-    def _code(self, name: str, value: str) -> int:
-        values = self.keyword_values[name]
-        try:
-            return values.index(value)
-        except ValueError:
-            values.append(value)
-            return len(values) - 1
+        def grown(array: NDArray[Any]) -> NDArray[Any]:
+            bigger = np.zeros(capacity, dtype=array.dtype)
+            bigger[: self.n] = array[: self.n]
+            return bigger
 
-    def _append_multi(self, name: str, lists: Sequence[Sequence[str]]) -> None:
-        values = self.multi_values[name]
-        index = {v: i for i, v in enumerate(values)}
-        for items in lists:
-            for item in items:
-                if item not in index:
-                    index[item] = len(values)
-                    values.append(item)
-        old = self.multi_matrix[name]
-        grown = np.zeros((old.shape[0] + len(lists), len(values)), dtype=bool)
-        grown[: old.shape[0], : old.shape[1]] = old
-        for offset, items in enumerate(lists):
-            for item in items:
-                grown[old.shape[0] + offset, index[item]] = True
-        self.multi_matrix[name] = grown
+        def grown_bits(bits: Words) -> Words:
+            bigger = np.zeros((bits.shape[0], words_for(capacity)), dtype=np.uint64)
+            bigger[:, : bits.shape[1]] = bits
+            return bigger
 
-    def save(self, path: Path) -> None:
-        arrays: dict[str, NDArray[Any]] = {"ids": self.ids}
-        arrays |= {f"n.{k}": v for k, v in self.numbers.items()}
-        arrays |= {f"f.{k}": v for k, v in self.flags.items()}
-        arrays |= {f"kv.{k}": np.array(v, dtype="<U128") for k, v in self.keyword_values.items()}
-        arrays |= {f"kc.{k}": v for k, v in self.keyword_codes.items()}
-        arrays |= {f"mv.{k}": np.array(v, dtype="<U128") for k, v in self.multi_values.items()}
-        arrays |= {f"mm.{k}": v for k, v in self.multi_matrix.items()}
-        with path.open("wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
+        return replace(
+            self,
+            ids=grown(self.ids),
+            numbers={k: grown(v) for k, v in self.numbers.items()},
+            flags={k: grown(v) for k, v in self.flags.items()},
+            keyword_codes={k: grown(v) for k, v in self.keyword_codes.items()},
+            multi_bits={k: grown_bits(v) for k, v in self.multi_bits.items()},
+        )
+
+    # -- disk -----------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write rows ``0..n-1`` (appended rows included, in their row order) as ``.npy`` files."""
+        folder.mkdir(parents=True, exist_ok=True)
+        ids = self.id_array()
+        live_rows = np.flatnonzero(self.alive)
+        order = live_rows[np.argsort(ids[live_rows], kind="stable")]
+        arrays: dict[str, NDArray[Any]] = {
+            "ids": ids,
+            "alive": self.alive,
+            "id_sorted": ids[order],
+            "id_sorted_rows": order.astype(np.int64),
+        }
+        arrays |= {f"n.{k}": self.number(k) for k in NUMBER_FIELDS}
+        arrays |= {f"f.{k}": self.flag(k) for k in FLAG_FIELDS}
+        arrays |= {f"kc.{k}": self.codes(k) for k in KEYWORD_FIELDS}
+        arrays |= {f"mb.{k}": v[:, : words_for(self.n)] for k, v in self.multi_bits.items()}
+        for name, array in arrays.items():
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
+        write_json_atomically(
+            folder / "values.json",
+            {"rows": self.n, "keyword_values": self.keyword_values, "multi_values": self.multi_values},
+        )
 
     @classmethod
-    def load(cls, path: Path) -> ColumnStore:
-        with np.load(path, allow_pickle=False) as data:
-            return cls(
-                ids=data["ids"],
-                numbers={k: data[f"n.{k}"] for k in _NUMBER_FIELDS},
-                flags={k: data[f"f.{k}"].copy() for k in _FLAG_FIELDS},
-                keyword_values={k: [str(v) for v in data[f"kv.{k}"]] for k in KEYWORD_FIELDS},
-                keyword_codes={k: data[f"kc.{k}"] for k in KEYWORD_FIELDS},
-                multi_values={k: [str(v) for v in data[f"mv.{k}"]] for k in _STORED_MULTI},
-                multi_matrix={k: data[f"mm.{k}"] for k in _STORED_MULTI},
-            )
+    def load(cls, folder: Path, *, extendable: bool = False) -> ColumnStore:
+        """The store in ``folder``: ``extendable``, copied into memory with an eighth more rows of room
+        (a reader that applies small writes), else mapped read-only (a writer that only looks up)."""
+        meta = json.loads((folder / "values.json").read_text(encoding="utf-8"))
+        n = int(meta["rows"])
+        room = max(1024, n // 8) if extendable else 0
+
+        def read(name: str) -> NDArray[Any]:
+            array: NDArray[Any] = np.load(folder / f"{name}.npy", mmap_mode="r")
+            if not room:
+                return array
+            copy = np.zeros(n + room, dtype=array.dtype)
+            copy[:n] = array
+            return copy
+
+        def read_bits(name: str) -> Words:
+            array: Words = np.load(folder / f"mb.{name}.npy", mmap_mode="r")
+            if not room:
+                return array
+            copy = np.zeros((array.shape[0], words_for(n + room)), dtype=np.uint64)
+            copy[:, : array.shape[1]] = array
+            return copy
+
+        return cls(
+            n=n,
+            ids=read("ids"),
+            alive=np.array(np.load(folder / "alive.npy")),
+            numbers={k: read(f"n.{k}") for k in NUMBER_FIELDS},
+            flags={k: read(f"f.{k}") for k in FLAG_FIELDS},
+            keyword_values={k: list(meta["keyword_values"][k]) for k in KEYWORD_FIELDS},
+            keyword_codes={k: read(f"kc.{k}") for k in KEYWORD_FIELDS},
+            multi_values={k: list(meta["multi_values"][k]) for k in STORED_MULTI},
+            multi_bits={k: read_bits(k) for k in STORED_MULTI},
+            id_sorted=np.load(folder / "id_sorted.npy", mmap_mode="r"),
+            id_sorted_rows=np.load(folder / "id_sorted_rows.npy", mmap_mode="r"),
+        )
+
+
+def _by_name(rows: Sequence[ColumnValues]) -> dict[str, Sequence[Any]]:
+    """The rows' values column by column, the facet fields each a column of their own."""
+    by_name: dict[str, Sequence[Any]] = dict(zip(ColumnValues._fields, zip(*rows, strict=True), strict=True))
+    by_name |= dict(zip(_FACET_FIELDS, zip(*by_name["facets"], strict=True), strict=True))
+    return by_name
+
+
+def _set_bits(bits: Words, values: list[str], lists: Sequence[Sequence[str]], start: int) -> Words:
+    """Set the bits of rows ``start..`` for their values; a value never seen adds a bitset."""
+    for offset, items in enumerate(lists):
+        row = start + offset
+        for item in items:
+            index = _value_index(values, item)
+            if index >= bits.shape[0]:
+                bits = np.concatenate([bits, np.zeros((1, bits.shape[1]), dtype=np.uint64)])
+            bits[index, row >> 6] |= np.uint64(1 << (row & 63))
+    return bits
+
+
+class ColumnBuilder:
+    """Collects a full build's rows chunk by chunk, as arrays per chunk; one concatenation at the end,
+    so a build costs linear time and holds no Python object per row."""
+
+    def __init__(self) -> None:
+        self._chunks: list[dict[str, NDArray[Any]]] = []
+        self._kill: list[int] = []
+        self.keyword_values: dict[str, list[str]] = {f: [] for f in KEYWORD_FIELDS}
+        self.multi_values: dict[str, list[str]] = {f: [] for f in STORED_MULTI}
+        self.n = 0
+
+    def append(self, rows: Sequence[ColumnValues]) -> range:
+        start = self.n
+        if not rows:
+            return range(start, start)
+        by_name = _by_name(rows)
+        chunk: dict[str, NDArray[Any]] = {"ids": np.array(by_name["id"], dtype=np.bytes_)}
+        chunk |= {name: np.array(by_name[name], dtype=np.float64) for name in NUMBER_FIELDS}
+        chunk |= {name: np.array(by_name[name], dtype=bool) for name in FLAG_FIELDS}
+        for name in KEYWORD_FIELDS:
+            index = {v: i for i, v in enumerate(self.keyword_values[name])}
+            codes = [index.get(v, -1) for v in by_name[name]]
+            for position, code in enumerate(codes):
+                if code < 0:
+                    value = by_name[name][position]
+                    code = index.get(value, -1)
+                    if code < 0:
+                        code = index[value] = len(self.keyword_values[name])
+                        self.keyword_values[name].append(value)
+                    codes[position] = code
+            chunk[name] = np.array(codes, dtype=np.int32)
+        for name in STORED_MULTI:
+            index = {v: i for i, v in enumerate(self.multi_values[name])}
+            for items in by_name[name]:
+                for item in items:
+                    if item not in index:
+                        index[item] = len(self.multi_values[name])
+                        self.multi_values[name].append(item)
+            held = np.zeros((len(rows), len(index)), dtype=bool)
+            for offset, items in enumerate(by_name[name]):
+                held[offset, [index[item] for item in items]] = True
+            chunk[f"mb.{name}"] = held
+        self._chunks.append(chunk)
+        self.n += len(rows)
+        return range(start, self.n)
+
+    def kill(self, rows: Iterable[int]) -> None:
+        self._kill.extend(rows)
+
+    def finish(self) -> ColumnStore:
+        n = self.n
+
+        def joined(name: str, dtype: Any) -> NDArray[Any]:
+            return np.concatenate([c[name] for c in self._chunks]) if self._chunks else np.array([], dtype=dtype)
+
+        ids = joined("ids", "S1")
+        alive = np.ones(n, dtype=bool)
+        alive[self._kill] = False
+        multi_bits: dict[str, Words] = {}
+        for name in STORED_MULTI:
+            values = len(self.multi_values[name])
+            held = np.zeros((n, values), dtype=bool)
+            at = 0
+            for chunk in self._chunks:
+                block = chunk.pop(f"mb.{name}")
+                held[at : at + len(block), : block.shape[1]] = block
+                at += len(block)
+            bits = np.zeros((values, words_for(n)), dtype=np.uint64)
+            for value in range(values):
+                bits[value] = pack_mask(held[:, value], words_for(n))
+            multi_bits[name] = bits
+        live_rows = np.flatnonzero(alive)
+        order = live_rows[np.argsort(ids[live_rows], kind="stable")] if n else np.array([], dtype=np.int64)
+        store = ColumnStore(
+            n=n,
+            ids=ids,
+            alive=alive,
+            numbers={k: joined(k, np.float64) for k in NUMBER_FIELDS},
+            flags={k: joined(k, bool) for k in FLAG_FIELDS},
+            keyword_values=self.keyword_values,
+            keyword_codes={k: joined(k, np.int32) for k in KEYWORD_FIELDS},
+            multi_values=self.multi_values,
+            multi_bits=multi_bits,
+            id_sorted=ids[order],
+            id_sorted_rows=order.astype(np.int64),
+        )
+        self._chunks = []
+        return store

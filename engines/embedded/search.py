@@ -1,44 +1,55 @@
 """The embedded backend: compiles a search plan to tantivy (text) and numpy (everything else).
 
-tantivy scores the Swedish text; the column store narrows candidates clause by clause, cheapest
-first, measures exact haversine distances only for the rows still standing, counts facets and sorts.
-A new live version (a reindex, sync or rollback by another process) is picked up on the next request.
+One candidate set, a boolean mask over the snapshot's rows, goes through named steps:
+
+1. ``_filter``: the plan's filters as whole-table masks (cached per snapshot), and the text matches
+   (tantivy, narrowed by the filters it can take; cached per snapshot for paging and facet clicks);
+2. ``_geo``: radius and exclusion circles, exact haversine only for rows inside each circle's box;
+3. ``_counts``: facet counts over the mask, with packed bitsets for multi-valued fields;
+4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
+   the page (see ``page.py``); documents are read for the page only.
+
+New versions and small writes (deltas) are opened by a background thread and swapped in as one
+reference; a search never waits for an open (only the very first one, with nothing to serve, does).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import gc
 import logging
 import os
 import threading
 import time
-from bisect import bisect_left
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
-import orjson
-import tantivy
-from numpy.typing import NDArray
 
 from core.documents import StoredProvider
 from core.errors import PlaceringssokError
 from core.facets import FACET_BY_NAME, STATUS_FACETS
 from core.geography import bounding_box, distance_km
-from core.name_suggestions import name_words, offered_names
-from core.ranking import decay_factor, freshness_factor, ranking_score
+from core.name_suggestions import offered_names
 from core.vacancies import JA, STATUSES, Confirmation, status_codes
 from core.vacancy_ledger import VacancyLedger
-from core.vocabularies import INSTITUTIONAL_TYPES
-from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, PERMIT_GROUPS, ColumnStore
+from engines.embedded.columns import (
+    KEYWORD_FIELDS,
+    MULTI_FIELDS,
+    PERMIT_GROUPS,
+    ColumnStore,
+    Mask,
+    pack_mask,
+    words_for,
+)
+from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
+from engines.embedded.narrowing import narrowable, with_filters
+from engines.embedded.page import page
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.text_index import open_index
+from engines.embedded.snapshot import Snapshot, TextMatches
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
@@ -61,81 +72,100 @@ T = TypeVar("T")
 log = logging.getLogger("placeringssok.index")
 # How often the served version's file sizes are compared with its checksums list.
 SIZE_CHECK_INTERVAL_S = 1.0
-Rows = NDArray[np.int64]
-Mask = NDArray[np.bool_]
-Scalar = TypeVar("Scalar", bound=np.generic)
-# How much a compound part or a one-typo match counts against the word as typed.
-# Whole-table filter masks kept per index version (100,000 rows: 100 kB each).
-MASK_CACHE_SIZE = 256
+# How often the background thread looks for a new version or delta.
+REFRESH_INTERVAL_S = 0.05
+
+
+def clause_mask(c: ColumnStore, clause: Clause) -> Mask:
+    """The clause over every row of the store."""
+    if isinstance(clause, Not):
+        return ~clause_mask(c, clause.clause)
+    if isinstance(clause, AnyOf | AllOf) and clause.field in KEYWORD_FIELDS:
+        values = c.keyword_values[clause.field]
+        table = np.zeros(len(values) + 1, dtype=bool)
+        for value in clause.values:
+            if value in values:
+                table[values.index(value)] = True
+        selected: Mask = table[c.codes(clause.field)]
+        return selected
+    if isinstance(clause, AnyOf | AllOf):
+        assert clause.field in MULTI_FIELDS, clause.field
+        return c.multi_mask(clause.field, clause.values, every=isinstance(clause, AllOf))
+    if isinstance(clause, AtMost):
+        return c.number(clause.field) <= clause.value
+    if isinstance(clause, AtLeast):
+        return c.number(clause.field) >= clause.value
+    if isinstance(clause, Flag):
+        equal: Mask = c.flag(clause.field) == clause.value
+        return equal
+    if isinstance(clause, PermitCovers):
+        return _permit_covers(c, clause)
+    if isinstance(clause, VacancyStatusIn):
+        wanted = np.array([status in clause.statuses for status in STATUSES])
+        status_mask: Mask = wanted[
+            status_codes(c.number("vacancies"), c.number("vacancies_updated_at"), clause.fresh_after)
+        ]
+        return status_mask
+    if isinstance(clause, WithinKm):
+        return distance_km(clause.lat, clause.lon, c.number("lat"), c.number("lon")) <= clause.km
+    raise TypeError(f"unknown clause {clause!r}")
+
+
+def _permit_covers(c: ColumnStore, clause: PermitCovers) -> Mask:
+    """``PermitCovers`` over the permit columns: a live permit whose scope holds every need and the
+    age (an open end holds any age), or no permit where none is required."""
+    present = c.flag("permit_present")
+    covered = present & ~c.flag("permit_revoked")
+    if clause.needs:
+        covered &= c.multi_mask(PERMIT_GROUPS, clause.needs, every=True)
+    if clause.age is not None:
+        low, high = c.number("permit_age_min"), c.number("permit_age_max")
+        covered &= (np.isnan(low) | (low <= clause.age)) & (np.isnan(high) | (high >= clause.age))
+    result: Mask = covered | (~present & ~c.flag("permit_required"))
+    return result
+
+
+def _reads_vacancies(clause: Any) -> bool:
+    inner = clause.clause if isinstance(clause, Not) else clause
+    return getattr(inner, "field", None) in VACANCY_COLUMNS
+
+
+def _depends_on_now(clause: Clause) -> bool:
+    """Vacancy status moves with the clock (and with confirmations): never cached."""
+    return isinstance(clause.clause if isinstance(clause, Not) else clause, VacancyStatusIn)
+
+
+def _status_counts(c: ColumnStore, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
+    codes = status_codes(c.number("vacancies")[rows], c.number("vacancies_updated_at")[rows], fresh_after)
+    counts = np.bincount(codes, minlength=len(STATUSES))
+    if facet == "has_vacancy":
+        yes, no = int(counts[JA]), int(len(codes) - counts[JA])
+        return {k: n for k, n in (("true", yes), ("false", no)) if n}
+    return {status: int(n) for status, n in zip(STATUSES, counts, strict=True) if n}
+
+
+def _is_geo(clause: Clause) -> bool:
+    return isinstance(clause.clause if isinstance(clause, Not) else clause, WithinKm)
+
+
+def _facet_counts(c: ColumnStore, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
+    if facet in STATUS_FACETS:
+        return _status_counts(c, facet, rows, fresh_after)
+    field = FACET_BY_NAME[facet].field
+    if field in KEYWORD_FIELDS:
+        counts = np.bincount(c.codes(field)[rows], minlength=len(c.keyword_values[field]))
+        return {v: int(n) for v, n in zip(c.keyword_values[field], counts, strict=False) if n}
+    if field in MULTI_FIELDS:
+        return c.multi_counts(field, pack_mask(rows, words_for(c.n)))
+    yes = int(np.count_nonzero(c.flag(field) & rows))
+    no = int(np.count_nonzero(rows)) - yes
+    return {k: n for k, n in (("true", yes), ("false", no)) if n}
 
 
 @dataclass
-class _Snapshot:
-    version: str
-    index: tantivy.Index
-    searcher: tantivy.Searcher
-    columns: ColumnStore
-    address_of_row: list[Any]
-    alive_rows: Rows
-    id_rank: NDArray[np.int64]
-    name_words: list[tuple[str, str, str, str]]
-    masks: dict[Clause, Mask] = dataclasses.field(default_factory=dict)
-    # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
-    ledger_seq: int = 0
-
-    @classmethod
-    def open(cls, version_dir: Path) -> _Snapshot:
-        columns = ColumnStore.load(version_dir / "columns.npz")
-        index = open_index(version_dir / "text")
-        index.reload()
-        searcher = index.searcher()
-        hits = searcher.search(tantivy.Query.all_query(), limit=max(1, searcher.num_docs), count=False).hits
-        addresses = [address for _, address in hits]
-        rows = searcher.fast_field_values("row", addresses) if addresses else []
-        address_of_row: list[Any] = [None] * len(columns)
-        for address, row in zip(addresses, rows, strict=True):
-            address_of_row[cast(int, row)] = address  # "row" is an unsigned-integer fast field
-        alive_rows = np.flatnonzero(columns.flags["alive"]).astype(np.int64)
-        id_rank = np.empty(len(columns), dtype=np.int64)
-        id_rank[np.argsort(columns.ids, kind="stable")] = np.arange(len(columns))
-        return cls(
-            version=version_dir.name,
-            index=index,
-            searcher=searcher,
-            columns=columns,
-            address_of_row=address_of_row,
-            alive_rows=alive_rows,
-            id_rank=id_rank,
-            name_words=_name_words(columns, searcher, address_of_row, alive_rows),
-        )
-
-    def source(self, row: int) -> StoredProvider:
-        doc = self.searcher.doc(self.address_of_row[row])
-        source: StoredProvider = orjson.loads(doc.to_dict()["source"][0])
-        return source
-
-
-def _name_words(
-    columns: ColumnStore, searcher: tantivy.Searcher, address_of_row: list[Any], alive_rows: Rows
-) -> list[tuple[str, str, str, str]]:
-    """(word, name, provider type, id) for every word of every institutional name, sorted for prefix
-    lookup.
-
-    Confidential homes are left out: their public name is a neutral label, not something to suggest.
-    """
-    type_values = columns.keyword_values["provider_type"]
-    codes = columns.keyword_codes["provider_type"]
-    institutional = {str(t) for t in INSTITUTIONAL_TYPES}
-    words: list[tuple[str, str, str, str]] = []
-    for row in alive_rows:
-        provider_type = type_values[codes[row]]
-        if provider_type not in institutional:
-            continue
-        name = orjson.loads(searcher.doc(address_of_row[row]).to_dict()["source"][0])["name"]
-        for word in name_words(name):
-            words.append((word, name, provider_type, str(columns.ids[row])))
-    words.sort()
-    return words
+class _Candidates:
+    standing: Mask
+    text: TextMatches | None
 
 
 class EmbeddedBackend:
@@ -143,42 +173,53 @@ class EmbeddedBackend:
         # Searches run on these threads, never on the event loop: one slow search must not hold up
         # /healthz or anyone else's request. numpy and tantivy release the GIL for their heavy parts.
         self._pool = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 2, thread_name_prefix="search")
+        # Homes' confirmations (a durable ledger) over the vacancy columns: engines.embedded.vacancy_overlay.
         self._overlay = VacancyOverlay(ledger)
         self._versions = IndexVersions(root)
         self._pointer_path = root / POINTER
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._served: Opened[_Snapshot] | None = None
+        self._served: Opened[Snapshot] | None = None
         self._sizes_checked = 0.0
+        self._seen: tuple[object, ...] | None = None
+        self._stop = threading.Event()
+        self._refresher: threading.Thread | None = None
 
-    def _snapshot(self) -> _Snapshot:
+    # -- snapshots, off the request path ------------------------------------------------------
+
+    def _stamp(self) -> tuple[object, ...]:
         try:
             st = os.stat(self._pointer_path)
         except FileNotFoundError as exc:
             raise BackendUnavailable(
                 "no index has been built yet; run 'placeringssok reindex --source FILE'", retry_after_s=30
             ) from exc
-        stamp = (st.st_mtime_ns, st.st_ino)
-        changed = self._served_files_changed()
-        if self._served is None or stamp != self._stamp or changed:
-            with self._lock:
-                if self._served is None or stamp != self._stamp or changed:
-                    before = self._served
-                    self._served = open_live_or_fallback(
-                        self._versions, _Snapshot.open, self._served, current_damaged=changed
-                    )
-                    if before is None or self._served.snapshot is not before.snapshot:
-                        self._overlay.start(self._served.snapshot)
-                    self._stamp = stamp
-                    # The snapshot's hundreds of thousands of long-lived objects would otherwise be
-                    # walked by every full garbage collection: a 50 ms pause in the middle of a search.
-                    gc.freeze()
-        snap = self._served.snapshot
-        if self._overlay.catch_up(snap):
-            # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
-            for clause in [c for c in snap.masks if _reads_vacancies(c)]:
-                snap.masks.pop(clause, None)
-        return snap
+        live = self._versions.live_dir()
+        try:
+            deltas = os.stat(live / DELTAS).st_mtime_ns
+        except FileNotFoundError:
+            deltas = 0
+        return (st.st_mtime_ns, st.st_ino, live.name, deltas)
+
+    def _refresh(self) -> None:
+        """Make the snapshot match the disk: a new version opened (or, if the live one is damaged, an
+        intact one: ``recovery``), or new deltas applied to the one served."""
+        with self._lock:
+            stamp = self._stamp()
+            changed = self._served_files_changed()
+            served = self._served
+            if stamp == self._seen and served is not None and not changed:
+                return
+            live = self._versions.live_dir()
+            if served is not None and not changed and served.version == live.name and served.problem is None:
+                fresh = served.snapshot.with_deltas()
+                if fresh is not served.snapshot:
+                    self._overlay.start(fresh)
+                    self._served = Opened(fresh, served.version)
+            else:
+                self._served = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
+                if served is None or self._served.snapshot is not served.snapshot:
+                    self._overlay.start(self._served.snapshot)
+            self._seen = stamp
 
     def _served_files_changed(self) -> bool:
         """Sizes of the served version's files, at most once a second: a file truncated under an open
@@ -207,206 +248,118 @@ class EmbeddedBackend:
             log.error("INDEX DAMAGED: %s failed a search: %s", served.version, problem)
             with self._lock:
                 if self._served is served:
-                    self._served = open_live_or_fallback(self._versions, _Snapshot.open, served, current_damaged=True)
+                    self._served = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=True)
             raise BackendUnavailable(
                 f"the index version being served is damaged ({problem}); an intact one is served from now on",
                 retry_after_s=1,
             ) from exc
 
-    # -- the plan, compiled -------------------------------------------------------------------
+    def _run_refresher(self, stop: threading.Event) -> None:
+        while not stop.wait(REFRESH_INTERVAL_S):
+            try:
+                self._refresh()
+            except Exception:
+                continue
 
-    def _with_filters(self, snap: _Snapshot, text_query: tantivy.Query, plan: SearchPlan) -> tantivy.Query:
-        """The text query narrowed by the filters tantivy can apply itself, at no score.
-
-        Collecting every text match costs per match, so keyword filters and the box around a radius
-        go into the query. Only a superset is needed: every filter is applied exactly afterwards.
-        """
-        schema = snap.index.schema
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = [(tantivy.Occur.Must, text_query)]
-
-        def no_score(query: tantivy.Query) -> tuple[tantivy.Occur, tantivy.Query]:
-            return tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)
-
-        for clause in plan.filters:
-            if isinstance(clause, AnyOf):
-                clauses.append(no_score(tantivy.Query.term_set_query(schema, clause.field, list(clause.values))))
-            elif isinstance(clause, AllOf):
-                clauses += [no_score(tantivy.Query.term_query(schema, clause.field, v)) for v in clause.values]
-            elif isinstance(clause, Not) and isinstance(clause.clause, AnyOf):
-                inner = clause.clause
-                clauses.append(
-                    (tantivy.Occur.MustNot, tantivy.Query.term_set_query(schema, inner.field, list(inner.values)))
-                )
-            elif isinstance(clause, WithinKm):
-                low_lat, high_lat, low_lon, high_lon = bounding_box(clause.lat, clause.lon, clause.km)
-                for field, low, high in (("lat", low_lat, high_lat), ("lon", low_lon, high_lon)):
-                    box = tantivy.Query.range_query(
-                        schema, field, tantivy.FieldType.Float, low, high, use_inverted_index=False
+    def _snapshot(self) -> Snapshot:
+        served = self._served
+        if served is None:
+            self._refresh()
+            served = self._served
+            assert served is not None
+            with self._lock:
+                if self._refresher is None:
+                    self._refresher = threading.Thread(
+                        target=self._run_refresher, args=(self._stop,), name="index-refresh", daemon=True
                     )
-                    clauses.append(no_score(box))
-        return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text_query
+                    self._refresher.start()
+        snap = served.snapshot
+        if self._overlay.catch_up(snap):
+            # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
+            for clause in [c for c in snap.masks if _reads_vacancies(c)]:
+                snap.masks.pop(clause, None)
+        return snap
 
-    def _mask(
-        self, snap: _Snapshot, clause: Clause, rows: Rows | None, origin_distance: NDArray[np.float64] | None
-    ) -> Mask:
-        """The clause over ``rows``, or over every row of the column store when ``rows`` is None."""
+    # -- the plan, in steps over one candidate set --------------------------------------------
+
+    def _filter(self, snap: Snapshot, plan: SearchPlan) -> _Candidates:
         c = snap.columns
-
-        def pick(column: NDArray[Scalar]) -> NDArray[Scalar]:
-            return column if rows is None else column[rows]
-
-        if isinstance(clause, Not):
-            return ~self._mask(snap, clause.clause, rows, origin_distance)
-        if isinstance(clause, AnyOf | AllOf) and clause.field in KEYWORD_FIELDS:
-            values = c.keyword_values[clause.field]
-            table = np.zeros(len(values) + 1, dtype=bool)
-            for value in clause.values:
-                if value in values:
-                    table[values.index(value)] = True
-            selected: Mask = table[pick(c.keyword_codes[clause.field])]
-            return selected
-        if isinstance(clause, AnyOf | AllOf):
-            assert clause.field in MULTI_FIELDS, clause.field
-            values = c.multi_values[clause.field]
-            present = [values.index(v) for v in clause.values if v in values]
-            size = len(c) if rows is None else len(rows)
-            if not present or (isinstance(clause, AllOf) and len(present) < len(clause.values)):
-                return np.zeros(size, dtype=bool)
-            matrix = c.multi_matrix[clause.field]
-            picked: Mask = (
-                matrix[:, present] if rows is None else matrix[np.ix_(rows, np.asarray(present, dtype=np.int64))]
-            )
-            # numpy's stub types all/any over an axis as "scalar or array"; over axis 1 of a matrix it is an array.
-            return picked.all(axis=1) if isinstance(clause, AllOf) else picked.any(axis=1)  # type: ignore[return-value]
-        if isinstance(clause, AtMost):
-            return pick(c.numbers[clause.field]) <= clause.value
-        if isinstance(clause, AtLeast):
-            return pick(c.numbers[clause.field]) >= clause.value
-        if isinstance(clause, Flag):
-            equal: Mask = pick(c.flags[clause.field]) == clause.value
-            return equal
-        if isinstance(clause, PermitCovers):
-            return _permit_covers(c, clause, rows)
-        if isinstance(clause, VacancyStatusIn):
-            wanted = np.array([status in clause.statuses for status in STATUSES])
-            codes = status_codes(
-                pick(c.numbers["vacancies"]), pick(c.numbers["vacancies_updated_at"]), clause.fresh_after
-            )
-            status_mask: Mask = wanted[codes]
-            return status_mask
-        if isinstance(clause, WithinKm):
-            if origin_distance is not None:
-                return origin_distance <= clause.km
-            return distance_km(clause.lat, clause.lon, pick(c.numbers["lat"]), pick(c.numbers["lon"])) <= clause.km
-        raise TypeError(f"unknown clause {clause!r}")
-
-    def _table_mask(self, snap: _Snapshot, clause: Clause) -> Mask:
-        """The clause over the whole table, kept per version: the same filters (role, permits, a
-        county) come back request after request. Never modified by callers."""
-        if _depends_on_now(clause):
-            return self._mask(snap, clause, None, None)
-        mask = snap.masks.get(clause)
-        if mask is None:
-            if len(snap.masks) >= MASK_CACHE_SIZE:
-                snap.masks.clear()
-            mask = snap.masks[clause] = self._mask(snap, clause, None, None)
-        return mask
-
-    def _facet_counts(self, snap: _Snapshot, facet: str, rows: Rows, fresh_after: float) -> dict[str, int]:
-        c = snap.columns
-        if facet in STATUS_FACETS:
-            codes = status_codes(c.numbers["vacancies"][rows], c.numbers["vacancies_updated_at"][rows], fresh_after)
-            counts = np.bincount(codes, minlength=len(STATUSES))
-            if facet == "has_vacancy":
-                counts = np.array([counts[JA], len(rows) - counts[JA]])
-                return {k: int(n) for k, n in zip(("true", "false"), counts, strict=True) if n}
-            return {status: int(n) for status, n in zip(STATUSES, counts, strict=True) if n}
-        field = FACET_BY_NAME[facet].field
-        if field in KEYWORD_FIELDS:
-            counts = np.bincount(c.keyword_codes[field][rows], minlength=len(c.keyword_values[field]))
-            return {v: int(n) for v, n in zip(c.keyword_values[field], counts, strict=False) if n}
-        if field in MULTI_FIELDS:
-            counts = np.count_nonzero(c.multi_matrix[field][rows], axis=0)
-            return {v: int(n) for v, n in zip(c.multi_values[field], counts, strict=True) if n}
-        flags = c.flags[field][rows]
-        yes = int(flags.sum())
-        return {k: n for k, n in (("true", yes), ("false", len(rows) - yes)) if n}
-
-    def _execute(self, plan: SearchPlan) -> BackendResult:  # noqa: C901 - split by the engine rewrite (issue 9)
-        snap = self._snapshot()
-        c = snap.columns
-        # Keyword, number and flag filters as whole-table masks (cached), ANDed; then the rows left.
-        standing = c.flags["alive"].copy()
-        full_text_score: NDArray[np.float64] | None = None
-        text_query = compile_text(snap.index.schema, plan.text) if plan.text is not None else None
-        if plan.text is not None:
-            standing[:] = False
-            if text_query is not None:
-                scored = self._with_filters(snap, text_query, plan)
-                found = snap.searcher.search(scored, limit=max(1, snap.searcher.num_docs), count=False).hits
-                text_rows = np.asarray(
-                    snap.searcher.fast_field_values("row", [address for _, address in found]), dtype=np.int64
-                )
-                standing[text_rows] = c.flags["alive"][text_rows]
-                full_text_score = np.zeros(len(c))
-                full_text_score[text_rows] = [score for score, _ in found]
-        geo = [f for f in plan.filters if isinstance(f.clause if isinstance(f, Not) else f, WithinKm)]
+        standing = c.alive.copy()
         for clause in plan.filters:
-            if clause not in geo:
-                standing &= self._table_mask(snap, clause)
-        for clause in geo:
-            if isinstance(clause, WithinKm):
-                # A box around the circle drops most rows for four comparisons each; exact below.
-                low_lat, high_lat, low_lon, high_lon = bounding_box(clause.lat, clause.lon, clause.km)
-                lat, lon = c.numbers["lat"], c.numbers["lon"]
-                standing &= (lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon)
-        rows = np.flatnonzero(standing)
-        text_score = full_text_score[rows] if full_text_score is not None else None
-        # Haversine only for the rows still standing.
-        distance = None
-        if plan.origin is not None:
-            distance = distance_km(plan.origin.lat, plan.origin.lon, c.numbers["lat"][rows], c.numbers["lon"][rows])
-        for clause in geo:
-            inner = clause.clause if isinstance(clause, Not) else clause
-            assert isinstance(inner, WithinKm)
-            same_origin = plan.origin is not None and (inner.lat, inner.lon) == (plan.origin.lat, plan.origin.lon)
-            keep = self._mask(snap, clause, rows, (distance if same_origin else None))
-            rows = rows[keep]
-            if text_score is not None:
-                text_score = text_score[keep]
-            if distance is not None:
-                distance = distance[keep]
-        # Multi-select: one mask per facet selection over the rows every filter left standing.
-        selection_masks = {name: self._table_mask(snap, clause)[rows] for name, clause in plan.selections}
-        everything = np.ones(len(rows), dtype=bool)
-        for mask in selection_masks.values():
-            everything &= mask
+            if not _is_geo(clause):
+                standing &= self._mask(snap, clause)
+        matches = None
+        if plan.text is not None:
+            matches = self._text_matches(snap, plan)
+            in_text = np.zeros(c.n, dtype=bool)
+            in_text[matches.rows] = True
+            standing &= in_text
+        return _Candidates(standing, matches)
+
+    def _mask(self, snap: Snapshot, clause: Clause) -> Mask:
+        """The clause over the whole table, kept per snapshot unless it moves with the clock."""
+        if _depends_on_now(clause):
+            return clause_mask(snap.columns, clause)
+        return snap.cached_mask(clause, lambda: clause_mask(snap.columns, clause))
+
+    def _text_matches(self, snap: Snapshot, plan: SearchPlan) -> TextMatches:
+        assert plan.text is not None
+        schema = snap.index.schema
+        narrowing = tuple(clause for clause in plan.filters if narrowable(clause))
+        query = with_filters(schema, compile_text(schema, plan.text), narrowing)
+        return snap.text_matches((plan.text, narrowing), query)
+
+    def _geo(self, c: ColumnStore, plan: SearchPlan, standing: Mask) -> None:
+        """Radius and exclusion circles, in place: the box first, haversine inside it."""
+        lat, lon = c.number("lat"), c.number("lon")
+        for clause in plan.filters:
+            if not _is_geo(clause):
+                continue
+            negated = isinstance(clause, Not)
+            circle = clause.clause if isinstance(clause, Not) else clause
+            assert isinstance(circle, WithinKm)
+            low_lat, high_lat, low_lon, high_lon = bounding_box(circle.lat, circle.lon, circle.km)
+            in_box = (lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon)
+            if not negated:
+                standing &= in_box
+            rows = np.flatnonzero(standing & in_box) if negated else np.flatnonzero(standing)
+            inside = distance_km(circle.lat, circle.lon, lat[rows], lon[rows]) <= circle.km
+            standing[rows[inside if negated else ~inside]] = False
+
+    def _counts(self, snap: Snapshot, plan: SearchPlan, standing: Mask) -> tuple[dict[str, dict[str, int]], Mask]:
+        """Facet counts (each facet applies every selection but its own) and the hits' mask."""
+        c = snap.columns
+        selections = {name: standing & self._mask(snap, clause) for name, clause in plan.selections}
+        hits = standing.copy()
+        for mask in selections.values():
+            hits &= mask
         facets: dict[str, dict[str, int]] = {}
         for facet in plan.facets:
-            others = np.ones(len(rows), dtype=bool)
-            for name, mask in selection_masks.items():
-                if name != facet:
-                    others &= mask
-            facets[facet] = self._facet_counts(snap, facet, rows[others], plan.stale_before)
-        hits_rows = rows[everything]
-        hit_text = text_score[everything] if text_score is not None else np.ones(len(hits_rows))
-        hit_distance = distance[everything] if distance is not None else np.zeros(len(hits_rows))
-        freshness = freshness_factor(c.numbers["vacancies_updated_at"][hits_rows], plan.stale_before)
-        decay = decay_factor(hit_distance, plan.decay) if plan.decay is not None else None
-        score = ranking_score(hit_text, freshness, decay)
-        tier = self._table_mask(snap, plan.tier)[hits_rows] if plan.tier is not None else None
-        page = _page(plan, c, snap.id_rank, hits_rows, score, hit_distance, tier)
-        hits = []
-        for i in page:
-            source = snap.source(int(hits_rows[i]))
-            hits.append(
-                BackendHit(
-                    source=source,
-                    score=float(score[i]),
-                    text_score=float(hit_text[i]),
-                )
-            )
-        return BackendResult(total=len(hits_rows), hits=hits, facets=facets)
+            rows = hits
+            if facet in selections:
+                rows = standing.copy()
+                for name, mask in selections.items():
+                    if name != facet:
+                        rows &= mask
+            facets[facet] = _facet_counts(c, facet, rows, plan.stale_before)
+        return facets, hits
+
+    def _execute(self, plan: SearchPlan) -> BackendResult:
+        snap = self._snapshot()
+        c = snap.columns
+        candidates = self._filter(snap, plan)
+        self._geo(c, plan, candidates.standing)
+        facets, hits_mask = self._counts(snap, plan, candidates.standing)
+        rows = np.flatnonzero(hits_mask)
+        tier = None
+        if plan.tier is not None:
+            tier = self._mask(snap, plan.tier)[rows]
+        ranked = page(plan, c, rows, candidates.text, tier)
+        hits = [
+            BackendHit(source=snap.source(int(row)), score=float(score), text_score=float(text))
+            for row, score, text in zip(ranked.rows, ranked.score, ranked.text_score, strict=True)
+        ]
+        return BackendResult(total=len(rows), hits=hits, facets=facets)
 
     # -- the backend interface ----------------------------------------------------------------
 
@@ -431,19 +384,18 @@ class EmbeddedBackend:
         return await self._off_loop(self._suggest_names, prefix, visible_types, limit)
 
     def _suggest_names(self, prefix: str, visible_types: frozenset[str], limit: int) -> list[str]:
-        snap = self._snapshot()
-        needle = prefix.lower()
-        if not needle.strip():
+        if not prefix.strip():
             return []
-        words = snap.name_words
-        candidates: list[tuple[str, str]] = []
-        # Every word with the prefix sits in one run of the sorted list; all of it, as the order is
-        # by name (core.name_suggestions), not by word.
-        for word, name, provider_type, provider_id in words[bisect_left(words, (needle, "", "", "")) :]:
-            if not word.startswith(needle):
-                break
-            if provider_type in visible_types:
-                candidates.append((name, provider_id))
+        snap = self._snapshot()
+        c = snap.columns
+        types, codes = c.keyword_values["provider_type"], c.codes("provider_type")
+        # Every row with a word of that prefix, then core.name_suggestions orders and cuts, as on
+        # Elasticsearch.
+        candidates = [
+            (str(snap.source(row)["name"]), c.ids[row].decode())
+            for row in snap.names.rows_with_prefix(prefix)
+            if row < c.n and c.alive[row] and types[codes[row]] in visible_types
+        ]
         return offered_names(candidates, limit)
 
     async def readiness(self) -> Readiness:
@@ -456,87 +408,15 @@ class EmbeddedBackend:
             return Readiness(ready=False, version=None, documents=None, reason=exc.reason)
         served = self._served
         problem = served.problem if served is not None else None
-        return Readiness(ready=True, version=snap.version, documents=len(snap.alive_rows), reason=problem)
-
-    async def close(self) -> None:
-        # The pool stays: a backend handed to several apps (tests) outlives each one's lifespan.
-        self._served = None
+        return Readiness(ready=True, version=snap.version, documents=snap.columns.live_count, reason=problem)
 
     async def apply_confirmation(self, confirmation: Confirmation) -> None:
         """Nothing to write: the next search reads the ledger (every worker does, not only this one)."""
         self._snapshot()
 
-
-def _reads_vacancies(clause: Clause) -> bool:
-    inner = clause.clause if isinstance(clause, Not) else clause
-    return getattr(inner, "field", None) in VACANCY_COLUMNS
-
-
-def _depends_on_now(clause: Clause) -> bool:
-    """Vacancy status moves with the clock (and with confirmations): never cached."""
-    return isinstance(clause.clause if isinstance(clause, Not) else clause, VacancyStatusIn)
-
-
-def _permit_covers(c: ColumnStore, clause: PermitCovers, rows: Rows | None) -> Mask:
-    """``PermitCovers`` over the permit columns: a live permit whose scope holds every need and the
-    age (an open end holds any age), or no permit where none is required."""
-
-    def pick(column: NDArray[Scalar]) -> NDArray[Scalar]:
-        return column if rows is None else column[rows]
-
-    present = pick(c.flags["permit_present"])
-    covered = present & ~pick(c.flags["permit_revoked"])
-    scope = c.multi_values[PERMIT_GROUPS]
-    for need in clause.needs:
-        if need not in scope:
-            covered = np.zeros_like(covered)
-            break
-        covered = covered & pick(c.multi_matrix[PERMIT_GROUPS][:, scope.index(need)])
-    if clause.age is not None:
-        low, high = pick(c.numbers["permit_age_min"]), pick(c.numbers["permit_age_max"])
-        covered = covered & (np.isnan(low) | (low <= clause.age)) & (np.isnan(high) | (high >= clause.age))
-    result: Mask = covered | (~present & ~pick(c.flags["permit_required"]))
-    return result
-
-
-def _reaching(primary: NDArray[np.float64], end: int) -> NDArray[np.int64]:
-    """Positions that can reach the first ``end`` by ``primary``: only those need a full sort."""
-    if len(primary) > 4 * end:
-        threshold = np.partition(primary, end - 1)[end - 1]
-        return np.flatnonzero(primary <= threshold)
-    return np.arange(len(primary))
-
-
-def _page(
-    plan: SearchPlan,
-    c: ColumnStore,
-    id_rank: NDArray[np.int64],
-    rows: Rows,
-    score: NDArray[np.float64],
-    distance: NDArray[np.float64],
-    tier: Mask | None,
-) -> NDArray[np.int64]:
-    """Positions (into ``rows``) of the requested page, in the plan's order: the tier first, then the
-    sort's key; ties by distance, then id."""
-    ids = id_rank[rows]
-    if plan.sort == "relevance":
-        primary = -score
-    elif plan.sort == "distance":
-        primary = distance
-    elif plan.sort == "price":
-        primary = np.nan_to_num(c.numbers["price_per_day_sek"][rows], nan=np.inf)
-    else:
-        primary = np.nan_to_num(-c.numbers["vacancies_updated_at"][rows], nan=np.inf)
-    keys = [ids, distance, primary] if plan.sort != "distance" else [ids, distance]
-    end = plan.offset + plan.size
-    if tier is None:
-        candidates = _reaching(primary, end)
-    else:
-        keys.append((~tier).astype(np.int8))
-        first, rest = np.flatnonzero(tier), np.flatnonzero(~tier)
-        if len(first) >= end:
-            candidates = first[_reaching(primary[first], end)]
-        else:
-            candidates = np.concatenate([first, rest[_reaching(primary[rest], end - len(first))]])
-    order = np.lexsort([k[candidates] for k in keys])
-    return candidates[order][plan.offset : end]
+    async def close(self) -> None:
+        # The pool stays: a backend handed to several apps (tests) outlives each one's lifespan; the
+        # refresher stops and starts again with the next search.
+        with self._lock:
+            self._stop.set()
+            self._stop, self._refresher, self._served = threading.Event(), None, None

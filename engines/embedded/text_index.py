@@ -3,12 +3,11 @@
 Text fields hold the terms ``core.text_analysis`` made (the Swedish analysis runs in Python, the
 same for both engines), split on whitespace and nothing else. Every facet also has a raw keyword
 field (filters that narrow a text query run inside tantivy), and numbers, dates and coordinates are
-fast fields. ``source`` keeps the whole public document, like Elasticsearch's ``_source``.
+fast fields. The whole public document is kept beside the index (``sources.py``), not in tantivy.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -19,6 +18,7 @@ import tantivy
 from core.documents import IndexedProvider, search_fields
 from core.text_analysis import TEXT_FIELDS
 from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnValues, column_values
+from engines.embedded.names import name_words
 
 TERMS = "analysed_terms"
 
@@ -30,10 +30,10 @@ def terms_tokenizer() -> tantivy.TextAnalyzer:
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw")
-    sb.add_unsigned_field("row", stored=True, indexed=True, fast=True)
+    sb.add_text_field("id", tokenizer_name="raw")
+    sb.add_unsigned_field("row", indexed=True, fast=True)
     for name in TEXT_FIELDS:
-        # Not stored: ``source`` holds the text once, and storing it twice costs a fifth of indexing.
+        # Not stored: the sources file holds the text once.
         sb.add_text_field(name, tokenizer_name=TERMS, index_option="position")
     for name in KEYWORD_FIELDS + MULTI_FIELDS:
         # Indexed for filters inside text queries; counting runs on the column store, so not fast.
@@ -46,7 +46,6 @@ def build_schema() -> tantivy.Schema:
     sb.add_boolean_field("permit_revoked", indexed=True, fast=True)
     sb.add_date_field("vacancies_updated_at", indexed=True, fast=True)
     sb.add_date_field("updated_at", indexed=True, fast=True)
-    sb.add_bytes_field("source", stored=True)
     return sb.build()
 
 
@@ -71,8 +70,6 @@ def to_tantivy_json(doc: IndexedProvider) -> str:
         "has_vacancy": doc["has_vacancy"],
         "permit_revoked": doc["permit_revoked"],
         "updated_at": doc["updated_at"],
-        # Bytes travel base64-encoded through tantivy's JSON parser.
-        "source": base64.b64encode(orjson.dumps(doc)).decode(),
     }
     by_name: Mapping[str, object] = doc  # the field names below are the document's own keys
     for name in KEYWORD_FIELDS + MULTI_FIELDS:
@@ -94,7 +91,9 @@ class PreparedProvider(NamedTuple):
 
     columns: ColumnValues
     tantivy_json: str
+    source: bytes
+    names: list[str]
 
 
 def prepare_provider(doc: IndexedProvider) -> PreparedProvider:
-    return PreparedProvider(column_values(doc), to_tantivy_json(doc))
+    return PreparedProvider(column_values(doc), to_tantivy_json(doc), orjson.dumps(doc), name_words(doc))

@@ -1,84 +1,146 @@
-"""Writing the embedded index: a full build into a new version, or a sync onto a copy of the live one.
+"""Writing the embedded index: a full build into a new version, or a small write onto the live one.
 
 Both paths apply the same rule per document: a record replaces the indexed one only if it is newer
-(``updated_at``), and a tombstone deletes only what is older than itself. Nothing becomes live until
-the new version has been verified and the pointer switched.
+(``updated_at``), and a tombstone deletes only what is older than itself.
+
+- ``EmbeddedWriter`` (reindex) builds a new version folder: columns collected per chunk and joined
+  once, documents streamed to the sources file, name suggestions stored; nothing becomes live until
+  the version has been verified and the pointer switched. Linear in the number of records.
+- ``DeltaWriter`` (sync, and any small write) changes the live version without copying it: new
+  tantivy documents are committed as a new segment with rows past every known row, then one delta
+  file (``deltas/delta-<seq>.json``: the new rows' columns, documents and name words, the rows that
+  die, the tombstones) is written and renamed into place. The rename is the acknowledgement. A kill
+  before it leaves tantivy documents whose rows no delta names: readers ignore rows they have no
+  columns for, and the next small write deletes them before it adds its own. Cost follows the
+  records written plus a binary search per id in the mapped id index.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 import time
+from array import array
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tantivy
+from numpy.typing import NDArray
 
 from core.atomic_files import write_json_atomically
 from core.errors import VerificationFailed
 from core.records import id_hash
 from core.writing import Deletion, WriteCounts
-from engines.embedded.columns import ColumnStore
+from engines.embedded.columns import ColumnBuilder, ColumnStore, ColumnValues
+from engines.embedded.deltas import DELTAS, delta_files, read_delta
 from engines.embedded.integrity import record_checksums
+from engines.embedded.names import encode_words, save_names
+from engines.embedded.sources import SourceWriter
 from engines.embedded.text_index import PreparedProvider, open_index, with_row
 from engines.embedded.versions import MANIFEST, IndexVersions
 
-_WRITER_HEAP = 256_000_000
+# Bounded so a build of a million providers stays under 1 GB; larger buys little on two cores.
+_WRITER_HEAP = 128_000_000
+# A small write adds one small segment: one indexing thread with tantivy's smallest useful heap.
+_DELTA_HEAP = 20_000_000
+_ROW_CEILING = 2**62
+
+
+def _newest_per_id(items: Sequence[PreparedProvider], counts: WriteCounts) -> dict[str, PreparedProvider]:
+    """Newest per id within a chunk: the same id twice in one export must not index twice."""
+    newest: dict[str, PreparedProvider] = {}
+    for item in items:
+        seen = newest.get(item.columns.id)
+        if seen is not None:
+            older = item if item.columns.updated_at <= seen.columns.updated_at else seen
+            counts.stale += 1
+            counts.stale_ids.append(older.columns.id)
+            if older is item:
+                continue
+        newest[item.columns.id] = item
+    return newest
+
+
+@dataclass
+class _Known:
+    """What a writer knows of each id: its row and stamp (row -1: deleted at that stamp)."""
+
+    rows: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    def stale(self, provider_id: str, stamp: float, base: ColumnStore | None) -> bool:
+        known = self.newest(provider_id, base)
+        return known is not None and known >= stamp
+
+    def newest(self, provider_id: str, base: ColumnStore | None) -> float | None:
+        entry = self.rows.get(provider_id)
+        if entry is not None:
+            return entry[1]
+        if base is not None:
+            row = base.row_of(provider_id)
+            if row is not None:
+                return float(base.numbers["updated_at"][row])
+        return None
+
+    def row(self, provider_id: str, base: ColumnStore | None) -> int | None:
+        entry = self.rows.get(provider_id)
+        if entry is not None:
+            return entry[0] if entry[0] >= 0 else None
+        return base.row_of(provider_id) if base is not None else None
 
 
 class EmbeddedWriter:
-    """Writes one new version. ``base`` is the live version a sync starts from (None: empty)."""
+    """Writes one new version from nothing (a reindex)."""
 
-    def __init__(self, versions: IndexVersions, base: Path | None) -> None:
+    def __init__(self, versions: IndexVersions) -> None:
         self.versions = versions
         self.started = time.monotonic()
         self.dir = versions.new_version_dir()
-        if base is not None:
-            shutil.copytree(base / "text", self.dir / "text")
-            self.columns = ColumnStore.load(base / "columns.npz")
-            manifest = _read_manifest(base)
-            self.tombstones: dict[str, float] = manifest.get("tombstones", {})
-        else:
-            (self.dir / "text").mkdir()
-            self.columns = ColumnStore.empty()
-            self.tombstones = {}
+        (self.dir / "text").mkdir()
+        self.columns = ColumnBuilder()
+        self.sources = SourceWriter(self.dir / "sources")
+        self.name_words: list[NDArray[np.bytes_]] = []
+        self.name_rows: list[NDArray[np.int64]] = []
+        # Per id its row; per row its stamp: no tuple per record (a million of them is 100 MB).
+        self.row_of: dict[str, int] = {}
+        self.stamps = array("d")
+        self.tombstones: dict[str, float] = {}
         self.index = open_index(self.dir / "text")
         self.writer = self.index.writer(heap_size=_WRITER_HEAP)
         self.counts = WriteCounts()
 
-    def _newest_known(self, provider_id: str) -> float | None:
-        row = self.columns.row_of(provider_id)
-        if row is not None:
-            return float(self.columns.numbers["updated_at"][row])
-        return self.tombstones.get(provider_id)
+    def _stale(self, provider_id: str, stamp: float) -> bool:
+        row = self.row_of.get(provider_id)
+        known = self.stamps[row] if row is not None else self.tombstones.get(provider_id)
+        return known is not None and known >= stamp
 
     def upsert(self, items: Sequence[PreparedProvider]) -> None:
-        # Newest per id within the chunk first: the same id twice in one export must not index twice.
-        newest: dict[str, PreparedProvider] = {}
-        for item in items:
-            seen = newest.get(item.columns.id)
-            if seen is not None:
-                older = item if item.columns.updated_at <= seen.columns.updated_at else seen
-                self._count_stale(older.columns.id)
-                if older is item:
-                    continue
-            newest[item.columns.id] = item
         fresh: list[PreparedProvider] = []
-        for provider_id, item in newest.items():
-            known = self._newest_known(provider_id)
-            if known is not None and known >= item.columns.updated_at:
+        for provider_id, item in _newest_per_id(items, self.counts).items():
+            if self._stale(provider_id, item.columns.updated_at):
                 self._count_stale(provider_id)
                 continue
             self._remove(provider_id)
             self.tombstones.pop(provider_id, None)
             fresh.append(item)
         rows = self.columns.append([item.columns for item in fresh])
+        self.sources.append([item.source for item in fresh])
+        words: list[str] = []
+        word_rows: list[int] = []
         for item, row in zip(fresh, rows, strict=True):
             self.writer.add_json(with_row(item.tantivy_json, row))
+            words += item.names
+            word_rows += [row] * len(item.names)
+            self.row_of[item.columns.id] = row
+            self.stamps.append(item.columns.updated_at)
+        self.name_words.append(encode_words(words))
+        self.name_rows.append(np.array(word_rows, dtype=np.int64))
         self.counts.indexed += len(fresh)
 
     def _count_stale(self, provider_id: str) -> None:
@@ -88,8 +150,7 @@ class EmbeddedWriter:
     def delete(self, deletions: Sequence[Deletion]) -> None:
         for deletion in deletions:
             stamp = deletion.updated_at.timestamp()
-            known = self._newest_known(deletion.id)
-            if known is not None and known >= stamp:
+            if self._stale(deletion.id, stamp):
                 self._count_stale(deletion.id)
                 continue
             if self._remove(deletion.id):
@@ -98,31 +159,28 @@ class EmbeddedWriter:
             self.tombstones[deletion.id] = stamp
 
     def _remove(self, provider_id: str) -> bool:
-        row = self.columns.row_of(provider_id)
+        row = self.row_of.pop(provider_id, None)
         if row is None:
             return False
         self.columns.kill([row])
-        self.writer.delete_documents_by_term("id", provider_id)
+        self.writer.delete_documents_by_term("row", row)
         return True
 
     def commit(self, sources: list[str]) -> str:
         """Persist, verify from disk, and return the version name (not yet live)."""
         self.writer.commit()
         self.writer.wait_merging_threads()
-        self.columns.save(self.dir / "columns.npz")
-        by_type: dict[str, int] = {}
-        alive = self.columns.flags["alive"]
-        codes = self.columns.keyword_codes["provider_type"][alive]
-        for code, value in enumerate(self.columns.keyword_values["provider_type"]):
-            count = int((codes == code).sum())
-            if count:
-                by_type[value] = count
+        self.sources.close()
+        columns = self.columns.finish()
+        columns.save(self.dir / "columns")
+        save_names(self.dir, self.name_words, self.name_rows)
+        self.row_of.clear()
         manifest = {
             "version": self.dir.name,
             "built_at": datetime.now(UTC).isoformat(),
             "build_seconds": round(time.monotonic() - self.started, 3),
-            "documents": self.columns.live_count,
-            "by_provider_type": by_type,
+            "documents": columns.live_count,
+            "by_provider_type": documents_by_type(columns),
             "sources": sources,
             "tombstones": self.tombstones,
         }
@@ -140,15 +198,157 @@ class EmbeddedWriter:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _read_manifest(version_dir: Path) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
-    return manifest
+def documents_by_type(columns: ColumnStore) -> dict[str, int]:
+    counts = np.bincount(
+        columns.codes("provider_type")[columns.alive], minlength=len(columns.keyword_values["provider_type"])
+    )
+    return {value: int(n) for value, n in zip(columns.keyword_values["provider_type"], counts, strict=False) if n}
+
+
+class DeltaWriter:
+    """One small write onto the live version (a sync, or a single record): see the module docstring."""
+
+    def __init__(self, versions: IndexVersions, live: Path) -> None:
+        self.versions = versions
+        self.dir = live
+        self.base = ColumnStore.load(live / "columns")
+        self.known = _Known()
+        self.next_row = self.base.n
+        self.seq = 0
+        self.tombstones: dict[str, float] = dict(read_manifest(live).get("tombstones", {}))
+        for path in delta_files(live):
+            self._replay(read_delta(path))
+        self.counts = WriteCounts()
+        self.rows: list[ColumnValues] = []
+        self.documents: list[str] = []
+        self.names: list[tuple[str, int]] = []
+        self.tantivy_json: list[str] = []
+        self.kill: list[int] = []
+        self.new_tombstones: dict[str, float] = {}
+
+    def _replay(self, delta: dict[str, Any]) -> None:
+        for row in delta["kill"]:
+            provider_id = _id_of(self.base, delta, row)
+            if provider_id is not None:
+                self.known.rows.setdefault(provider_id, (-1, float("-inf")))
+        for offset, values in enumerate(delta["rows"]):
+            self.known.rows[values[0]] = (
+                delta["start"] + offset,
+                float(values[ColumnValues._fields.index("updated_at")]),
+            )
+        for provider_id, stamp in delta["tombstones"].items():
+            self.known.rows[provider_id] = (-1, stamp)
+            self.tombstones[provider_id] = stamp
+        self.next_row = delta["start"] + len(delta["rows"])
+        self.seq = delta["seq"]
+
+    def _stale(self, provider_id: str, stamp: float) -> bool:
+        known = self.known.newest(provider_id, self.base)
+        if known is None:
+            known = self.tombstones.get(provider_id)
+        return known is not None and known >= stamp
+
+    def upsert(self, items: Sequence[PreparedProvider]) -> None:
+        for provider_id, item in _newest_per_id(items, self.counts).items():
+            if self._stale(provider_id, item.columns.updated_at):
+                self.counts.stale += 1
+                self.counts.stale_ids.append(provider_id)
+                continue
+            self._remove(provider_id)
+            self.tombstones.pop(provider_id, None)
+            row = self.next_row + len(self.rows)
+            self.rows.append(item.columns)
+            self.documents.append(item.source.decode())
+            self.names += [(word, row) for word in item.names]
+            self.tantivy_json.append(with_row(item.tantivy_json, row))
+            self.known.rows[provider_id] = (row, item.columns.updated_at)
+            self.counts.indexed += 1
+
+    def delete(self, deletions: Sequence[Deletion]) -> None:
+        for deletion in deletions:
+            stamp = deletion.updated_at.timestamp()
+            if self._stale(deletion.id, stamp):
+                self.counts.stale += 1
+                self.counts.stale_ids.append(deletion.id)
+                continue
+            if self._remove(deletion.id):
+                self.counts.deleted += 1
+            self.known.rows[deletion.id] = (-1, stamp)
+            self.tombstones[deletion.id] = stamp
+            self.new_tombstones[deletion.id] = stamp
+
+    def _remove(self, provider_id: str) -> bool:
+        row = self.known.row(provider_id, self.base)
+        if row is None:
+            return False
+        self.kill.append(row)
+        self.known.rows[provider_id] = (-1, self.known.newest(provider_id, self.base) or float("-inf"))
+        return True
+
+    def commit(self, sources: list[str]) -> str:
+        """Commit the tantivy segment, then acknowledge with the delta file; returns the live version."""
+        if not (self.rows or self.kill or self.new_tombstones):
+            return self.dir.name
+        index = open_index(self.dir / "text")
+        writer = index.writer(heap_size=_DELTA_HEAP, num_threads=1)
+        # Documents of a write killed before its delta file: no reader knows their rows; drop them.
+        orphans = tantivy.Query.range_query(
+            index.schema, "row", tantivy.FieldType.Unsigned, self.next_row, _ROW_CEILING
+        )
+        writer.delete_documents_by_query(orphans)
+        for document in self.tantivy_json:
+            writer.add_json(document)
+        writer.commit()
+        writer.wait_merging_threads()
+        delta = {
+            "seq": self.seq + 1,
+            "start": self.next_row,
+            "rows": [list(values) for values in self.rows],
+            "documents": self.documents,
+            "names": self.names,
+            "kill": self.kill,
+            "tombstones": self.new_tombstones,
+            "sources": sources,
+            "written_at": datetime.now(UTC).isoformat(),
+        }
+        write_delta(self.dir, delta)
+        return self.dir.name
+
+    def abandon(self) -> None:
+        """Nothing to undo: until the delta file is renamed into place, no reader sees this write."""
+
+
+def write_delta(version_dir: Path, delta: dict[str, Any]) -> None:
+    folder = version_dir / DELTAS
+    folder.mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=version_dir, prefix=".delta.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(delta, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / f"delta-{delta['seq']:08d}.json")
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _id_of(base: ColumnStore, delta: dict[str, Any], row: int) -> str | None:
+    if row < base.n:
+        return str(base.ids[row].decode())
+    return None
+
+
+def read_manifest(version_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
+    return data
 
 
 def verify_version(version_dir: Path) -> None:
     """Open the version as a reader would: the counts must agree and a smoke query must find a document."""
-    manifest = _read_manifest(version_dir)
-    columns = ColumnStore.load(version_dir / "columns.npz")
+    manifest = read_manifest(version_dir)
+    columns = ColumnStore.load(version_dir / "columns")
     index = open_index(version_dir / "text")
     index.reload()
     searcher = index.searcher()
@@ -158,8 +358,8 @@ def verify_version(version_dir: Path) -> None:
             f"{columns.live_count}, the manifest {manifest['documents']}; the version is not used"
         )
     if manifest["documents"]:
-        alive_rows = columns.flags["alive"].nonzero()[0]
-        probe = str(columns.ids[alive_rows[len(alive_rows) // 2]])
+        alive_rows = np.flatnonzero(columns.alive)
+        probe = str(columns.ids[alive_rows[len(alive_rows) // 2]].decode())
         query = tantivy.Query.term_query(index.schema, "id", probe)
         # tantivy's stub omits SearchResult.count, which the extension sets when count=True (the default).
         if searcher.search(query, limit=1).count != 1:  # type: ignore[attr-defined]

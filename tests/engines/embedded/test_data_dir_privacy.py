@@ -13,6 +13,7 @@ import tantivy
 from core.geography import municipalities
 from core.text_analysis import TEXT_FIELDS, terms
 from engines.embedded.columns import ColumnStore
+from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
 from engines.embedded.versions import IndexVersions
 from tests.support.privacy_secrets import Secret, secrets_of
@@ -60,14 +61,11 @@ def test_stored_documents_and_columns_hold_only_the_municipality_seat(
     embedded_data_dir: Path, secrets: list[Secret]
 ) -> None:
     live = IndexVersions(embedded_data_dir / "embedded").live_dir()
-    index = open_index(live / "text")
-    index.reload()
-    searcher = index.searcher()
+    sources = SourceStore.open(live / "sources")
     by_id = {s.id: s for s in secrets}
-    hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs).hits
     checked = 0
-    for _, address in hits:
-        source = orjson.loads(searcher.doc(address).to_dict()["source"][0])
+    for row in range(sources.built_rows):
+        source = sources.document(row)
         if source["id"] not in by_id:
             continue
         checked += 1
@@ -77,12 +75,11 @@ def test_stored_documents_and_columns_hold_only_the_municipality_seat(
         for secret_string in by_id[source["id"]].strings:
             assert secret_string not in text
     assert checked == len(secrets)
-    columns = ColumnStore.load(live / "columns.npz")
-    for row, provider_id in enumerate(columns.ids):
-        if str(provider_id) in by_id:
-            seat = municipalities()[
-                columns.keyword_values["municipality_code"][columns.keyword_codes["municipality_code"][row]]
-            ]
+    columns = ColumnStore.load(live / "columns")
+    codes = columns.codes("municipality_code")
+    for row, provider_id in enumerate(columns.id_array()):
+        if provider_id.decode() in by_id:
+            seat = municipalities()[columns.keyword_values["municipality_code"][codes[row]]]
             assert columns.numbers["lat"][row] == round(seat.lat, 6)
             assert columns.numbers["lon"][row] == round(seat.lon, 6)
 
@@ -94,12 +91,12 @@ def test_family_names_are_not_searchable_terms_of_their_home(embedded_data_dir: 
     index.reload()
     searcher = index.searcher()
     schema = index.schema
+    columns = ColumnStore.load(live / "columns")
+    sources = SourceStore.open(live / "sources")
     for secret in secrets:
-        source = orjson.loads(
-            searcher.doc(searcher.search(tantivy.Query.term_query(schema, "id", secret.id)).hits[0][1]).to_dict()[
-                "source"
-            ][0]
-        )
+        row = columns.row_of(secret.id)
+        assert row is not None, secret.id
+        source = sources.document(row)
         # Words of the neutral public label ("Skyddat boende i ...") are not secrets.
         public_tokens = set(terms(source["name"]))
         for surname in secret.surnames:

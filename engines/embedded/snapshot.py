@@ -1,0 +1,139 @@
+"""One readable state of the embedded index: a version plus the small writes (deltas) applied to it.
+
+A snapshot never changes once searches can see it. A newer one is made off the request path (see
+``search.EmbeddedBackend``): a version switch opens the new folder (columns mapped and copied with
+room for appended rows, documents mapped, name suggestions read, no document parsed), and a delta
+extends the current snapshot's columns past its last row and takes a fresh tantivy searcher. Text
+hits whose rows the columns do not hold (a write killed before it was acknowledged) are ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tantivy
+from numpy.typing import NDArray
+
+from core.documents import StoredProvider
+from engines.embedded.columns import ColumnStore, ColumnValues, Mask
+from engines.embedded.deltas import delta_files, delta_seq, read_delta
+from engines.embedded.names import NameIndex
+from engines.embedded.sources import SourceStore
+from engines.embedded.text_index import open_index
+
+# Whole-table filter masks kept per snapshot (1,000,000 rows: 1 MB each).
+MASK_CACHE_SIZE = 128
+# Text match sets kept per snapshot: paging or ticking a facet repeats the same words.
+TEXT_CACHE_SIZE = 32
+
+
+@dataclass(frozen=True)
+class TextMatches:
+    rows: NDArray[np.int64]  # sorted
+    scores: NDArray[np.float64]  # by ``rows``
+
+
+@dataclass
+class Snapshot:
+    version: str
+    folder: Path
+    index: tantivy.Index
+    searcher: tantivy.Searcher
+    columns: ColumnStore
+    sources: SourceStore
+    names: NameIndex
+    applied: int
+    # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
+    ledger_seq: int = 0
+    masks: dict[Any, Mask] = dataclasses.field(default_factory=dict)
+    texts: OrderedDict[Any, TextMatches] = dataclasses.field(default_factory=OrderedDict)
+
+    @classmethod
+    def open(cls, folder: Path) -> Snapshot:
+        index = open_index(folder / "text")
+        deltas = delta_files(folder)
+        # Read the delta list before taking the searcher: tantivy then holds every listed delta's rows.
+        index.reload()
+        snapshot = cls(
+            version=folder.name,
+            folder=folder,
+            index=index,
+            searcher=index.searcher(),
+            columns=ColumnStore.load(folder / "columns", extendable=True),
+            sources=SourceStore.open(folder / "sources"),
+            names=NameIndex.open(folder),
+            applied=0,
+        )
+        return snapshot.with_deltas(deltas)
+
+    def with_deltas(self, paths: list[Path] | None = None) -> Snapshot:
+        """This snapshot plus every delta it has not applied yet (itself if there is none)."""
+        pending = [p for p in (delta_files(self.folder) if paths is None else paths) if delta_seq(p) > self.applied]
+        if not pending:
+            return self
+        self.index.reload()
+        columns, sources, names, applied = self.columns, self.sources, self.names, self.applied
+        for path in pending:
+            delta = read_delta(path)
+            if delta["start"] != columns.n:
+                break  # a gap: never apply rows out of order; the next refresh retries
+            rows = [ColumnValues(*values) for values in delta["rows"]]
+            columns = columns.extended(rows, delta["kill"])
+            documents = {delta["start"] + i: d.encode() for i, d in enumerate(delta["documents"])}
+            sources = sources.with_appended(documents)
+            names = names.with_added((word, row) for word, row in delta["names"])
+            applied = delta["seq"]
+        return Snapshot(
+            version=self.version,
+            folder=self.folder,
+            index=self.index,
+            searcher=self.index.searcher(),
+            columns=columns,
+            sources=sources,
+            names=names,
+            applied=applied,
+        )
+
+    def source(self, row: int) -> StoredProvider:
+        source: StoredProvider = self.sources.document(row)  # type: ignore[assignment]  # the stored document
+        return source
+
+    def cached_mask(self, key: Any, make: Any) -> Mask:
+        mask = self.masks.get(key)
+        if mask is None:
+            if len(self.masks) >= MASK_CACHE_SIZE:
+                self.masks.clear()
+            mask = self.masks[key] = make()
+        return mask
+
+    def text_matches(self, key: Any, query: tantivy.Query) -> TextMatches:
+        """Every document matching ``query`` as sorted rows and their scores, without a Python
+        object per match kept beyond the call."""
+        found = self.texts.get(key)
+        if found is not None:
+            self.texts.move_to_end(key)
+            return found
+        searcher = self.searcher
+        first = searcher.search(query, limit=256, count=True)
+        matching: int = first.count  # type: ignore[attr-defined]  # set with count=True; the stub omits it
+        hits = first.hits if matching <= 256 else searcher.search(query, limit=matching, count=False).hits
+        if hits:
+            scores = np.fromiter((score for score, _ in hits), dtype=np.float64, count=len(hits))
+            rows = np.asarray(searcher.fast_field_values("row", [address for _, address in hits]), dtype=np.int64)
+        else:
+            scores, rows = np.zeros(0), np.zeros(0, dtype=np.int64)
+        known = rows < self.columns.n
+        rows, scores = rows[known], scores[known]
+        live = self.columns.alive[rows]
+        rows, scores = rows[live], scores[live]
+        order = np.argsort(rows, kind="stable")
+        found = TextMatches(rows[order], scores[order])
+        self.texts[key] = found
+        if len(self.texts) > TEXT_CACHE_SIZE:
+            self.texts.popitem(last=False)
+        return found

@@ -1,0 +1,232 @@
+"""What the search benchmarks share: generated indexes, the caseworker mix, a server, and wrk.
+
+Bench data lives outside the repository by default (``$PLACERINGSSOK_BENCH_DATA``, else
+``/work/bench-data`` when it exists, else ``bench-data/``, which git ignores). The load generator is
+Debian's ``wrk`` (installed with apt when missing) with a Lua script that rotates POST bodies, so the
+client is never the bottleneck; /healthz is measured by the same tool in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.geography import municipalities  # noqa: E402
+from core.vocabularies import Method, ProviderType, TargetGroup  # noqa: E402
+from scripts.bench_data import bench_root, generated_providers  # noqa: E402
+
+BENCH_KEY = "bench-caseworker-key"
+SEARCH_PATH = "/v1/providers/search"
+TEXTS = [
+    "självskadebeteende",
+    "missbruk ungdomar",
+    "flickor trauma",
+    "DBT",
+    "ensamkommande pojkar",
+    "hedersrelaterat våld",
+    '"lågaffektivt bemötande"',
+    "ätstörning",
+    "missbrk",
+    "gängkriminalitet",
+]
+
+
+def query_mix(count: int, schools: list[str], seed: int = 11) -> list[dict[str, Any]]:
+    """A caseworker's searches: school radius with needs, free text, facet selections, every sort,
+    minimum distances with exclusion zones."""
+    rng = random.Random(seed)
+    codes = sorted(municipalities())
+    mix: list[dict[str, Any]] = []
+    for i in range(count):
+        kind = i % 5
+        c: dict[str, Any] = {"size": 20}
+        if kind in (0, 1, 2):
+            c["school"] = rng.choice(schools)
+            c["max_km"] = rng.choice([20, 40, 80, 150, 300])
+        if kind == 0:
+            c |= {"needs": [rng.choice(list(TargetGroup))], "age": rng.randint(12, 18), "gender": "flickor"}
+            c["has_vacancy"] = rng.random() < 0.5
+        if kind == 1:
+            c["q"] = rng.choice(TEXTS)
+        if kind == 2:
+            c["target_groups"] = rng.sample([str(t) for t in TargetGroup], 2)
+            c["methods"] = [str(rng.choice(list(Method)))]
+            c["sort"] = rng.choice(["distance", "price", "vacancies_updated"])
+        if kind == 3:
+            c |= {"municipality_code": rng.choice(codes), "min_km": 150}
+            c["exclude"] = [{"county_code": rng.choice(codes)[:2]}, {"municipality_code": rng.choice(codes)}]
+            c["provider_types"] = rng.sample([str(t) for t in ProviderType], 3)
+        if kind == 4:
+            c |= {"q": rng.choice(TEXTS), "county_codes": [rng.choice(codes)[:2]], "page": rng.randint(1, 3)}
+        mix.append(c)
+    return mix
+
+
+def server_env(data_dir: Path, backend: str = "embedded") -> dict[str, str]:
+    env = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir), "PLACERINGSSOK_BACKEND": backend}
+    env |= {"PLACERINGSSOK_GEOCODER": "none", "PLACERINGSSOK_API_KEYS": json.dumps({BENCH_KEY: {"role": "caseworker", "name": "bench"}})}
+    # Register ids in paths (the bench looks providers up by them), and no rate limits: they would
+    # measure the limiter, not the search.
+    env |= {"PLACERINGSSOK_OPAQUE_IDS": "false"}
+    env |= {f"PLACERINGSSOK_RATE_LIMIT_{name}": "" for name in ("PER_ADDRESS", "PER_KEY", "FAILED_AUTH")}
+    return env
+
+
+@dataclass(frozen=True)
+class Built:
+    """A reindex the bench ran: its wall time and the peak RSS of its process."""
+
+    seconds: float
+    peak_mb: float
+
+
+def ensure_index(count: int, backend: str = "embedded", rebuild: bool = False) -> tuple[Path, Built | None]:
+    """The data dir with ``count`` generated providers indexed; the reindex figures if it ran now."""
+    source = generated_providers(count)
+    data_dir = bench_root() / f"var-{backend}-n{count}"
+    env = server_env(data_dir, backend)
+    if backend == "elasticsearch":
+        env["PLACERINGSSOK_ELASTICSEARCH_INDEX"] = f"bench-providers-n{count}"
+    # The layout tag: an index from an older layout in the same folder is rebuilt, not misread.
+    marker = data_dir / f".indexed-{backend}-columns-v2"
+    if not rebuild and marker.exists():
+        return data_dir, None
+    cli = [sys.executable, "-m", "indexer"]
+    subprocess.run([*cli, "load-schools", "--source", str(ROOT / "fixtures/schools.jsonl")], env=env, check=True)
+    print(f"indexing {count} providers into the {backend} backend ...", flush=True)
+    started = time.perf_counter()
+    child = subprocess.Popen([*cli, "reindex", "--source", str(source)], env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"the reindex of {count} providers failed")
+    built = Built(time.perf_counter() - started, usage.ru_maxrss / 1024)
+    print(f"indexed in {built.seconds:.1f} s, peak RSS {built.peak_mb:.0f} MB", flush=True)
+    marker.touch()
+    return data_dir, built
+
+
+def schools_of(data_dir: Path) -> list[str]:
+    return [s["code"] for s in json.loads((data_dir / "schools.json").read_text(encoding="utf-8"))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Server:
+    """``placeringssok serve`` on a free port, ready when entered."""
+
+    def __init__(self, data_dir: Path, workers: int = 1, backend: str = "embedded") -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._command = [sys.executable, "-m", "indexer", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self._command += ["--workers", str(workers)]
+        self._env = server_env(data_dir, backend)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        self._process = subprocess.Popen(
+            self._command, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self._process.poll() is not None:
+                raise SystemExit("the server did not become ready; run it by hand to see why")
+            time.sleep(0.3)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._process is not None
+        self._process.terminate()
+        self._process.wait(timeout=60)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing Debian's wrk (apt-get install wrk) ...", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed and apt-get could not install it")
+    return found
+
+
+_LUA = """
+local bodies = {BODIES}
+local i = 0
+request = function()
+  if #bodies == 0 then return wrk.format("GET", "/healthz") end
+  i = i % #bodies + 1
+  return wrk.format("POST", "PATH", {["Content-Type"] = "application/json", ["X-API-Key"] = "KEY"}, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %f %f %f %f %d %d\\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+""".replace("PATH", SEARCH_PATH).replace("KEY", BENCH_KEY)
+
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    non_2xx: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def run_wrk(base: str, bodies: list[dict[str, Any]] | None, seconds: float, connections: int = 8) -> Load:
+    """wrk against ``base``: rotating caseworker search bodies, or GET /healthz when ``bodies`` is None."""
+    lua_bodies = "{" + ",".join(_lua_string(json.dumps(b, ensure_ascii=False)) for b in bodies or []) + "}"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as script:
+        script.write(_LUA.replace("{BODIES}", lua_bodies))
+    try:
+        threads = max(1, min(2, connections))
+        command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
+        command += ["-s", script.name, base + ("/healthz" if bodies is None else SEARCH_PATH)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(script.name)
+    match = re.search(r"^RESULT (.+)$", out, re.M)
+    if match is None:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    requests, duration, p50, p95, p99, errors, non_2xx = match.group(1).split()
+    return Load(int(requests), float(duration), float(p50), float(p95), float(p99), int(errors), int(non_2xx))
+
+
+def _lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"

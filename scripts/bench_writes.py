@@ -1,0 +1,236 @@
+"""Benchmark: small writes to the embedded index and version switches while caseworkers search.
+
+(scripts/bench_updates.py measures homes' vacancy confirmations through the API's ledger.)
+
+    python scripts/bench_writes.py [--size 1000000] [--seconds 20] [--sync 1000]
+
+On one generated index (see scripts/bench_load.py), measures:
+
+1. a sync of ``--sync`` changed records (`placeringssok sync`, its own process): wall time and peak
+   RSS against the same CLI's baseline (`placeringssok status`);
+2. search load with wrk (concurrency 8, caseworker key, the 20-body caseworker mix) without writes,
+   then with a single-record upsert (a vacancy change, ``EmbeddedTarget.apply``) every 200 ms from
+   another process: search p99 with and without writes, and the time from each write's
+   acknowledgement until GET /v1/providers/{id} on the server shows it (p50/p99);
+3. the same load with a version switch every 5 s (rollback between two full versions): p99 with
+   and without switches, and failed requests.
+
+Targets (issue 9): sync of 1,000 into 1M <= 1 s and <= 300 MB extra; upsert visible within 1 s at
+p99; p99 with switches <= 2x without, no failed request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.bench_data import generated_providers  # noqa: E402
+from scripts.bench_load import BENCH_KEY, Load, Server, ensure_index, query_mix, run_wrk, schools_of, server_env  # noqa: E402
+
+WRITE_EVERY_S = 0.2  # also passed to the writer as "0.2"
+SWITCH_EVERY_S = 5.0
+
+
+def _rusage_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed")
+    return took, usage.ru_maxrss / 1024
+
+
+def sync_records(size: int, count: int, out: Path) -> Path:
+    """``count`` records of the generated export, changed and a day newer: a realistic sync."""
+    lines: list[bytes] = []
+    with generated_providers(size).open(encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i % max(1, size // count) == 0 and len(lines) < count:
+                record = orjson.loads(line)
+                record["updated_at"] = "2027-06-01T10:00:00+02:00"
+                record["vacancies"] = (record.get("vacancies") or 0) + 1
+                lines.append(orjson.dumps(record))
+    out.write_bytes(b"\n".join(lines) + b"\n")
+    return out
+
+
+def measure_sync(data_dir: Path, size: int, count: int) -> tuple[float, float, float]:
+    """(seconds, peak RSS MB, baseline RSS MB) of a sync of ``count`` changed records."""
+    env = server_env(data_dir)
+    cli = [sys.executable, "-m", "indexer"]
+    _, baseline = _rusage_run([*cli, "status"], env)
+    source = sync_records(size, count, data_dir / f"sync-{count}.jsonl")
+    took, peak = _rusage_run([*cli, "sync", "--source", str(source)], env)
+    return took, peak, baseline
+
+
+WRITER = """
+import sys, time, orjson
+from datetime import datetime, timedelta
+from pathlib import Path
+from indexer.source import read_source
+from indexer.geocoding import AddressGeocoder
+from engines.embedded.target import EmbeddedTarget
+
+root, source, count, every = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+docs = []
+for result in read_source([source], AddressGeocoder(None, service="none")):
+    if result.document is not None:
+        docs.append(result.document)
+    if len(docs) >= count:
+        break
+target = EmbeddedTarget(root)
+for i in range(count):
+    doc = docs[i % len(docs)]
+    vacancies = 7 + i
+    changed = {**doc, "vacancies": vacancies, "has_vacancy": True,
+               "updated_at": doc["updated_at"] + timedelta(days=400, seconds=i)}
+    target.apply([changed])
+    print(orjson.dumps({"id": doc["id"], "vacancies": vacancies, "acked": time.time()}).decode(), flush=True)
+    time.sleep(every)
+"""
+
+
+def writes_under_load(
+    server: Server, data_dir: Path, size: int, bodies: list[dict[str, Any]], seconds: float
+) -> tuple[Load, list[float]]:
+    """wrk while another process upserts one record every WRITE_EVERY_S; ack-to-visible latencies."""
+    count = int(seconds / WRITE_EVERY_S)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(data_dir / "embedded"), str(generated_providers(size)), str(count), "0.2"],
+        env=server_env(data_dir) | {"PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    latencies: list[float] = []
+
+    def watch() -> None:
+        assert writer.stdout is not None
+        with httpx.Client(base_url=server.base, headers={"X-API-Key": BENCH_KEY}, timeout=10) as client:
+            for line in writer.stdout:
+                write: dict[str, Any] = json.loads(line)
+                while True:
+                    shown = client.get(f"/v1/providers/{write['id']}").json()
+                    if shown.get("vacancies") == write["vacancies"]:
+                        latencies.append(time.time() - write["acked"])
+                        break
+                    if time.time() - write["acked"] > 30:
+                        latencies.append(float("inf"))
+                        break
+                    time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    load = run_wrk(server.base, bodies, seconds)
+    writer.wait()
+    watcher.join()
+    return load, latencies
+
+
+def switches_under_load(
+    server: Server, data_dir: Path, bodies: list[dict[str, Any]], seconds: float
+) -> tuple[Load, int]:
+    """wrk while the live version flips between two full versions every SWITCH_EVERY_S."""
+    from engines.embedded.target import EmbeddedTarget
+
+    target = EmbeddedTarget(data_dir / "embedded")
+    stop = threading.Event()
+    switched = 0
+
+    def switch() -> None:
+        nonlocal switched
+        while not stop.wait(SWITCH_EVERY_S):
+            with target.writer_lock():
+                target.rollback()
+            switched += 1
+
+    switcher = threading.Thread(target=switch)
+    switcher.start()
+    try:
+        load = run_wrk(server.base, bodies, seconds)
+    finally:
+        stop.set()
+        switcher.join()
+    return load, switched
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--sync", type=int, default=1000, help="records in the measured sync")
+    args = parser.parse_args()
+
+    data_dir, _ = ensure_index(args.size)
+    pointer = json.loads((data_dir / "embedded" / "live.json").read_text(encoding="utf-8"))
+    if pointer.get("previous") is None:
+        print("a second full version for the switch test ...", flush=True)
+        ensure_index(args.size, rebuild=True)
+    took, peak, baseline = measure_sync(data_dir, args.size, args.sync)
+    bodies = query_mix(20, schools_of(data_dir))
+    with Server(data_dir) as server:
+        run_wrk(server.base, bodies, 5)  # warm-up
+        quiet = run_wrk(server.base, bodies, args.seconds)
+        writing, visible = writes_under_load(server, data_dir, args.size, bodies, args.seconds)
+        quiet_again = run_wrk(server.base, bodies, args.seconds)
+        switching, switched = switches_under_load(server, data_dir, bodies, max(args.seconds, 30.0))
+
+    print(f"\nupdates benchmark: {args.size} providers, wrk -c8, caseworker key; {os.cpu_count()} cores shared")
+    print(f"sync of {args.sync} changed records: {took:.2f} s, peak RSS {peak:.0f} MB ({peak - baseline:.0f} MB above")
+    print(
+        f"  the CLI's own {baseline:.0f} MB) (target <= 1 s and <= 300 MB extra): "
+        f"{'met' if took <= 1.0 and peak - baseline <= 300 else 'NOT met'}"
+    )
+    head = ("load", "search/s", "p50 ms", "p95 ms", "p99 ms", "failed")
+    print(" ".join(f"{h:>16}" for h in head))
+    for name, load in (
+        ("quiet", quiet),
+        ("upserts 5/s", writing),
+        ("quiet again", quiet_again),
+        ("switch every 5s", switching),
+    ):
+        print(
+            f"{name:>16} {load.rps:>16.0f} {load.p50_ms:>16.1f} {load.p95_ms:>16.1f} {load.p99_ms:>16.1f} "
+            f"{load.errors + load.non_2xx:>16d}"
+        )
+    finite = [v for v in visible if v != float("inf")]
+    shown_p99 = _pct(finite, 0.99) if finite else float("inf")
+    visible_met = len(finite) == len(visible) and shown_p99 <= 1000
+    print(
+        f"single upserts: {len(visible)} written, {len(visible) - len(finite)} never shown; ack -> visible "
+        f"p50 {_pct(finite, 0.5):.0f} ms, p99 {shown_p99:.0f} ms, mean {statistics.fmean(finite) * 1000:.0f} ms "
+        f"(target p99 <= 1000 ms): {'met' if visible_met else 'NOT met'}"
+    )
+    base_p99 = min(quiet.p99_ms, quiet_again.p99_ms)
+    failed = switching.errors + switching.non_2xx
+    print(
+        f"version switches: {switched} in {max(args.seconds, 30.0):.0f} s; p99 {switching.p99_ms:.1f} ms vs "
+        f"{base_p99:.1f} ms without ({switching.p99_ms / base_p99:.2f}x; target <= 2x), {failed} failed requests: "
+        f"{'met' if switching.p99_ms <= 2 * base_p99 and failed == 0 else 'NOT met'}"
+    )
+    print(f"search p99 with upserts {writing.p99_ms:.1f} ms vs {base_p99:.1f} ms without")
+
+
+if __name__ == "__main__":
+    main()
