@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from core.facets import DEFAULT_FACETS, FACETS, FacetName
 from core.vocabularies import LABELS
-from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnStore, column_values
+from engines.embedded.columns import KEYWORD_FIELDS, MULTI_FIELDS, ColumnBuilder, column_values
 from search_api.app import create_app
 from search_api.criteria import SearchCriteria
 from search_api.routes.embed import FRAME_FACETS, SCRIPT_FACETS_MARKER
@@ -52,8 +52,9 @@ def test_each_label_source_exists(facet: Any) -> None:
 def test_the_embedded_columns_hold_every_facet(fixture_documents: list[Any]) -> None:
     assert tuple(facet.field for facet in FACETS if facet.kind == "keyword") == KEYWORD_FIELDS
     assert tuple(facet.field for facet in FACETS if facet.kind == "multi") == MULTI_FIELDS
-    store = ColumnStore.empty()
-    store.append([column_values(doc) for doc in fixture_documents[:50]])
+    builder = ColumnBuilder()
+    builder.append([column_values(doc) for doc in fixture_documents[:50]])
+    store = builder.finish()
     for facet in FACETS:
         if facet.kind == "status":
             continue  # computed per search (core.vacancies), never stored
@@ -64,7 +65,7 @@ def test_the_embedded_columns_hold_every_facet(fixture_documents: list[Any]) -> 
                 v for doc in fixture_documents[:50] for v in doc[facet.field]
             }
         else:
-            assert store.flags[facet.field].tolist() == [doc[facet.field] for doc in fixture_documents[:50]]
+            assert store.flag(facet.field).tolist() == [doc[facet.field] for doc in fixture_documents[:50]]
 
 
 def test_the_elasticsearch_mapping_has_every_facet_field() -> None:

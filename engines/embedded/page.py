@@ -65,7 +65,7 @@ def _near_origin(
     plan: SearchPlan, c: ColumnStore, hits: Rows, text: Floats | None, subset: Rows, end: int
 ) -> _Measured:
     """``subset`` of the hits measured box by growing box around the origin, until no row outside
-    the box can reach the first ``end`` of the subset."""
+    the circle in the box can reach the first ``end`` of the subset."""
     assert plan.origin is not None
     lat, lon = c.number("lat")[hits[subset]], c.number("lon")[hits[subset]]
     best_text = float(text[subset].max()) if text is not None and len(subset) else 1.0
@@ -73,16 +73,17 @@ def _near_origin(
     while radius < _EVERYWHERE_KM:
         low_lat, high_lat, low_lon, high_lon = bounding_box(plan.origin.lat, plan.origin.lon, radius)
         inside = subset[(lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon)]
-        if len(inside) >= end:
-            measured = _measure(plan, c, hits, text, inside)
+        measured = _measure(plan, c, hits, text, inside)
+        # Rows outside the circle are farther than ``radius``: they lose the distance tie-break too.
+        in_circle = measured.distance <= radius
+        if np.count_nonzero(in_circle) >= end:
             if plan.sort == "distance":
-                if _kth(measured.distance, end) <= radius:
-                    return measured
-            elif plan.decay is not None:
-                # Rounding to 32 bits is monotone: no row outside scores above this.
-                bound = float(ranking_score(best_text, 1.0, decay_factor(radius, plan.decay))[()])
-                if -_kth(-measured.score, end) > bound:
-                    return measured
+                return measured
+            assert plan.decay is not None
+            # Rounding to 32 bits is monotone: no row outside the circle scores above this.
+            bound = float(ranking_score(best_text, 1.0, decay_factor(radius, plan.decay))[()])
+            if -_kth(-measured.score[in_circle], end) >= bound:
+                return measured
         radius *= 2
     return _measure(plan, c, hits, text, subset)
 
