@@ -80,7 +80,10 @@ def query_mix(count: int, schools: list[str], seed: int = 11) -> list[dict[str, 
 
 def server_env(data_dir: Path, backend: str = "embedded") -> dict[str, str]:
     env = os.environ | {"PLACERINGSSOK_DATA_DIR": str(data_dir), "PLACERINGSSOK_BACKEND": backend}
-    env |= {"PLACERINGSSOK_GEOCODER": "none", "PLACERINGSSOK_API_KEYS": json.dumps({BENCH_KEY: {"role": "caseworker", "name": "bench"}})}
+    env |= {
+        "PLACERINGSSOK_GEOCODER": "none",
+        "PLACERINGSSOK_API_KEYS": json.dumps({BENCH_KEY: {"role": "caseworker", "name": "bench"}}),
+    }
     # Register ids in paths (the bench looks providers up by them), and no rate limits: they would
     # measure the limiter, not the search.
     env |= {"PLACERINGSSOK_OPAQUE_IDS": "false"}
