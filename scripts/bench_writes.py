@@ -146,10 +146,13 @@ def writes_under_load(
 def switches_under_load(
     server: Server, data_dir: Path, bodies: list[dict[str, Any]], seconds: float
 ) -> tuple[Load, int]:
-    """wrk while the live version flips between two full versions every SWITCH_EVERY_S."""
+    """wrk while the live version flips between two complete versions every SWITCH_EVERY_S."""
     from engines.embedded.target import EmbeddedTarget
 
     target = EmbeddedTarget(data_dir / "embedded")
+    versions = target.versions.complete_versions()[:2]
+    if len(versions) < 2:
+        raise SystemExit("the switch test needs two complete versions; the merge before it makes the second")
     stop = threading.Event()
     switched = 0
 
@@ -157,7 +160,7 @@ def switches_under_load(
         nonlocal switched
         while not stop.wait(SWITCH_EVERY_S):
             with target.writer_lock():
-                target.rollback()
+                target.rollback(to=versions[(switched + 1) % 2])
             switched += 1
 
     switcher = threading.Thread(target=switch)
@@ -183,10 +186,6 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir, _ = ensure_index(args.size)
-    pointer = json.loads((data_dir / "embedded" / "live.json").read_text(encoding="utf-8"))
-    if pointer.get("previous") is None:
-        print("a second full version for the switch test ...", flush=True)
-        ensure_index(args.size, rebuild=True)
     took, peak, baseline = measure_sync(data_dir, args.size, args.sync)
     bodies = query_mix(20, schools_of(data_dir))
     with Server(data_dir) as server:

@@ -33,8 +33,9 @@ from engines.embedded.text_index import open_index
 from engines.embedded.versions import MANIFEST, IndexVersions
 from engines.embedded.writer import documents_by_type, read_manifest, verify_version
 
-# Merge when this many deltas wait, or when they hold this many bytes.
-MERGE_AFTER_DELTAS = 32
+# Merge when this many deltas wait, or when they hold this many bytes. A merge holds the writer lock
+# (seconds at a million providers), so small writes wait for it: rare, as replaying deltas is cheap.
+MERGE_AFTER_DELTAS = 256
 MERGE_AFTER_BYTES = 64_000_000
 _HEAP = 20_000_000
 _ROW_CEILING = 2**62

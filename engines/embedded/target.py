@@ -34,6 +34,8 @@ from engines.embedded.versions import IndexVersions
 from engines.embedded.writer import DeltaWriter, EmbeddedWriter
 
 MB = 1 << 20
+# How long a small write waits for another writer (a merge, a sync) before it gives up.
+APPLY_WAIT_S = 120.0
 # Disk per byte of export a version takes, with room for tantivy's merges (measured: 1.2).
 SIZE_PER_SOURCE_BYTE = 1.5
 
@@ -66,7 +68,7 @@ class EmbeddedTarget:
     ) -> WriteCounts:
         """Upsert and delete a few records on the live index, newest ``updated_at`` winning; returns
         once the write is acknowledged (durable, and picked up by readers)."""
-        with self.writer_lock():
+        with self.versions.writer_lock(wait_s=APPLY_WAIT_S):
             writer = DeltaWriter(self.versions, self._intact_live())
             writer.upsert([prepare_provider(doc) for doc in documents])
             writer.delete(list(deletions))

@@ -12,6 +12,7 @@ import fcntl
 import json
 import re
 import shutil
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,13 +95,22 @@ class IndexVersions:
         return path
 
     @contextmanager
-    def writer_lock(self) -> Iterator[None]:
+    def writer_lock(self, wait_s: float = 0.0) -> Iterator[None]:
+        """The one writer's lock; ``wait_s``: how long to wait for another writer (a small write
+        waits out a merge; a reindex or sync refuses at once)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + wait_s
         with (self.root / ".writer.lock").open("w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise WriterBusy("another reindex or sync is running on this data dir; wait for it to finish") from exc
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as exc:
+                    if time.monotonic() >= deadline:
+                        raise WriterBusy(
+                            "another reindex or sync is running on this data dir; wait for it to finish"
+                        ) from exc
+                    time.sleep(0.01)
             try:
                 yield
             finally:
