@@ -193,6 +193,11 @@ def main() -> None:
         quiet = run_wrk(server.base, bodies, args.seconds)
         writing, visible = writes_under_load(server, data_dir, args.size, bodies, args.seconds)
         quiet_again = run_wrk(server.base, bodies, args.seconds)
+        started = time.perf_counter()
+        from engines.embedded.target import EmbeddedTarget
+
+        EmbeddedTarget(data_dir / "embedded").merge()  # folds the upserts' deltas; a second version
+        merge_s = time.perf_counter() - started
         switching, switched = switches_under_load(server, data_dir, bodies, max(args.seconds, 30.0))
 
     print(f"\nupdates benchmark: {args.size} providers, wrk -c8, caseworker key; {os.cpu_count()} cores shared")
@@ -229,6 +234,7 @@ def main() -> None:
         f"{'met' if switching.p99_ms <= 2 * base_p99 and failed == 0 else 'NOT met'}"
     )
     print(f"search p99 with upserts {writing.p99_ms:.1f} ms vs {base_p99:.1f} ms without")
+    print(f"merge of the upserts' deltas into a new version (under load): {merge_s:.1f} s")
 
 
 if __name__ == "__main__":
