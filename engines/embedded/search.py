@@ -193,28 +193,43 @@ class EmbeddedBackend:
             raise BackendUnavailable(
                 "no index has been built yet; run 'placeringssok reindex --source FILE'", retry_after_s=30
             ) from exc
-        live = self._versions.live_dir()
+        live = self._live_name()
         try:
-            deltas = os.stat(live / DELTAS).st_mtime_ns
+            deltas = os.stat(self._versions.root / live / DELTAS).st_mtime_ns if live else 0
         except FileNotFoundError:
             deltas = 0
-        return (st.st_mtime_ns, st.st_ino, live.name, deltas)
+        return (st.st_mtime_ns, st.st_ino, live, deltas)
 
-    def _refresh(self) -> None:
+    def _live_name(self) -> str | None:
+        """The live version's name, None when the pointer cannot be read (``recovery`` decides)."""
+        try:
+            return self._versions.live_dir().name
+        except (PlaceringssokError, OSError, ValueError):
+            return None
+
+    def _stamp_changed(self) -> bool:
+        try:
+            return self._stamp() != self._seen
+        except BackendUnavailable:
+            return False
+
+    def _refresh(self, open_versions: bool = True) -> None:
         """Make the snapshot match the disk: a new version opened (or, if the live one is damaged, an
         intact one: ``recovery``), or new deltas applied to the one served."""
         with self._lock:
             stamp = self._stamp()
-            changed = self._served_files_changed()
+            changed = self._served_files_changed() if open_versions else False
             served = self._served
             if stamp == self._seen and served is not None and not changed:
                 return
-            live = self._versions.live_dir()
-            if served is not None and not changed and served.version == live.name and served.problem is None:
+            live = self._live_name()
+            if served is not None and not changed and served.version == live and served.problem is None:
                 fresh = served.snapshot.with_deltas()
                 if fresh is not served.snapshot:
                     self._overlay.start(fresh)
                     self._served = Opened(fresh, served.version)
+            elif not open_versions:
+                return
             else:
                 self._served = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
                 if served is None or self._served.snapshot is not served.snapshot:
@@ -273,6 +288,11 @@ class EmbeddedBackend:
                         target=self._run_refresher, args=(self._stop,), name="index-refresh", daemon=True
                     )
                     self._refresher.start()
+        elif self._stamp_changed():
+            # Small writes show on the very next search: applying deltas costs what they hold. A new
+            # version is opened by the background refresher instead; until then this one serves.
+            self._refresh(open_versions=False)
+            served = self._served or served
         snap = served.snapshot
         if self._overlay.catch_up(snap):
             # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
@@ -403,6 +423,8 @@ class EmbeddedBackend:
 
     def _readiness(self) -> Readiness:
         try:
+            # Readiness may wait for an open (searches never do): it reports what the disk holds now.
+            self._refresh()
             snap = self._snapshot()
         except BackendUnavailable as exc:
             return Readiness(ready=False, version=None, documents=None, reason=exc.reason)

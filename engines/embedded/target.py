@@ -110,7 +110,7 @@ class EmbeddedTarget:
         return version
 
     def switch_to(self, version: str) -> None:
-        pointer = self.versions.pointer()
+        pointer = self.versions.pointer_or_none()
         if pointer is None or pointer.live != version:
             self.versions.switch_to(version)
         elif merge_due(self.versions.root / version):

@@ -273,6 +273,7 @@ class DeltaWriter:
                 continue
             if self._remove(deletion.id):
                 self.counts.deleted += 1
+            self.counts.deleted_ids.append(deletion.id)
             self.known.rows[deletion.id] = (-1, stamp)
             self.tombstones[deletion.id] = stamp
             self.new_tombstones[deletion.id] = stamp
@@ -343,6 +344,18 @@ def _id_of(base: ColumnStore, delta: dict[str, Any], row: int) -> str | None:
 def read_manifest(version_dir: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
     return data
+
+
+def manifest_with_deltas(version_dir: Path) -> dict[str, Any]:
+    """The version's manifest with the counts its small writes changed (documents, by type)."""
+    manifest = read_manifest(version_dir)
+    deltas = [read_delta(path) for path in delta_files(version_dir)]
+    if not deltas:
+        return manifest
+    columns = ColumnStore.load(version_dir / "columns")
+    for delta in deltas:
+        columns = columns.extended([ColumnValues(*values) for values in delta["rows"]], delta["kill"])
+    return manifest | {"documents": columns.live_count, "by_provider_type": documents_by_type(columns)}
 
 
 def verify_version(version_dir: Path) -> None:

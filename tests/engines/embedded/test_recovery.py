@@ -76,11 +76,11 @@ def _outside_data_dir(root: Path, live: str) -> None:
 
 
 def _random_bytes_in_columns(root: Path, live: str) -> None:
-    _scramble(_largest(root / live, "columns*"))
+    _scramble(_largest(root / live / "columns", "*.npy"))
 
 
 def _damaged_tantivy_file(root: Path, live: str) -> None:
-    _scramble(_largest(root / live / "text", "*.store"))
+    _scramble(_largest(root / live / "text", "*.idx"))
 
 
 def _truncated_segment(root: Path, live: str) -> None:
