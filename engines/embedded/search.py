@@ -9,8 +9,9 @@ One candidate set, a boolean mask over the snapshot's rows, goes through named s
 4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
    the page (see ``page.py``); documents are read for the page only.
 
-New versions and small writes (deltas) are opened by a background thread and swapped in as one
-reference; a search never waits for an open (only the very first one, with nothing to serve, does).
+New versions and small writes (deltas) are opened by a background thread (every 50 ms) and swapped
+in as one reference. A search that notices a change first applies it itself: deltas cost what they
+hold; a version switch it notices before the refresher does costs it the open.
 """
 
 from __future__ import annotations
@@ -289,9 +290,10 @@ class EmbeddedBackend:
                     )
                     self._refresher.start()
         elif self._stamp_changed():
-            # Small writes show on the very next search: applying deltas costs what they hold. A new
-            # version is opened by the background refresher instead; until then this one serves.
-            self._refresh(open_versions=False)
+            # A write the disk holds shows on the very next search: applying deltas costs what they
+            # hold; a new version is usually opened by the background refresher before any request
+            # notices, and otherwise by the request that does (the conformance suites read their writes).
+            self._refresh()
             served = self._served or served
         snap = served.snapshot
         if self._overlay.catch_up(snap):
