@@ -97,10 +97,11 @@ def test_logs_hold_who_and_how_long_never_what(api: Api, secrets: list[Secret]) 
     criteria = {
         "q": "självskadebeteende flickor",
         "school": school.code,
-        "max_km": 77.5,
-        "min_km": 3.25,
+        # Values with many digits, so none can equal an access line's duration by chance.
+        "max_km": 77.51379,
+        "min_km": 3.24681,
         "needs": ["atstorning"],
-        "exclude": [{"lat": 61.123456, "lon": 17.654321, "radius_km": 12.5}, {"county_code": "12"}],
+        "exclude": [{"lat": 61.123456, "lon": 17.654321, "radius_km": 12.57913}, {"county_code": "12"}],
     }
     with everything_at_debug() as logged:
         for key in (CASEWORKER_KEY, PUBLIC_KEY):
@@ -121,11 +122,11 @@ def test_logs_hold_who_and_how_long_never_what(api: Api, secrets: list[Secret]) 
         "lvskad",  # as a JSON body escapes the "ä"
         "flickor",
         "atstorning",
-        "77.5",
-        "3.25",
+        "77.51379",
+        "3.24681",
         "61.123456",
         "17.654321",
-        "12.5",
+        "12.57913",
         *[s for secret in secrets for s in secret.strings],
     ]
     for line in server_lines:
