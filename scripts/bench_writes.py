@@ -64,7 +64,9 @@ def sync_records(size: int, count: int, out: Path) -> Path:
             if i % max(1, size // count) == 0 and len(lines) < count:
                 record = orjson.loads(line)
                 record["updated_at"] = "2027-06-01T10:00:00+02:00"
-                record["vacancies"] = (record.get("vacancies") or 0) + 1
+                # A changed figure that stays within capacity, or the sync rightly rejects it.
+                vacancies, capacity = record.get("vacancies") or 0, record["capacity"]
+                record["vacancies"] = vacancies + 1 if vacancies < capacity else max(vacancies - 1, 0)
                 lines.append(orjson.dumps(record))
     out.write_bytes(b"\n".join(lines) + b"\n")
     return out
