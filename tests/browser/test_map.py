@@ -34,6 +34,11 @@ def test_the_map_draws_hits_school_and_zones_and_confidential_homes_only_as_area
     page.get_by_role("listbox", name="Områden").get_by_role("option").first.wait_for()
     zone.press("ArrowDown")
     zone.press("Enter")
+    demo.search_after(lambda: page.get_by_role("button", name="Lägg till området").click())
+    zone.press_sequentially("Västmanlands", delay=20)  # the county comes before schools of that name
+    expect(page.get_by_role("listbox", name="Områden").get_by_role("option").first).to_contain_text("Västmanlands län")
+    zone.press("ArrowDown")
+    zone.press("Enter")
     body = demo.search_after(lambda: page.get_by_role("button", name="Lägg till området").click())
 
     figure = page.locator("placeringssok-search figure.map")
@@ -53,7 +58,12 @@ def test_the_map_draws_hits_school_and_zones_and_confidential_homes_only_as_area
     assert not [t for t in titles for h in hidden if h["name"] in t], "a confidential home drawn as a point"
     expect(figure.locator("g.school")).to_have_count(1)
     expect(figure.locator("path.radius")).to_have_count(1)
-    assert figure.locator("path.area.excluded").count() > 0, "the excluded municipality is drawn"
+    # Exclusion zones of a municipality or a county are drawn as that area (SCB's boundaries).
+    expect(figure.locator('path.area.excluded[data-municipality="0380"]')).to_have_count(1)
+    expect(figure.locator("path.area.excluded")).to_have_count(1)
+    expect(figure.locator('path.county.excluded[data-county="19"]')).to_have_count(1)
+    expect(figure.locator("path.county")).to_have_count(21)
+    expect(figure.locator("path.area")).to_have_count(290)
     expect(figure.locator("figcaption")).to_contain_text("aldrig som punkt")
     figure.scroll_into_view_if_needed()
     check_state(demo, "map-caseworker")
