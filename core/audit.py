@@ -22,6 +22,7 @@ from pathlib import Path
 from core.errors import AuditUnavailable
 
 FILE_PATTERN = "audit-*.jsonl"
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,14 @@ class AuditLog:
 
     def append(self, entry: AuditEntry) -> None:
         line = (json.dumps(asdict(entry), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        path = self._file(entry.moment)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(self._file(entry.moment), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                descriptor = os.open(path, _APPEND, 0o600)
+            except FileNotFoundError:
+                # The folder is made when missing, not checked before every entry (every search writes one).
+                self.directory.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, _APPEND, 0o600)
             try:
                 # One write of one line: entries from several workers never interleave.
                 os.write(descriptor, line)

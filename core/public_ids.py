@@ -30,6 +30,8 @@ from core.settings import Settings
 KEY_FILE = "public-id.key"
 # base64url of AES-SIV's 16-byte tag plus a register id of 1-64 characters.
 PUBLIC_ID_PATTERN = r"^[A-Za-z0-9_-]{22,108}$"
+# Ids remembered both ways (about 300 bytes each); past this, forgotten all at once and made again.
+_REMEMBERED = 20_000
 
 
 def _stored_key(data_dir: Path) -> bytes:
@@ -54,6 +56,11 @@ class PublicIds:
         if len(key_material) < 32:
             raise ValueError("the public id key must be at least 32 bytes; make one with: openssl rand -base64 48")
         self._cipher = AESSIV(hashlib.sha512(key_material).digest())
+        # The encryption is deterministic, so the ids of homes shown lately are kept both ways: every
+        # hit of every search is encrypted, and its public id decrypted again for the vacancy ledger.
+        # Only ids this service made are kept; an id a caller brings is still authenticated.
+        self._shown: dict[str, str] = {}
+        self._known: dict[str, str] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PublicIds:
@@ -62,10 +69,22 @@ class PublicIds:
         return cls(_stored_key(settings.data_dir))
 
     def public(self, register_id: str) -> str:
-        return base64.urlsafe_b64encode(self._cipher.encrypt(register_id.encode(), None)).rstrip(b"=").decode()
+        shown = self._shown.get(register_id)
+        if shown is None:
+            sealed = self._cipher.encrypt(register_id.encode(), None)
+            shown = base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
+            if len(self._shown) >= _REMEMBERED:
+                self._shown.clear()
+                self._known.clear()
+            self._shown[register_id] = shown
+            self._known[shown] = register_id
+        return shown
 
     def register(self, public_id: str) -> str | None:
         """The register id behind a public id, or None for an id this service never gave out."""
+        known = self._known.get(public_id)
+        if known is not None:
+            return known
         try:
             sealed = base64.urlsafe_b64decode(public_id + "=" * (-len(public_id) % 4))
             return self._cipher.decrypt(sealed, None).decode()

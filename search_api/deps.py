@@ -52,33 +52,35 @@ class Principal:
         return self.role == "provider" and provider_id in self.provider_ids
 
 
-def settings_dep(request: Request) -> Settings:
+# Every dependency is ``async def``: FastAPI runs a plain ``def`` dependency in the thread pool, a
+# thread hop per dependency per request, for what is an attribute lookup.
+async def settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings  # set once by search_api.app.create_app
     return settings
 
 
-def backend_dep(request: Request) -> SearchBackend:
+async def backend_dep(request: Request) -> SearchBackend:
     backend: SearchBackend = request.app.state.backend
     return backend
 
 
-def ledger_dep(request: Request) -> VacancyLedger:
+async def ledger_dep(request: Request) -> VacancyLedger:
     ledger: VacancyLedger = request.app.state.ledger  # set once by search_api.app.create_app
     return ledger
 
 
-def now_dep(request: Request) -> datetime:
+async def now_dep(request: Request) -> datetime:
     """The one clock of a request: tests set ``app.state.clock`` to move time (vacancy expiry)."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
 
-def articles_dep(request: Request) -> ArticleBackend:
+async def articles_dep(request: Request) -> ArticleBackend:
     articles: ArticleBackend = request.app.state.articles
     return articles
 
 
-def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolRegister:
+async def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolRegister:
     return school_register(settings.schools_path)
 
 
@@ -178,7 +180,7 @@ async def optional_principal_dep(
         return None
 
 
-def role_dep(principal: Annotated[Principal, Depends(principal_dep)]) -> Role:
+async def role_dep(principal: Annotated[Principal, Depends(principal_dep)]) -> Role:
     return principal.role
 
 
@@ -190,7 +192,7 @@ def refuse_provider_keys(principal: Principal) -> None:
         )
 
 
-def searcher_role_dep(role: Annotated[Role, Depends(role_dep)]) -> Role:
+async def searcher_role_dep(role: Annotated[Role, Depends(role_dep)]) -> Role:
     if role == "provider":
         refuse_provider_keys(Principal(role=role))
     return role

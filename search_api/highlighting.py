@@ -8,6 +8,7 @@ Both backends therefore mark exactly the same words.
 
 from __future__ import annotations
 
+import itertools
 from html import escape
 
 from core.text_analysis import term_spans, within_one_edit
@@ -31,6 +32,9 @@ class Highlighter:
         self.exact: set[str] = set()
         self.fuzzy: set[str] = set()
         self.groups: list[frozenset[str]] = []
+        # Per term seen: whether it is marked. One highlighter serves one search's page of hits, so
+        # the same words are judged once, not once per hit.
+        self._judged: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._collect(root, alternative=False)
 
     def _collect(self, node: TextNode, alternative: bool) -> None:
@@ -51,6 +55,12 @@ class Highlighter:
             raise TypeError(f"highlighting does not support the text node {type(node).__name__}")
 
     def _matches(self, found: str, parts: tuple[str, ...]) -> bool:
+        judged = self._judged.get((found, parts))
+        if judged is None:
+            judged = self._judged[(found, parts)] = self._judge(found, parts)
+        return judged
+
+    def _judge(self, found: str, parts: tuple[str, ...]) -> bool:
         if found in self.exact or any(within_one_edit(found, f) for f in self.fuzzy):
             return True
         if any(p in self.exact for p in parts):
@@ -63,11 +73,15 @@ class Highlighter:
     def fragment(self, text: str, size: int = FRAGMENT_CHARS) -> str | None:
         """About ``size`` characters around the first marked word, HTML-escaped, with <mark>; None
         when no word is marked."""
-        spans = self.marked_spans(text)
-        if not spans:
+        words = ((start, end) for start, end, found, parts in term_spans(text) if self._matches(found, parts))
+        first = next(words, None)
+        if first is None:
             return None
-        start = _word_start(text, max(0, spans[0][0] - LEAD_CHARS)) if spans[0][0] > LEAD_CHARS else 0
-        return _marked(text, spans, start, _word_end(text, min(len(text), start + size)))
+        start = _word_start(text, max(0, first[0] - LEAD_CHARS)) if first[0] > LEAD_CHARS else 0
+        end = _word_end(text, min(len(text), start + size))
+        # Words after the fragment's end are never shown: they are not analysed.
+        spans = [first, *itertools.takewhile(lambda span: span[0] < end, words)]
+        return _marked(text, spans, start, end)
 
     def whole(self, text: str) -> str | None:
         """All of a short text (a title), HTML-escaped, with <mark>; None when no word is marked."""

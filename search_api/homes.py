@@ -44,7 +44,7 @@ class HomeIds:
         return self.ids.public(register_id) if self.ids is not None else register_id
 
 
-def home_ids_dep(request: Request) -> HomeIds:
+async def home_ids_dep(request: Request) -> HomeIds:
     ids: PublicIds | None = request.app.state.public_ids  # set once by search_api.app.create_app
     return HomeIds(ids)
 

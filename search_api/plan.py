@@ -136,8 +136,12 @@ class SearchPlan:
 def visible_types(role: Role) -> frozenset[str]:
     """Provider types a role may see at all: the public embed sees institutional homes only. A
     provider key sees every type, but only its own homes (``search_api.deps.Principal``)."""
-    allowed = INSTITUTIONAL_TYPES if role == "public" else INSTITUTIONAL_TYPES | CONFIDENTIAL_TYPES
-    return frozenset(str(t) for t in allowed)
+    return _VISIBLE_PUBLIC if role == "public" else _VISIBLE_ALL
+
+
+# Asked once per hit by the shaping step: worked out once, not per call.
+_VISIBLE_PUBLIC = frozenset(str(t) for t in INSTITUTIONAL_TYPES)
+_VISIBLE_ALL = frozenset(str(t) for t in INSTITUTIONAL_TYPES | CONFIDENTIAL_TYPES)
 
 
 def _status_selection(name: FacetName, selected: object, fresh_after: float) -> list[tuple[FacetName, Clause]]:

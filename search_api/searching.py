@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -62,13 +63,22 @@ def resolve_origin(criteria: SearchCriteria, schools: SchoolRegister) -> Origin 
     return resolve_place(criteria, schools)
 
 
-def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list[FacetValue]:
+class FacetCount(TypedDict):
+    """A ``FacetValue`` before validation: a response lists hundreds (every municipality), validated
+    by ``SearchResponse`` in one call rather than one model each."""
+
+    value: str
+    label: str
+    count: int
+
+
+def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list[FacetCount]:
     """Counts, largest first; a selected value stays listed (with 0) so the caseworker can untick it."""
     merged = dict(counts)
     for value in selected:
         merged.setdefault(value, 0)
     ordered = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [FacetValue(value=v, label=facet_label(facet, v), count=n) for v, n in ordered]
+    return [{"value": v, "label": facet_label(facet, v), "count": n} for v, n in ordered]
 
 
 # Free-text values (framework agreements) are not listed back: a selected name nobody holds would be
@@ -129,12 +139,14 @@ async def run_search(
         hits.append(shape_hit(source, role, origin, [fragment] if fragment else [], explanation, vacancy))
     selected = _selected(criteria)
     facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
-    return SearchResponse(
-        role=role,
-        total=result.total,
-        page=criteria.page,
-        size=criteria.size,
-        hits=hits,
-        facets=facets,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
+    return SearchResponse.model_validate(
+        {
+            "role": role,
+            "total": result.total,
+            "page": criteria.page,
+            "size": criteria.size,
+            "hits": hits,
+            "facets": facets,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
     )

@@ -9,6 +9,7 @@ address, phone, e-mail, website or coordinates. The public role never sees a con
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -88,8 +89,8 @@ class ProviderHit(ProviderView):
     explanation: Explanation
 
 
-def _labelled(vocabulary: str, values: list[str]) -> list[Labelled]:
-    return [Labelled(value=v, label=label(vocabulary, v)) for v in values]
+def _labelled(vocabulary: str, values: list[str]) -> list[dict[str, str]]:
+    return [{"value": v, "label": label(vocabulary, v)} for v in values]
 
 
 def shaped_distance(source: StoredProvider, origin: Origin | None) -> float | None:
@@ -104,67 +105,73 @@ def _moment(stored: str | None) -> datetime | None:
     return None if stored is None else datetime.fromisoformat(stored)
 
 
-def shape_provider(
-    source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | None = None
-) -> ProviderView:
+def _shown(source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | None) -> dict[str, Any]:
+    """The fields of a ``ProviderView``, as plain values: validated once, by the model, in one call
+    (a model per label and per permit would cost a validation call each, for every hit)."""
     if source["provider_type"] not in visible_types(role):
         raise ConfidentialLeak(f"{role} may not see provider type {source['provider_type']}")
     confidential = bool(source["confidential"])
     permit = source.get("ivo_permit")
-    return ProviderView(
-        id=source["id"],
-        name=source["name"],
-        provider_type=source["provider_type"],
-        provider_type_label=label("provider_type", source["provider_type"]),
-        confidential=confidential,
-        organization=source["organization"]
+    return {
+        "id": source["id"],
+        "name": source["name"],
+        "provider_type": source["provider_type"],
+        "provider_type_label": label("provider_type", source["provider_type"]),
+        "confidential": confidential,
+        "organization": source["organization"]
         if not confidential or source["provider_type"] == "konsulentstott_familjehem"
         else None,
-        ownership=source["ownership"],
-        municipality_code=source["municipality_code"],
-        municipality=source["municipality"],
-        county_code=source["county_code"],
-        county=source["county"],
-        distance_km=shaped_distance(source, origin),
-        location=None if confidential else Position(**source["location"]),
-        description=source["description"],
-        age_min=source["age_min"],
-        age_max=source["age_max"],
-        genders=_labelled("genders", source["genders"]),
-        target_groups=_labelled("target_groups", source["target_groups"]),
-        methods=_labelled("methods", source["methods"]),
-        languages=source["languages"],
-        legal_bases=_labelled("legal_bases", source["legal_bases"]),
-        assignments=_labelled("assignments", source["assignments"]),
-        capacity=source["capacity"],
-        vacancies=source["vacancies"],
-        vacancies_updated_at=_moment(source["vacancies_updated_at"]),
-        vacancy=vacancy,
-        price_per_day_sek=source["price_per_day_sek"],
-        framework_agreements=source["framework_agreements"],
-        permit=None
+        "ownership": source["ownership"],
+        "municipality_code": source["municipality_code"],
+        "municipality": source["municipality"],
+        "county_code": source["county_code"],
+        "county": source["county"],
+        "distance_km": shaped_distance(source, origin),
+        "location": None if confidential else {"lat": source["location"]["lat"], "lon": source["location"]["lon"]},
+        "description": source["description"],
+        "age_min": source["age_min"],
+        "age_max": source["age_max"],
+        "genders": _labelled("genders", source["genders"]),
+        "target_groups": _labelled("target_groups", source["target_groups"]),
+        "methods": _labelled("methods", source["methods"]),
+        "languages": source["languages"],
+        "legal_bases": _labelled("legal_bases", source["legal_bases"]),
+        "assignments": _labelled("assignments", source["assignments"]),
+        "capacity": source["capacity"],
+        "vacancies": source["vacancies"],
+        "vacancies_updated_at": _moment(source["vacancies_updated_at"]),
+        "vacancy": vacancy,
+        "price_per_day_sek": source["price_per_day_sek"],
+        "framework_agreements": source["framework_agreements"],
+        "permit": None
         if permit is None
-        else PermitView(
-            status=permit["status"],
-            status_label=label("permit_status", permit["status"]),
-            target_groups=_labelled("target_groups", permit["target_groups"]),
-            age_min=permit["age_min"],
-            age_max=permit["age_max"],
-        ),
-        inspections=[
-            InspectionView(
-                date=i["date"],
-                decision=i["decision"],
-                decision_label=label("inspection_decision", i["decision"]),
-                categories=_labelled("inspection_category", i["categories"]),
-            )
+        else {
+            "status": permit["status"],
+            "status_label": label("permit_status", permit["status"]),
+            "target_groups": _labelled("target_groups", permit["target_groups"]),
+            "age_min": permit["age_min"],
+            "age_max": permit["age_max"],
+        },
+        "inspections": [
+            {
+                "date": i["date"],
+                "decision": i["decision"],
+                "decision_label": label("inspection_decision", i["decision"]),
+                "categories": _labelled("inspection_category", i["categories"]),
+            }
             for i in source["inspections"]
         ],
-        address=None if confidential else source["address"],
-        phone=None if confidential else source["phone"],
-        email=None if confidential else source["email"],
-        website=None if confidential else source["website"],
-    )
+        "address": None if confidential else source["address"],
+        "phone": None if confidential else source["phone"],
+        "email": None if confidential else source["email"],
+        "website": None if confidential else source["website"],
+    }
+
+
+def shape_provider(
+    source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | None = None
+) -> ProviderView:
+    return ProviderView.model_validate(_shown(source, role, origin, vacancy))
 
 
 def shape_hit(
@@ -175,5 +182,7 @@ def shape_hit(
     explanation: Explanation,
     vacancy: VacancyView | None = None,
 ) -> ProviderHit:
-    view = shape_provider(source, role, origin, vacancy)
-    return ProviderHit(**view.__dict__, highlights=highlights, explanation=explanation)
+    shown = _shown(source, role, origin, vacancy)
+    shown["highlights"] = highlights
+    shown["explanation"] = explanation
+    return ProviderHit.model_validate(shown)
