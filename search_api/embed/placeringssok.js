@@ -180,9 +180,8 @@ button:disabled { cursor: default; background: #ededed; border-color: #c4c4c4; c
 }
 .error-box p { flex: 1 1 14rem; font-weight: 600; }
 .layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1.5rem; margin-top: 1.5rem; }
-@container (min-width: 46rem) {
-  .layout { grid-template-columns: minmax(13rem, 18rem) minmax(0, 1fr); align-items: start; }
-}
+/* Wide (46 rem and more, measured by the element itself): the filters are a sidebar beside the results. */
+.box:not(.narrow) .layout { grid-template-columns: minmax(13rem, 18rem) minmax(0, 1fr); align-items: start; }
 .filters, .facets { display: grid; gap: 1rem; }
 .toggle, .facet li { display: flex; gap: 0.5rem; align-items: flex-start; }
 .toggle label, .facet label { font-weight: 400; overflow-wrap: anywhere; }
@@ -218,13 +217,25 @@ details ul { padding-left: 1.25rem; }
 .pagination ul { display: flex; flex-wrap: wrap; gap: 0.5rem; list-style: none; padding: 0; }
 .pagination button { min-width: 2.75rem; padding: 0.5rem 0.75rem; }
 .pagination button[aria-current=page] { background: var(--_accent); color: var(--_accent-text); }
-/* Small screens: results first; every filter waits in a drawer the "Filter (n)" button opens. */
-.drawer.closed { display: none; }
-.drawer-close { justify-self: start; }
-@container (min-width: 46rem) {
-  .drawer.closed { display: grid; }
-  .drawer-toggle, .drawer-close { display: none; }
+/* Narrow: results first; every filter waits in a modal drawer (<dialog>) the "Filter (n)" button opens. */
+.box:not(.narrow) .drawer-toggle { display: none; }
+.drawer {
+  margin: 0 0 0 auto; padding: 0; border: 0; border-left: 1px solid var(--_border);
+  width: min(100vw, 28rem); max-width: 100vw; height: 100%; max-height: 100%; overflow-y: auto;
+  background: var(--pls-color-bg, #ffffff); color: var(--pls-color-text, #1b1b1b);
 }
+.drawer::backdrop { background: rgba(0, 0, 0, 0.5); }
+.drawer-head, .drawer-foot {
+  position: sticky; z-index: 20; display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center;
+  justify-content: space-between; padding: 0.75rem 1rem; background: var(--pls-color-bg, #ffffff);
+}
+.drawer-head { top: 0; border-bottom: 1px solid var(--_subtle); }
+.drawer-foot { bottom: 0; border-top: 1px solid var(--_subtle); }
+.drawer-head h2:focus { outline: none; }
+.drawer-head h2:focus-visible { outline: 3px solid var(--_focus); }
+.drawer .filters { padding: 1rem; }
+.drawer-status { font-weight: 600; }
+.drawer .filters > h2 { display: none; } /* the drawer's own heading names it */
 .sections:empty { display: none; }
 @container (max-width: 30rem) {
   /* Every pixel above the first result counts: the hint stays for screen readers, the sort sits inline. */
@@ -927,7 +938,6 @@ details ul { padding-left: 1.25rem; }
       this._root = this.attachShadow({ mode: 'open' });
       adoptStyles(this._root);
       this._state = emptyState();
-      this._drawerOpen = false;
       this._controlTimer = 0;
       this._rememberedKey = null;
       this._onPopStateBound = (event) => this._onPopState(event);
@@ -1074,7 +1084,7 @@ details ul { padding-left: 1.25rem; }
 
       el.drawerToggle = h(
         'button',
-        { type: 'button', class: 'secondary drawer-toggle', 'aria-expanded': 'false', 'aria-controls': 'drawer', onclick: () => this._toggleDrawer() },
+        { type: 'button', class: 'secondary drawer-toggle', 'aria-haspopup': 'dialog', 'aria-controls': 'drawer', onclick: () => this._openDrawer() },
         'Filter',
       );
       const form = h(
@@ -1119,7 +1129,7 @@ details ul { padding-left: 1.25rem; }
       }
       el.filters = h(
         'section',
-        { id: 'drawer', class: 'filters drawer closed', 'aria-labelledby': 'filters-heading', part: 'filters' },
+        { class: 'filters', 'aria-labelledby': 'filters-heading', part: 'filters' },
         h('h2', { id: 'filters-heading' }, 'Filtrera'),
         h(
           'fieldset',
@@ -1196,8 +1206,18 @@ details ul { padding-left: 1.25rem; }
         h('div', { class: 'field' }, h('label', { for: 'price' }, 'Högsta pris per dygn'), el.price),
         h('div', { class: 'toggle', part: 'vacancy' }, el.vacancy, el.vacancyLabel),
         el.facets,
-        h('button', { type: 'button', class: 'drawer-close', onclick: () => this._toggleDrawer(false) }, 'Visa träffarna'),
       );
+      // Narrow screens: the same filters move into a modal drawer (showModal: focus moves in and stays,
+      // the page behind is inert, Escape closes it and focus returns to the "Filter (n)" button).
+      el.drawerStatus = h('p', { class: 'drawer-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      el.drawerHeading = h('h2', { id: 'drawer-heading', tabindex: '-1' }, 'Filtrera');
+      el.drawer = h(
+        'dialog',
+        { id: 'drawer', class: 'drawer', 'aria-labelledby': 'drawer-heading', part: 'drawer', onclose: () => this._onDrawerClosed() },
+        h('div', { class: 'drawer-head' }, el.drawerHeading, h('button', { type: 'button', class: 'secondary', onclick: () => this._closeDrawer() }, 'Stäng')),
+        h('div', { class: 'drawer-foot' }, el.drawerStatus, h('button', { type: 'button', onclick: () => this._closeDrawer() }, 'Visa träffar')),
+      );
+      el.drawer.addEventListener('keydown', (event) => this._trapFocus(event));
 
       el.sort = h(
         'select',
@@ -1225,9 +1245,12 @@ details ul { padding-left: 1.25rem; }
         el.map,
       );
 
-      this._root.append(
-        h('div', { lang: 'sv', class: 'box' }, form, el.active, el.error, h('div', { class: 'layout' }, el.filters, el.results), el.sections, el.suggestStatus),
-      );
+      el.layout = h('div', { class: 'layout' }, el.filters, el.results);
+      el.box = h('div', { lang: 'sv', class: 'box' }, form, el.active, el.error, el.layout, el.sections, el.suggestStatus, el.drawer);
+      this._root.append(el.box);
+      this._narrow = null;
+      new ResizeObserver(() => this._fitWidth()).observe(this);
+      this._fitWidth();
 
       this._freeText = new Combobox({
         input: el.q,
@@ -1287,20 +1310,59 @@ details ul { padding-left: 1.25rem; }
           this._restart();
         }
       });
-      this._root.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape' && this._drawerOpen && !event.defaultPrevented) this._toggleDrawer(false);
-      });
       this._updateSortChoices();
     }
 
-    _toggleDrawer(open = !this._drawerOpen) {
+    /** Below 46 rem of the element's own width the filters live in the drawer, above it in the sidebar. */
+    _fitWidth() {
       const el = this._els;
-      this._drawerOpen = open;
-      el.filters.classList.toggle('closed', !open);
-      el.drawerToggle.setAttribute('aria-expanded', String(open));
-      if (open) el.filters.querySelector('h2').setAttribute('tabindex', '-1');
-      if (open) el.filters.querySelector('h2').focus();
-      else el.drawerToggle.focus();
+      const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+      const narrow = this.clientWidth > 0 && this.clientWidth < 46 * rem;
+      if (narrow === this._narrow) return;
+      this._narrow = narrow;
+      el.box.classList.toggle('narrow', narrow);
+      if (narrow) {
+        el.drawer.insertBefore(el.filters, el.drawer.lastElementChild);
+      } else {
+        if (el.drawer.open) el.drawer.close();
+        el.layout.insertBefore(el.filters, el.results);
+      }
+    }
+
+    _openDrawer() {
+      const el = this._els;
+      if (!this._narrow || el.drawer.open) return;
+      el.drawer.showModal();
+      el.drawer.scrollTop = 0;
+      el.drawerHeading.focus();
+    }
+
+    _closeDrawer() {
+      if (this._els.drawer.open) this._els.drawer.close();
+    }
+
+    _onDrawerClosed() {
+      // Escape, "Stäng" and "Visa träffar" all end here: back to the button that opened the drawer.
+      if (this._narrow) this._els.drawerToggle.focus();
+    }
+
+    /** The modal dialog already makes the page inert; Tab and Shift+Tab also wrap inside it. */
+    _trapFocus(event) {
+      if (event.key !== 'Tab') return;
+      const focusable = [...this._els.drawer.querySelectorAll('button, input, select, textarea, a[href], [tabindex="0"]')].filter(
+        (node) => !node.disabled && node.getClientRects().length > 0,
+      );
+      if (!focusable.length) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const active = this._root.activeElement;
+      if (event.shiftKey && (active === first || active === this._els.drawerHeading)) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && active === last) {
+        event.preventDefault();
+        first.focus();
+      }
     }
 
     _onFarPlace(place) {
@@ -1715,6 +1777,7 @@ details ul { padding-left: 1.25rem; }
         : h('button', { type: 'button', class: 'secondary', onclick: () => this._search() }, 'Försök igen');
       el.error.replaceChildren(h('div', { class: 'error-box' }, h('p', null, errorText(error)), retry));
       if (!error.local) {
+        el.drawerStatus.textContent = 'Sökningen misslyckades.';
         el.status.textContent = this._state.result
           ? 'Sökningen misslyckades. Träffarna nedan är från den förra sökningen.'
           : 'Sökningen misslyckades.';
@@ -1872,6 +1935,7 @@ details ul { padding-left: 1.25rem; }
       let status = result.total === 0 ? 'Inga träffar' : plural(result.total, 'träff', 'träffar');
       if (pages > 1) status += `, sida ${numberFormat.format(result.page)} av ${numberFormat.format(pages)}`;
       el.status.textContent = status;
+      el.drawerStatus.textContent = result.total === 0 ? 'Inga träffar' : plural(result.total, 'träff', 'träffar');
       el.hits.replaceChildren(...result.hits.map((hit, index) => this._hit(hit, index)));
       el.empty.hidden = result.total !== 0;
       el.empty.replaceChildren(

@@ -195,10 +195,25 @@ class Demo:
     def drawer_toggle(self) -> Locator:
         return self.page.get_by_role("button", name=re.compile(r"^Filter( \(\d+\))?$"))
 
+    @property
+    def drawer(self) -> Locator:
+        """The modal drawer that holds the filters on a narrow screen."""
+        return self.page.get_by_role("dialog", name="Filtrera")
+
     def open_filters(self) -> None:
         """On a small screen the filters wait in a drawer; on a wide one they are always shown."""
-        if self.drawer_toggle.is_visible() and self.drawer_toggle.get_attribute("aria-expanded") == "false":
+        from playwright.sync_api import expect
+
+        if self.drawer_toggle.is_visible() and not self.drawer.is_visible():
             self.drawer_toggle.click()
+            expect(self.drawer).to_be_visible()
+
+    def close_filters(self) -> None:
+        from playwright.sync_api import expect
+
+        if self.drawer.is_visible():
+            self.drawer.get_by_role("button", name="Visa träffar").click()
+            expect(self.drawer).to_be_hidden()
 
     def facet(self, legend: str) -> Locator:
         return self.page.get_by_role("group", name=legend, exact=True)

@@ -23,6 +23,7 @@ def show_results(demo: Demo) -> None:
     demo.search_after(lambda: demo.query.press("Enter"))
     demo.open_filters()
     demo.search_after(lambda: demo.facet("Verksamhetsform").get_by_role("checkbox").first.check())
+    demo.close_filters()
     demo.hits.first.get_by_text("Därför visas träffen").click()
 
 
@@ -62,13 +63,20 @@ def test_works_at_320_px_wide(demo: Demo) -> None:
     demo.page.set_viewport_size({"width": 320, "height": 800})
     demo.open()
     show_results(demo)
-    demo.page.get_by_role("button", name="Visa alla", exact=False).first.click()
     scroll_width = demo.page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll_width <= 320, f"horizontal scrolling at 320 px: the page is {scroll_width} px wide"
     assert_accessible(demo, "320 px, with results")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     demo.page.evaluate("() => window.scrollTo(0, 0)")
     demo.page.screenshot(path=ARTIFACTS / "demo-320.png")
+
+    demo.open_filters()
+    demo.drawer.get_by_role("button", name="Visa alla", exact=False).first.click()
+    drawer_width = demo.drawer.evaluate("el => el.scrollWidth")
+    assert drawer_width <= 320, f"horizontal scrolling in the drawer at 320 px: {drawer_width} px wide"
+    assert demo.page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    assert_accessible(demo, "320 px, filter drawer open, a long facet shown in full")
+    demo.close_filters()
 
     demo.query.fill("")
     demo.query.press_sequentially("tra", delay=20)

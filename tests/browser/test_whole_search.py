@@ -210,12 +210,22 @@ def test_server_stopped_keeps_the_last_results_and_says_so(browser: Browser, emb
     context.close()
 
 
+def focused_inside_drawer(demo: Demo) -> bool:
+    return bool(
+        demo.page.evaluate(
+            "() => { const root = document.querySelector('placeringssok-search').shadowRoot;"
+            " const a = root.activeElement; return !!a && !!a.closest('dialog[open]'); }"
+        )
+    )
+
+
 @pytest.mark.parametrize("width", [320, 375])
 def test_small_screens_show_results_first_and_filters_in_a_drawer(demo: Demo, width: int) -> None:
     demo.page.set_viewport_size({"width": width, "height": 667})
     demo.open()
-    toggle = demo.drawer_toggle
-    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle, drawer = demo.drawer_toggle, demo.drawer
+    expect(toggle).to_have_attribute("aria-haspopup", "dialog")
+    expect(drawer).to_be_hidden()
     expect(demo.school).to_be_hidden()
     first = demo.hits.first.get_by_role("heading", level=3)
     demo.page.screenshot(path=ARTIFACTS / f"small-{width}-first-screen.png")
@@ -224,15 +234,66 @@ def test_small_screens_show_results_first_and_filters_in_a_drawer(demo: Demo, wi
     assert demo.page.evaluate("() => document.documentElement.scrollWidth") <= width
     check_state(demo, f"small-{width}-results")
 
-    toggle.click()
-    expect(toggle).to_have_attribute("aria-expanded", "true")
-    expect(demo.school).to_be_visible()
-    demo.search_after(lambda: demo.facet("Verksamhetsform").get_by_role("checkbox").first.check())
-    expect(demo.drawer_toggle).to_have_text("Filter (1)")
+    # The keyboard alone: Tab to "Filter", Enter opens the modal drawer and focus moves into it.
+    tab_to(demo, toggle)
+    demo.page.keyboard.press("Enter")
+    expect(drawer).to_be_visible()
+    expect(drawer.get_by_role("heading", name="Filtrera")).to_be_focused()
+    assert drawer.evaluate("el => el.matches(':modal')"), "the drawer is a modal dialog"
+    # The page behind is inert: its search field cannot take focus.
+    assert not demo.query.evaluate("el => { el.focus(); return el.getRootNode().activeElement === el; }")
+    # Tab and Shift+Tab stay inside the drawer, round and round.
+    seen = set()
+    for _ in range(80):
+        demo.page.keyboard.press("Tab")
+        assert focused_inside_drawer(demo), "Tab left the open drawer"
+        seen.add(
+            demo.page.evaluate(
+                "() => document.querySelector('placeringssok-search').shadowRoot.activeElement.outerHTML"
+            )
+        )
+    demo.page.keyboard.press("Shift+Tab")
+    assert focused_inside_drawer(demo), "Shift+Tab left the open drawer"
+    assert len(seen) > 10, "Tab went through the drawer's controls"
+
+    # Using it: tick a provider type with the Space key; the drawer says how many hits there are now.
+    checkbox = demo.facet("Verksamhetsform").get_by_role("checkbox").first
+    tab_to(demo, checkbox, most=80)
+    body = demo.search_after(lambda: demo.page.keyboard.press("Space"))
+    expect(toggle).to_have_text("Filter (1)")
+    expect(drawer.get_by_role("status")).to_contain_text(f"{body['total']} träff")
     check_state(demo, f"small-{width}-drawer")
+
+    # Escape closes it, and focus returns to the button; so do "Stäng" and "Visa träffar".
     demo.page.keyboard.press("Escape")
-    expect(demo.drawer_toggle).to_have_attribute("aria-expanded", "false")
-    expect(demo.drawer_toggle).to_be_focused()
+    expect(drawer).to_be_hidden()
+    expect(toggle).to_be_focused()
+    for button in ("Stäng", "Visa träffar"):
+        demo.page.keyboard.press("Enter")
+        expect(drawer).to_be_visible()
+        tab_to(demo, drawer.get_by_role("button", name=button, exact=True), most=80)
+        demo.page.keyboard.press("Enter")
+        expect(drawer).to_be_hidden()
+        expect(toggle).to_be_focused()
+    expect(demo.hits.first).to_be_visible()
+    check_state(demo, f"small-{width}-drawer-closed")
+
+
+def test_wide_screens_keep_the_filters_beside_the_results(demo: Demo) -> None:
+    demo.open()
+    expect(demo.drawer_toggle).to_be_hidden()
+    expect(demo.school).to_be_visible()
+    filters = demo.page.locator("placeringssok-search section.filters").bounding_box()
+    results = demo.page.locator("placeringssok-search section.results").bounding_box()
+    assert filters and results and filters["x"] + filters["width"] <= results["x"], "a sidebar left of the results"
+    # Narrowed while the drawer is open, then widened: the filters are back in the sidebar, no modal left.
+    demo.page.set_viewport_size({"width": 375, "height": 667})
+    demo.open_filters()
+    demo.page.set_viewport_size({"width": 1280, "height": 900})
+    expect(demo.drawer).to_be_hidden()
+    expect(demo.school).to_be_visible()
+    demo.query.focus()
+    expect(demo.query).to_be_focused()
 
 
 def test_keyless_embed_from_a_public_origin_and_cors_refusal_explained(demo: Demo, portal: Portal) -> None:
