@@ -16,15 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geopy.exc import GeocoderServiceError, GeopyError
-from tenacity import (
-    RetryError,
-    retry,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
-
 from core.client_logs import keep_client_logs_private
 from core.errors import GeocodingFailed
 
@@ -68,33 +59,42 @@ class AddressGeocoder:
                 "the address is not in the geocoding cache and geocoding is off "
                 "(PLACERINGSSOK_GEOCODER=none); give lat/lon or sweref99tm, or turn geocoding on"
             )
-        try:
-            found = self._ask(address)
-        except (RetryError, GeopyError, OSError) as exc:
-            cause = exc.last_attempt.exception() if isinstance(exc, RetryError) else exc
-            raise GeocodingFailed(
-                f"the geocoding service could not be reached ({type(cause).__name__}); "
-                "try again with network access, or give lat/lon or sweref99tm"
-            ) from exc
+        found = self._ask_with_retries(address)
         self._cache[key] = None if found is None else [found[0], found[1]]
         self._dirty = True
         if found is None:
             raise GeocodingFailed("the geocoder found no match for the address; give lat/lon or sweref99tm")
         return found
 
-    @retry(
-        retry=retry_if_exception_type((GeocoderServiceError, OSError)),
-        stop=stop_after_attempt(3),
-        wait=wait_exponential(multiplier=0.5, max=4),
-        reraise=False,
-    )
+    def _ask_with_retries(self, address: str) -> tuple[float, float] | None:
+        # geopy and tenacity are imported only when the network is asked: geopy pulls in aiohttp and
+        # requests (a third of a second), which a sync or reindex served from the cache never needs.
+        from geopy.exc import GeocoderServiceError, GeopyError
+        from tenacity import RetryError, retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+        asking = retry(
+            retry=retry_if_exception_type((GeocoderServiceError, OSError)),
+            stop=stop_after_attempt(3),
+            wait=wait_exponential(multiplier=0.5, max=4),
+            reraise=False,
+        )(self._ask)
+        try:
+            found: tuple[float, float] | None = asking(address)
+        except (RetryError, GeopyError, OSError) as exc:
+            cause = exc.last_attempt.exception() if isinstance(exc, RetryError) else exc
+            raise GeocodingFailed(
+                f"the geocoding service could not be reached ({type(cause).__name__}); "
+                "try again with network access, or give lat/lon or sweref99tm"
+            ) from exc
+        return found
+
     def _ask(self, address: str) -> tuple[float, float] | None:
         if self._geocode is None:
             from geopy.extra.rate_limiter import RateLimiter
             from geopy.geocoders import get_geocoder_for_service
 
             service = get_geocoder_for_service(self._service)(user_agent=self._user_agent, **self._service_options)
-            # Public geocoders allow about one request a second. Retries are tenacity's (above), so
+            # Public geocoders allow about one request a second. Retries are tenacity's (_ask_with_retries), so
             # the limiter neither retries nor swallows errors itself.
             self._geocode = RateLimiter(service.geocode, min_delay_seconds=1.0, max_retries=0, swallow_exceptions=False)
         place = self._geocode(address, exactly_one=True, timeout=10, country_codes="se")

@@ -9,6 +9,12 @@ and a listed tantivy segment that a later commit merged away is not missing but 
 (tantivy itself refuses to open an index whose ``meta.json`` names a missing segment).
 
 Versions built before checksums existed are reported as unverified, not as damaged.
+
+Hashing a version reads all of it (1.4 GB at a million providers, most of a second), so a writer
+building on the live version and a server opening one check ``damage_unless_unchanged``: the full
+check once, then only that no listed file's size or modification time moved since (``.verified.json``,
+written with the checksums and by every full check that passes). A file rewritten in place,
+truncated or replaced is hashed again; ``status`` and a rollback always hash everything.
 """
 
 from __future__ import annotations
@@ -16,11 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from core.atomic_files import write_json_atomically
 
 CHECKSUMS = "checksums.json"
+# Size and modification time of every listed file (and of the checksums list) when they last matched.
+VERIFIED = ".verified.json"
 # Rewritten by every tantivy commit, or a lock: their damage shows when tantivy opens the index.
 _MUTABLE = frozenset({"meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock"})
 # Written after the build (small writes); each is read whole, so damage shows when it is read.
@@ -50,6 +59,42 @@ def record_checksums(version_dir: Path) -> None:
         name: [(version_dir / name).stat().st_size, _digest(version_dir / name)] for name in _listed_files(version_dir)
     }
     write_json_atomically(version_dir / CHECKSUMS, {"algorithm": "sha256", "files": listing})
+    _record_verified(version_dir, list(listing))
+
+
+def _file_stamps(version_dir: Path, names: list[str]) -> dict[str, list[int]] | None:
+    """Size and modification time of each file (a tantivy segment merged away left out, as in
+    ``damage``); None if any other is gone."""
+    stamps = {}
+    for name in [*names, CHECKSUMS]:
+        try:
+            st = (version_dir / name).stat()
+        except FileNotFoundError:
+            if name.startswith(_TEXT):
+                continue
+            return None
+        stamps[name] = [st.st_size, st.st_mtime_ns]
+    return stamps
+
+
+def _record_verified(version_dir: Path, names: list[str]) -> None:
+    stamps = _file_stamps(version_dir, names)
+    if stamps is not None:
+        with suppress(OSError):  # a read-only data dir: every check is then a full one
+            write_json_atomically(version_dir / VERIFIED, stamps)
+
+
+def damage_unless_unchanged(version_dir: Path) -> str | None:
+    """``damage``, unless no listed file changed size or modification time since it last passed."""
+    try:
+        listing = json.loads((version_dir / CHECKSUMS).read_text(encoding="utf-8"))["files"]
+        names = [str(name) for name in listing]
+        verified = json.loads((version_dir / VERIFIED).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        verified, names = None, []
+    if verified is not None and verified == _file_stamps(version_dir, names):
+        return None
+    return damage(version_dir)
 
 
 def damage(version_dir: Path) -> str | None:
@@ -79,6 +124,7 @@ def damage(version_dir: Path) -> str | None:
             return f"{name} has {found} bytes where {size} were written"
         if _digest(path) != digest:
             return f"{name} does not match its checksum"
+    _record_verified(version_dir, list(files))
     return None
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from core.errors import BackendUnavailable, IndexDamaged, IndexFailure
-from engines.embedded.integrity import damage
+from engines.embedded.integrity import damage, damage_unless_unchanged
 from engines.embedded.versions import IndexVersions
 
 log = logging.getLogger("placeringssok.index")
@@ -45,7 +45,7 @@ def open_checked(versions: IndexVersions, open_version: Callable[[Path], S]) -> 
     """Open the live version after checking its files; IndexDamaged (or tantivy's, numpy's error) if
     it cannot be trusted."""
     live = versions.live_dir()
-    problem = damage(live)
+    problem = damage_unless_unchanged(live)
     if problem is not None:
         raise IndexDamaged(f"the live version {live.name} is damaged: {problem}")
     return open_version(live)

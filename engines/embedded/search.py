@@ -10,8 +10,10 @@ One candidate set, a boolean mask over the snapshot's rows, goes through named s
    the page (see ``page.py``); documents are read for the page only.
 
 New versions and small writes (deltas) are opened by a background thread (every 50 ms) and swapped
-in as one reference. A search that notices a change first applies it itself: deltas cost what they
-hold; a version switch it notices before the refresher does costs it the open.
+in as one reference; a search never waits for an open. A search that notices new deltas first
+applies them itself (they cost what they hold); a new version it leaves to the refresher, serving
+the one it has until then. A write made in this process is installed before it returns
+(``publication``), so the next search sees it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from engines.embedded.columns import (
     pack_mask,
     words_for,
 )
+from engines.embedded import publication
 from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
@@ -184,6 +187,7 @@ class EmbeddedBackend:
         self._seen: tuple[object, ...] | None = None
         self._stop = threading.Event()
         self._refresher: threading.Thread | None = None
+        publication.register(root, self)
 
     # -- snapshots, off the request path ------------------------------------------------------
 
@@ -277,6 +281,12 @@ class EmbeddedBackend:
             except Exception:
                 continue
 
+    def install_written(self) -> None:
+        """A write in this process is on disk: open and serve it now, on the writer's thread, before
+        the write is acknowledged (``publication``). Nothing to do before the first search."""
+        if self._served is not None:
+            self._refresh()
+
     def _snapshot(self) -> Snapshot:
         served = self._served
         if served is None:
@@ -290,10 +300,10 @@ class EmbeddedBackend:
                     )
                     self._refresher.start()
         elif self._stamp_changed():
-            # A write the disk holds shows on the very next search: applying deltas costs what they
-            # hold; a new version is usually opened by the background refresher before any request
-            # notices, and otherwise by the request that does (the conformance suites read their writes).
-            self._refresh()
+            # Deltas show on the very next search: applying them costs what they hold. A new version
+            # is opened by the background refresher (or, written in this process, by the writer:
+            # ``install_written``); until then this one serves.
+            self._refresh(open_versions=False)
             served = self._served or served
         snap = served.snapshot
         if self._overlay.catch_up(snap):

@@ -5,8 +5,9 @@ Small writes (the live-vacancy path builds on this):
 - ``apply(documents, deletions)`` upserts and deletes a few records on the live version: it takes
   the writer lock, writes one delta (``writer.DeltaWriter``) and returns once the delta file is in
   place, which is the acknowledgement. A partial update (say the vacancy fields of one home) is an
-  upsert of the whole document with a newer ``updated_at``. A running server shows it after its
-  background refresh, which polls every 50 ms and applies the delta without reopening the index.
+  upsert of the whole document with a newer ``updated_at``. A server in this process has applied it
+  before ``apply`` returns (``publication``); one in another process applies it with its next
+  search, or its background refresh (every 50 ms), without reopening the index.
 - A sync job (``run_job(incremental=True)``) writes one delta the same way; ``switch_to`` the live
   version is then a no-op.
 - When deltas pile up (``merge.merge_due``), they are merged into a new version after the write
@@ -27,8 +28,9 @@ from core.errors import IndexDamaged, WriterBusy
 from core.settings import DEFAULT_KEEP_VERSIONS
 from core.writing import Deletion, WriteCounts
 from engines.embedded.deltas import delta_files, read_delta
-from engines.embedded.integrity import damage
+from engines.embedded.integrity import damage_unless_unchanged
 from engines.embedded.merge import merge_deltas, merge_due
+from engines.embedded.publication import published
 from engines.embedded.text_index import prepare_provider
 from engines.embedded.versions import IndexVersions
 from engines.embedded.writer import DeltaWriter, EmbeddedWriter
@@ -73,6 +75,7 @@ class EmbeddedTarget:
             writer.upsert([prepare_provider(doc) for doc in documents])
             writer.delete(list(deletions))
             writer.commit(["apply"])
+            published(self.versions.root)
             due = merge_due(self.versions.live_dir())
         if due and merge_in_background:
             threading.Thread(target=self._merge_if_free, name="delta-merge", daemon=True).start()
@@ -80,7 +83,7 @@ class EmbeddedTarget:
 
     def _intact_live(self) -> Path:
         live = self.versions.live_dir()
-        problem = damage(live)
+        problem = damage_unless_unchanged(live)
         if problem is not None:
             raise IndexDamaged(
                 f"the live version {live.name} is damaged ({problem}), so a sync cannot build on it; "
@@ -106,6 +109,7 @@ class EmbeddedTarget:
         # The merged version takes the live one's place: the previous version (the one a rollback
         # returns to) stays, as after any sync.
         self.versions.replace_live(version)
+        published(self.versions.root)
         self.versions.remove_unreferenced(self.keep_versions)
         return version
 
@@ -117,6 +121,7 @@ class EmbeddedTarget:
             # A sync updated the live version in place (previous and switch time stay, as on
             # Elasticsearch); its deltas are merged when they pile up.
             self._merge()
+        published(self.versions.root)
 
     def live_version(self) -> str | None:
         pointer = self.versions.pointer_or_none()
@@ -135,7 +140,9 @@ class EmbeddedTarget:
         return self.versions.remove_unreferenced(self.keep_versions)
 
     def rollback(self, to: str | None = None) -> str:
-        return self.versions.rollback(to).live
+        live = self.versions.rollback(to).live
+        published(self.versions.root)
+        return live
 
     def disk_full_message(self, source_bytes: int) -> str:
         root = self.versions.root.resolve()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import simplemma
 
 from core.synonyms import synonyms
@@ -9,13 +11,17 @@ from core.text_analysis import (
     LEMMA_OVERRIDES,
     STOP_WORDS,
     compound_parts,
+    WORD,
     compound_parts_terms,
     index_terms,
+    is_known_word,
+    lemma,
     term,
     term_spans,
     terms,
     within_one_edit,
 )
+from tests.conftest import PROVIDERS
 
 
 def test_definite_plural_and_irregular_forms_meet_their_base_form() -> None:
@@ -92,3 +98,17 @@ def test_synonyms_are_read_as_terms_in_both_directions_or_one() -> None:
     assert _t("fosterhem") not in rules.get(_t("familjehem"), ())
     assert _t("npf") in rules[_t("autism")]
     assert ("kontaktfamilj",) not in rules, "a kontaktfamilj is not a placement form"
+
+
+def test_the_lexicon_read_in_place_lemmatises_as_the_whole_dict_does() -> None:
+    """The analysis reads simplemma's lexicon as a stream (low memory): every word of the fixtures'
+    texts, and forms the lexicon maps elsewhere, get the lemma and the known-ness the dict gives."""
+    words = {"kvinnorna", "döttrar", "dottern", "bröder", "pojkarna", "familjehemmet", "hedersrelaterade", "tf"}
+    for line in PROVIDERS.read_text(encoding="utf-8").splitlines()[:300]:
+        record = json.loads(line)
+        words.update(WORD.findall(f"{record['name']} {record.get('description') or ''}".lower()))
+    assert len(words) > 500
+    for word in sorted(words):
+        if word not in LEMMA_OVERRIDES and len(word) >= 3:
+            assert lemma(word) == simplemma.lemmatize(word, lang="sv").lower(), word
+        assert is_known_word(word) == simplemma.is_known(word, lang="sv"), word
