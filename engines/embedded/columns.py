@@ -404,7 +404,8 @@ class ColumnBuilder:
             held = np.zeros((len(rows), len(index)), dtype=bool)
             for offset, items in enumerate(by_name[name]):
                 held[offset, [index[item] for item in items]] = True
-            chunk[f"mb.{name}"] = held
+            # A bit per row and value until ``finish``: a byte each would be most of a build's memory.
+            chunk[f"mb.{name}"] = np.packbits(held, axis=0, bitorder="little")
         self._chunks.append(chunk)
         self.n += len(rows)
         return range(start, self.n)
@@ -414,9 +415,12 @@ class ColumnBuilder:
 
     def finish(self) -> ColumnStore:
         n = self.n
+        sizes = [len(chunk["ids"]) for chunk in self._chunks]
 
         def joined(name: str, dtype: Any) -> NDArray[Any]:
-            return np.concatenate([c[name] for c in self._chunks]) if self._chunks else np.array([], dtype=dtype)
+            # Each chunk's part is let go as it is copied: the peak is the build plus one column.
+            parts = [c.pop(name) for c in self._chunks]
+            return np.concatenate(parts) if parts else np.array([], dtype=dtype)
 
         ids = joined("ids", "S1")
         alive = np.ones(n, dtype=bool)
@@ -426,10 +430,10 @@ class ColumnBuilder:
             values = len(self.multi_values[name])
             held = np.zeros((n, values), dtype=bool)
             at = 0
-            for chunk in self._chunks:
-                block = chunk.pop(f"mb.{name}")
-                held[at : at + len(block), : block.shape[1]] = block
-                at += len(block)
+            for chunk, size in zip(self._chunks, sizes, strict=True):
+                block = np.unpackbits(chunk.pop(f"mb.{name}"), axis=0, count=size, bitorder="little").view(bool)
+                held[at : at + size, : block.shape[1]] = block
+                at += size
             bits = np.zeros((values, words_for(n)), dtype=np.uint64)
             for value in range(values):
                 bits[value] = pack_mask(held[:, value], words_for(n))

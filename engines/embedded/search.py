@@ -38,6 +38,7 @@ from core.geography import bounding_box, distance_km
 from core.name_suggestions import offered_names
 from core.vacancies import JA, STATUSES, Confirmation, status_codes
 from core.vacancy_ledger import VacancyLedger
+from engines.embedded import publication
 from engines.embedded.columns import (
     KEYWORD_FIELDS,
     MULTI_FIELDS,
@@ -47,7 +48,6 @@ from engines.embedded.columns import (
     pack_mask,
     words_for,
 )
-from engines.embedded import publication
 from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters

@@ -46,8 +46,10 @@ from engines.embedded.sources import SourceWriter
 from engines.embedded.text_index import PreparedProvider, open_index, with_row
 from engines.embedded.versions import MANIFEST, IndexVersions
 
-# Bounded so a build of a million providers stays under 1 GB; larger buys little on two cores.
-_WRITER_HEAP = 128_000_000
+# Bounded so a build of a million providers stays well under 1 GB: one indexing thread keeps up with
+# the Python side that feeds it (validation and analysis), so a second thread's heap buys nothing.
+_WRITER_HEAP = 64_000_000
+_WRITER_THREADS = 1
 # A small write adds one small segment: one indexing thread with tantivy's smallest useful heap.
 _DELTA_HEAP = 20_000_000
 _ROW_CEILING = 2**62
@@ -95,6 +97,54 @@ class _Known:
         return base.row_of(provider_id) if base is not None else None
 
 
+class _RowsById:
+    """A build's row of each id, as sorted runs of (id bytes, row) merged like a binary counter: about
+    twenty bytes an id where a dict of strings takes 140, and a chunk's ids are looked up in one
+    ``searchsorted`` per run. A later run's entry wins; row -1 means removed."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[NDArray[np.bytes_], NDArray[np.int64]]] = []
+
+    def rows(self, ids: NDArray[np.bytes_]) -> NDArray[np.int64]:
+        """Each id's row, -1 where it has none."""
+        found = np.full(len(ids), -1, dtype=np.int64)
+        for keys, rows in self._runs:  # oldest first: a later run overrides
+            if not len(keys) or not len(ids):
+                continue
+            at = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
+            hit = keys[at] == ids
+            found[hit] = rows[at[hit]]
+        return found
+
+    def row(self, provider_id: str) -> int | None:
+        row = int(self.rows(np.array([provider_id.encode()]))[0])
+        return row if row >= 0 else None
+
+    def set(self, ids: NDArray[np.bytes_], rows: NDArray[np.int64]) -> None:
+        order = np.argsort(ids, kind="stable")
+        self._runs.append((ids[order], rows[order]))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            newer = self._runs.pop()
+            self._runs[-1] = _merged(self._runs[-1], newer)
+
+    def clear(self) -> None:
+        self._runs = []
+
+
+def _merged(
+    older: tuple[NDArray[np.bytes_], NDArray[np.int64]], newer: tuple[NDArray[np.bytes_], NDArray[np.int64]]
+) -> tuple[NDArray[np.bytes_], NDArray[np.int64]]:
+    """One sorted run of both; where an id is in both, the newer entry."""
+    keys = np.concatenate([older[0], newer[0]])
+    rows = np.concatenate([older[1], newer[1]])
+    # Each newer key goes after the older ones equal to it; a stable sort keeps that order.
+    order = np.argsort(keys, kind="stable")
+    keys, rows = keys[order], rows[order]
+    last = np.ones(len(keys), dtype=bool)
+    last[:-1] = keys[:-1] != keys[1:]
+    return keys[last], rows[last]
+
+
 class EmbeddedWriter:
     """Writes one new version from nothing (a reindex)."""
 
@@ -107,23 +157,28 @@ class EmbeddedWriter:
         self.sources = SourceWriter(self.dir / "sources")
         self.name_words: list[NDArray[np.bytes_]] = []
         self.name_rows: list[NDArray[np.int64]] = []
-        # Per id its row; per row its stamp: no tuple per record (a million of them is 100 MB).
-        self.row_of: dict[str, int] = {}
+        # Per id its row; per row its stamp: no Python object per record (a million of them is 140 MB).
+        self.row_of = _RowsById()
         self.stamps = array("d")
         self.tombstones: dict[str, float] = {}
         self.index = open_index(self.dir / "text")
-        self.writer = self.index.writer(heap_size=_WRITER_HEAP)
+        self.writer = self.index.writer(heap_size=_WRITER_HEAP, num_threads=_WRITER_THREADS)
         self.counts = WriteCounts()
 
-    def _stale(self, provider_id: str, stamp: float) -> bool:
-        row = self.row_of.get(provider_id)
+    def _stale(self, provider_id: str, stamp: float, row: int | None) -> bool:
         known = self.stamps[row] if row is not None else self.tombstones.get(provider_id)
         return known is not None and known >= stamp
 
     def upsert(self, items: Sequence[PreparedProvider]) -> None:
         fresh: list[PreparedProvider] = []
-        for provider_id, item in _newest_per_id(items, self.counts).items():
-            if self._stale(provider_id, item.columns.updated_at):
+        newest = _newest_per_id(items, self.counts)
+        # One lookup for the chunk; an id indexed before in this build is the rare case.
+        known = self.row_of.rows(np.array([i.encode() for i in newest], dtype=np.bytes_))
+        for (provider_id, item), row in zip(newest.items(), known.tolist(), strict=True):
+            if row < 0 and provider_id not in self.tombstones:
+                fresh.append(item)
+                continue
+            if self._stale(provider_id, item.columns.updated_at, row if row >= 0 else None):
                 self._count_stale(provider_id)
                 continue
             self._remove(provider_id)
@@ -137,8 +192,10 @@ class EmbeddedWriter:
             self.writer.add_json(with_row(item.tantivy_json, row))
             words += item.names
             word_rows += [row] * len(item.names)
-            self.row_of[item.columns.id] = row
             self.stamps.append(item.columns.updated_at)
+        if fresh:
+            ids = np.array([item.columns.id.encode() for item in fresh], dtype=np.bytes_)
+            self.row_of.set(ids, np.arange(rows.start, rows.stop, dtype=np.int64))
         self.name_words.append(encode_words(words))
         self.name_rows.append(np.array(word_rows, dtype=np.int64))
         self.counts.indexed += len(fresh)
@@ -150,7 +207,7 @@ class EmbeddedWriter:
     def delete(self, deletions: Sequence[Deletion]) -> None:
         for deletion in deletions:
             stamp = deletion.updated_at.timestamp()
-            if self._stale(deletion.id, stamp):
+            if self._stale(deletion.id, stamp, self.row_of.row(deletion.id)):
                 self._count_stale(deletion.id)
                 continue
             if self._remove(deletion.id):
@@ -159,9 +216,10 @@ class EmbeddedWriter:
             self.tombstones[deletion.id] = stamp
 
     def _remove(self, provider_id: str) -> bool:
-        row = self.row_of.pop(provider_id, None)
+        row = self.row_of.row(provider_id)
         if row is None:
             return False
+        self.row_of.set(np.array([provider_id.encode()], dtype=np.bytes_), np.array([-1], dtype=np.int64))
         self.columns.kill([row])
         self.writer.delete_documents_by_term("row", row)
         return True

@@ -10,16 +10,18 @@ from core.synonyms import synonyms
 from core.text_analysis import (
     LEMMA_OVERRIDES,
     STOP_WORDS,
-    compound_parts,
     WORD,
+    compound_parts,
     compound_parts_terms,
     index_terms,
     is_known_word,
-    lemma,
     term,
     term_spans,
     terms,
     within_one_edit,
+)
+from core.text_analysis import (
+    lemma as lexicon_lemma,
 )
 from tests.conftest import PROVIDERS
 
@@ -110,5 +112,5 @@ def test_the_lexicon_read_in_place_lemmatises_as_the_whole_dict_does() -> None:
     assert len(words) > 500
     for word in sorted(words):
         if word not in LEMMA_OVERRIDES and len(word) >= 3:
-            assert lemma(word) == simplemma.lemmatize(word, lang="sv").lower(), word
+            assert lexicon_lemma(word) == simplemma.lemmatize(word, lang="sv").lower(), word
         assert is_known_word(word) == simplemma.is_known(word, lang="sv"), word

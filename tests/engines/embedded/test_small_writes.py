@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -21,6 +22,7 @@ from core.documents import IndexedProvider
 from core.writing import Deletion
 from engines.embedded.deltas import delta_files
 from engines.embedded.search import EmbeddedBackend
+from engines.embedded.snapshot import Snapshot
 from engines.embedded.target import EmbeddedTarget
 from search_api.backends import BackendResult
 from search_api.criteria import SearchCriteria
@@ -120,6 +122,62 @@ def test_a_running_reader_shows_a_single_upsert(tmp_path: Path, fixture_document
     while asyncio.run(backend.get(home["id"], EVERY_TYPE))["vacancies"] != 0:  # type: ignore[index]
         assert time.monotonic() < deadline, "the running reader never showed the write"
         time.sleep(0.02)
+    asyncio.run(backend.close())
+
+
+def test_a_write_in_this_process_is_served_when_it_returns(
+    tmp_path: Path, fixture_documents: list[IndexedProvider]
+) -> None:
+    """A small write, a reindex and a rollback made beside a running reader are installed before
+    they return: the very next search shows each, with nothing opened on its way."""
+    target = build(tmp_path, fixture_documents[:300])
+    backend = EmbeddedBackend(tmp_path)
+    home = next(d for d in fixture_documents[:300] if d["vacancies"] > 0)
+    assert asyncio.run(backend.get(home["id"], EVERY_TYPE))["vacancies"] > 0  # type: ignore[index]
+    before = search(backend, plans()[0]).total
+    target.apply([changed(home, 1, vacancies=0, has_vacancy=False)])
+    assert asyncio.run(backend.get(home["id"], EVERY_TYPE))["vacancies"] == 0  # type: ignore[index]
+    newcomer = fixture_documents[349]
+    assert asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is None
+    build(tmp_path, fixture_documents[:350])
+    assert asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is not None
+    assert search(backend, plans()[0]).total > before
+    with target.writer_lock():
+        target.rollback()
+    assert asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is None
+    assert search(backend, plans()[0]).total == before
+    asyncio.run(backend.close())
+
+
+def test_a_search_never_opens_a_version_another_process_switched_to(
+    tmp_path: Path, fixture_documents: list[IndexedProvider], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version made live behind the reader's back (as another process does) is opened by the
+    background refresher; searches meanwhile serve the version they have and never open one."""
+    build(tmp_path, fixture_documents[:300])
+    backend = EmbeddedBackend(tmp_path)
+    newcomer = fixture_documents[349]
+    assert asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is None
+    newer = EmbeddedTarget(tmp_path / "elsewhere")  # a writer this process's readers do not know
+    newer.versions = type(newer.versions)(tmp_path)
+    with newer.writer_lock():
+        writer = newer.begin(from_live=False)
+        writer.upsert([newer.prepare(d) for d in fixture_documents[:350]])
+        version = writer.commit(["test"])
+    opened_by: list[str] = []
+    real_open = Snapshot.open
+
+    def open_noting(folder: Path) -> Snapshot:
+        opened_by.append(threading.current_thread().name)
+        return real_open(folder)
+
+    monkeypatch.setattr(Snapshot, "open", staticmethod(open_noting))
+    newer.versions.switch_to(version)  # the pointer only: no reader in this process is told
+    deadline = time.monotonic() + 30  # generous: the refresher looks every 50 ms
+    while asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is None:
+        assert time.monotonic() < deadline, "the refresher never opened the new version"
+        search(backend, plans()[0])
+    assert opened_by and set(opened_by) == {"index-refresh"}, opened_by
     asyncio.run(backend.close())
 
 
