@@ -80,14 +80,24 @@ def status_of(vacancies: int | None, confirmed_at: datetime | None, fresh_after:
     return "ja" if vacancies > 0 else "nej"
 
 
+def status_masks(
+    vacancies: NDArray[np.float64], confirmed_epoch: NDArray[np.float64], fresh_after_epoch: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``status_of`` over columns (NaN epoch: never confirmed) as two masks, ``ja`` and ``nej``; every
+    other row is ``okänd``."""
+    fresh = np.greater_equal(confirmed_epoch, fresh_after_epoch)
+    some = vacancies > 0
+    return fresh & some, fresh & ~some
+
+
 def status_codes(
     vacancies: NDArray[np.float64], confirmed_epoch: NDArray[np.float64], fresh_after_epoch: float
 ) -> NDArray[np.int8]:
-    """``status_of`` over columns (NaN epoch: never confirmed), as codes into ``STATUSES``."""
-    fresh = np.greater_equal(confirmed_epoch, fresh_after_epoch)
+    """``status_masks`` as codes into ``STATUSES``."""
+    ja, nej = status_masks(vacancies, confirmed_epoch, fresh_after_epoch)
     codes = np.full(len(vacancies), OKAND, dtype=np.int8)
-    codes[fresh & (vacancies > 0)] = JA
-    codes[fresh & ~(vacancies > 0)] = NEJ
+    codes[ja] = JA
+    codes[nej] = NEJ
     return codes
 
 

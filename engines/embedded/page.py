@@ -2,10 +2,11 @@
 
 Hits in the plan's tier (the permit covers the child) come first; within each part the sort's key
 (``core.ranking``'s score for relevance), then distance, then id. Every factor but text is at most
-1, so a row outside a box of half-width ``r`` around the origin (farther than ``r``) scores at most
-``best text x decay(r)``: rows are measured box by growing box until the page is certain, instead of
-a haversine for every hit. Sorting by price or by vacancy date needs distances only for the rows at
-or above the page's last key.
+1, so a row farther than ``r`` from the origin scores at most ``best text x decay(r)``: rows are
+measured circle by growing circle (each circle's rows found by their 32-bit chords, ``positions``)
+until the page is certain, instead of a haversine for every hit. Sorting by price or by vacancy date
+needs distances only for the rows at or above the page's last key. Only the rows that can reach the
+page are then sorted by the full key (the id last).
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from core.geography import bounding_box, distance_km
+from core.geography import distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
 from engines.embedded.columns import ColumnStore, Mask
+from engines.embedded.positions import Distances, chord_cut
 from engines.embedded.snapshot import TextMatches
 from search_api.plan import SearchPlan
 
 Rows = NDArray[np.int64]
 Floats = NDArray[np.float64]
-# Half the circumference: a box this wide holds the whole earth.
+# Half the circumference: a circle this wide holds the whole earth.
 _EVERYWHERE_KM = 20_100.0
+# The first circle measured: growing circles are counted (cheap) before any row in them is measured.
+_FIRST_RADIUS_KM = 5.0
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,21 @@ def _kth(values: Floats, k: int) -> float:
 
 
 def _near_origin(
-    plan: SearchPlan, c: ColumnStore, hits: Rows, text: Floats | None, subset: Rows, end: int
+    plan: SearchPlan, c: ColumnStore, distances: Distances, hits: Rows, text: Floats | None, subset: Rows, end: int
 ) -> _Measured:
-    """``subset`` of the hits measured box by growing box around the origin, until no row outside
-    the circle in the box can reach the first ``end`` of the subset."""
+    """``subset`` of the hits measured circle by growing circle around the origin, until no row
+    outside the circle can reach the first ``end`` of the subset."""
     assert plan.origin is not None
-    lat, lon = c.number("lat")[hits[subset]], c.number("lon")[hits[subset]]
+    chord2 = distances.chord2(plan.origin.lat, plan.origin.lon)[hits[subset]]
     best_text = float(text[subset].max()) if text is not None and len(subset) else 1.0
-    radius = max(plan.decay.offset_km + plan.decay.scale_km if plan.decay else 0.0, 10.0)
+    radius = _FIRST_RADIUS_KM
     while radius < _EVERYWHERE_KM:
-        low_lat, high_lat, low_lon, high_lon = bounding_box(plan.origin.lat, plan.origin.lon, radius)
-        inside = subset[(lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon)]
-        measured = _measure(plan, c, hits, text, inside)
+        # Every row within the radius and a few just beyond it (the chord's slack).
+        reaching = chord2 <= chord_cut(radius)[1]
+        if np.count_nonzero(reaching) < end:
+            radius *= 2
+            continue
+        measured = _measure(plan, c, hits, text, subset[reaching])
         # Rows outside the circle are farther than ``radius``: they lose the distance tie-break too.
         in_circle = measured.distance <= radius
         if np.count_nonzero(in_circle) >= end:
@@ -101,17 +108,28 @@ def _at_or_above(primary: Floats, end: int) -> Rows:
     """Positions that can reach the first ``end`` (ties at the last key included)."""
     if len(primary) <= 4 * end:
         return np.arange(len(primary))
-    return np.flatnonzero(primary <= _kth(primary, end))
+    last = _kth(primary, end)
+    if np.isnan(last):  # fewer than ``end`` keys at all: every row reaches the page
+        return np.arange(len(primary))
+    return np.flatnonzero(primary <= last)
 
 
-def _pool(plan: SearchPlan, c: ColumnStore, hits: Rows, text: Floats | None, subset: Rows, end: int) -> _Measured:
-    """``subset`` of the hits, measured where needed: at least every row of its first ``end``."""
+def _pool(
+    plan: SearchPlan, c: ColumnStore, distances: Distances, hits: Rows, text: Floats | None, subset: Rows, end: int
+) -> _Measured:
+    """``subset`` of the hits, measured where needed: every row that can be in its first ``end``
+    (ties at the last key included), and no row that cannot."""
     if plan.sort in ("price", "vacancies_updated"):
         reaching = subset[_at_or_above(_primary(plan, c, hits[subset], None), end)]
-        return _measure(plan, c, hits, text, reaching)
-    if plan.origin is not None and len(subset) > 4 * end:
-        return _near_origin(plan, c, hits, text, subset, end)
-    return _measure(plan, c, hits, text, subset)
+        measured = _measure(plan, c, hits, text, reaching)
+    elif plan.origin is not None and len(subset) > 4 * end:
+        measured = _near_origin(plan, c, distances, hits, text, subset, end)
+    else:
+        measured = _measure(plan, c, hits, text, subset)
+    if len(measured.positions) <= end:
+        return measured
+    keep = _at_or_above(_primary(plan, c, hits[measured.positions], measured), end)
+    return _Measured(measured.positions[keep], measured.score[keep], measured.text_score[keep], measured.distance[keep])
 
 
 def _joined(first: _Measured, second: _Measured) -> _Measured:
@@ -123,18 +141,20 @@ def _joined(first: _Measured, second: _Measured) -> _Measured:
     )
 
 
-def page(plan: SearchPlan, c: ColumnStore, hits: Rows, matches: TextMatches | None, tier: Mask | None) -> Page:
+def page(
+    plan: SearchPlan, c: ColumnStore, distances: Distances, hits: Rows, matches: TextMatches | None, tier: Mask | None
+) -> Page:
     """The requested page of ``hits`` (sorted rows standing after every filter and selection);
     ``tier``, over the hits, marks those ranked first."""
     end = plan.offset + plan.size
     text = matches.scores[np.searchsorted(matches.rows, hits)] if matches is not None else None
     if tier is None:
-        measured = _pool(plan, c, hits, text, np.arange(len(hits)), end)
+        measured = _pool(plan, c, distances, hits, text, np.arange(len(hits)), end)
     else:
         first, rest = np.flatnonzero(tier), np.flatnonzero(~tier)
-        measured = _pool(plan, c, hits, text, first, end)
+        measured = _pool(plan, c, distances, hits, text, first, end)
         if len(first) < end:
-            measured = _joined(measured, _pool(plan, c, hits, text, rest, end - len(first)))
+            measured = _joined(measured, _pool(plan, c, distances, hits, text, rest, end - len(first)))
     rows = hits[measured.positions]
     primary = _primary(plan, c, rows, measured)
     ids = c.id_array()[rows]

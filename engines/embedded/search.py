@@ -4,7 +4,8 @@ One candidate set, a boolean mask over the snapshot's rows, goes through named s
 
 1. ``_filter``: the plan's filters as whole-table masks (cached per snapshot), and the text matches
    (tantivy, narrowed by the filters it can take; cached per snapshot for paging and facet clicks);
-2. ``_geo``: radius and exclusion circles, exact haversine only for rows inside each circle's box;
+2. ``_geo``: radius and exclusion circles, exact haversine only for rows near each circle's edge
+   (``positions``);
 3. ``_counts``: facet counts over the mask, with packed bitsets for multi-valued fields;
 4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
    the page (see ``page.py``); documents are read for the page only.
@@ -34,9 +35,9 @@ import numpy as np
 from core.documents import StoredProvider
 from core.errors import PlaceringssokError
 from core.facets import FACET_BY_NAME, STATUS_FACETS
-from core.geography import bounding_box, distance_km
+from core.geography import distance_km
 from core.name_suggestions import offered_names
-from core.vacancies import JA, STATUSES, Confirmation, status_codes
+from core.vacancies import JA, NEJ, OKAND, STATUSES, Confirmation, status_masks
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded import publication
 from engines.embedded.columns import (
@@ -52,6 +53,7 @@ from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import page
+from engines.embedded.positions import Distances
 from engines.embedded.recovery import Opened, open_live_or_fallback
 from engines.embedded.snapshot import Snapshot, TextMatches
 from engines.embedded.text_query import compile_text
@@ -105,10 +107,11 @@ def clause_mask(c: ColumnStore, clause: Clause) -> Mask:
     if isinstance(clause, PermitCovers):
         return _permit_covers(c, clause)
     if isinstance(clause, VacancyStatusIn):
-        wanted = np.array([status in clause.statuses for status in STATUSES])
-        status_mask: Mask = wanted[
-            status_codes(c.number("vacancies"), c.number("vacancies_updated_at"), clause.fresh_after)
-        ]
+        ja, nej = status_masks(c.number("vacancies"), c.number("vacancies_updated_at"), clause.fresh_after)
+        status_mask = np.zeros(c.n, dtype=bool)
+        for status, mask in zip(STATUSES, (ja, nej, ~(ja | nej)), strict=True):
+            if status in clause.statuses:
+                status_mask |= mask
         return status_mask
     if isinstance(clause, WithinKm):
         return distance_km(clause.lat, clause.lon, c.number("lat"), c.number("lon")) <= clause.km
@@ -140,25 +143,31 @@ def _depends_on_now(clause: Clause) -> bool:
 
 
 def _status_counts(c: ColumnStore, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
-    codes = status_codes(c.number("vacancies")[rows], c.number("vacancies_updated_at")[rows], fresh_after)
-    counts = np.bincount(codes, minlength=len(STATUSES))
+    ja, nej = status_masks(c.number("vacancies"), c.number("vacancies_updated_at"), fresh_after)
+    total = int(np.count_nonzero(rows))
+    yes, full = int(np.count_nonzero(ja & rows)), int(np.count_nonzero(nej & rows))
     if facet == "has_vacancy":
-        yes, no = int(counts[JA]), int(len(codes) - counts[JA])
-        return {k: n for k, n in (("true", yes), ("false", no)) if n}
-    return {status: int(n) for status, n in zip(STATUSES, counts, strict=True) if n}
+        return {k: n for k, n in (("true", yes), ("false", total - yes)) if n}
+    counts = {JA: yes, NEJ: full, OKAND: total - yes - full}
+    return {status: counts[code] for code, status in enumerate(STATUSES) if counts[code]}
 
 
 def _is_geo(clause: Clause) -> bool:
     return isinstance(clause.clause if isinstance(clause, Not) else clause, WithinKm)
 
 
-def _facet_counts(c: ColumnStore, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
+def _facet_counts(snap: Snapshot, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
+    c = snap.columns
     if facet in STATUS_FACETS:
         return _status_counts(c, facet, rows, fresh_after)
     field = FACET_BY_NAME[facet].field
     if field in KEYWORD_FIELDS:
-        counts = np.bincount(c.codes(field)[rows], minlength=len(c.keyword_values[field]))
-        return {v: int(n) for v, n in zip(c.keyword_values[field], counts, strict=False) if n}
+        values = c.keyword_values[field]
+        counted = snap.keyword_bits.counts(field, values, pack_mask(rows, words_for(c.n)))
+        if counted is not None:
+            return counted
+        counts = np.bincount(c.codes(field)[np.flatnonzero(rows)], minlength=len(values))
+        return {v: int(n) for v, n in zip(values, counts, strict=False) if n}
     if field in MULTI_FIELDS:
         return c.multi_counts(field, pack_mask(rows, words_for(c.n)))
     yes = int(np.count_nonzero(c.flag(field) & rows))
@@ -341,26 +350,21 @@ class EmbeddedBackend:
         query = with_filters(schema, compile_text(schema, plan.text), narrowing)
         return snap.text_matches((plan.text, narrowing), query)
 
-    def _geo(self, c: ColumnStore, plan: SearchPlan, standing: Mask) -> None:
-        """Radius and exclusion circles, in place: the box first, haversine inside it."""
-        lat, lon = c.number("lat"), c.number("lon")
+    def _geo(self, distances: Distances, plan: SearchPlan, standing: Mask) -> None:
+        """Radius and exclusion circles, in place (``positions``: haversine only near each cut)."""
         for clause in plan.filters:
             if not _is_geo(clause):
                 continue
-            negated = isinstance(clause, Not)
             circle = clause.clause if isinstance(clause, Not) else clause
             assert isinstance(circle, WithinKm)
-            low_lat, high_lat, low_lon, high_lon = bounding_box(circle.lat, circle.lon, circle.km)
-            in_box = (lat >= low_lat) & (lat <= high_lat) & (lon >= low_lon) & (lon <= high_lon)
-            if not negated:
-                standing &= in_box
-            rows = np.flatnonzero(standing & in_box) if negated else np.flatnonzero(standing)
-            inside = distance_km(circle.lat, circle.lon, lat[rows], lon[rows]) <= circle.km
-            standing[rows[inside if negated else ~inside]] = False
+            inside = distances.within(circle.lat, circle.lon, circle.km, standing)
+            if isinstance(clause, Not):
+                standing &= ~inside
+            else:
+                standing &= inside
 
     def _counts(self, snap: Snapshot, plan: SearchPlan, standing: Mask) -> tuple[dict[str, dict[str, int]], Mask]:
         """Facet counts (each facet applies every selection but its own) and the hits' mask."""
-        c = snap.columns
         selections = {name: standing & self._mask(snap, clause) for name, clause in plan.selections}
         hits = standing.copy()
         for mask in selections.values():
@@ -373,20 +377,21 @@ class EmbeddedBackend:
                 for name, mask in selections.items():
                     if name != facet:
                         rows &= mask
-            facets[facet] = _facet_counts(c, facet, rows, plan.stale_before)
+            facets[facet] = _facet_counts(snap, facet, rows, plan.stale_before)
         return facets, hits
 
     def _execute(self, plan: SearchPlan) -> BackendResult:
         snap = self._snapshot()
         c = snap.columns
         candidates = self._filter(snap, plan)
-        self._geo(c, plan, candidates.standing)
+        distances = Distances(snap.positions, c.number("lat"), c.number("lon"))
+        self._geo(distances, plan, candidates.standing)
         facets, hits_mask = self._counts(snap, plan, candidates.standing)
         rows = np.flatnonzero(hits_mask)
         tier = None
         if plan.tier is not None:
             tier = self._mask(snap, plan.tier)[rows]
-        ranked = page(plan, c, rows, candidates.text, tier)
+        ranked = page(plan, c, distances, rows, candidates.text, tier)
         hits = [
             BackendHit(source=snap.source(int(row)), score=float(score), text_score=float(text))
             for row, score, text in zip(ranked.rows, ranked.score, ranked.text_score, strict=True)

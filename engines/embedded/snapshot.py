@@ -22,7 +22,9 @@ from numpy.typing import NDArray
 from core.documents import StoredProvider
 from engines.embedded.columns import ColumnStore, ColumnValues, Mask
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
+from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
+from engines.embedded.positions import Positions
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
 
@@ -48,6 +50,10 @@ class Snapshot:
     sources: SourceStore
     names: NameIndex
     applied: int
+    # Rows' places as unit vectors (``positions``) and keyword facets as bitsets (``keyword_bits``),
+    # made here so no search pays for them.
+    positions: Positions
+    keyword_bits: KeywordBits
     # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
     ledger_seq: int = 0
     masks: dict[Any, Mask] = dataclasses.field(default_factory=dict)
@@ -59,15 +65,18 @@ class Snapshot:
         deltas = delta_files(folder)
         # Read the delta list before taking the searcher: tantivy then holds every listed delta's rows.
         index.reload()
+        columns = ColumnStore.load(folder / "columns", extendable=True)
         snapshot = cls(
             version=folder.name,
             folder=folder,
             index=index,
             searcher=index.searcher(),
-            columns=ColumnStore.load(folder / "columns", extendable=True),
+            columns=columns,
             sources=SourceStore.open(folder / "sources"),
             names=NameIndex.open(folder),
             applied=0,
+            positions=Positions.of(columns.number("lat"), columns.number("lon")),
+            keyword_bits=KeywordBits.of(columns),
         )
         return snapshot.with_deltas(deltas)
 
@@ -97,6 +106,8 @@ class Snapshot:
             sources=sources,
             names=names,
             applied=applied,
+            positions=self.positions.extended(columns.number("lat"), columns.number("lon")),
+            keyword_bits=self.keyword_bits.extended(columns),
         )
 
     def source(self, row: int) -> StoredProvider:
