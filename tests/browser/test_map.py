@@ -68,6 +68,15 @@ def test_the_map_draws_hits_school_and_zones_and_confidential_homes_only_as_area
     figure.scroll_into_view_if_needed()
     check_state(demo, "map-caseworker")
 
+    # On a phone the map follows the list, as wide as the screen, and is still one captioned image.
+    page.set_viewport_size({"width": 375, "height": 667})
+    expect(figure.locator("path.area.confidential")).not_to_have_count(0)
+    svg_box = svg.bounding_box()
+    assert svg_box is not None and svg_box["width"] <= 375
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    svg.scroll_into_view_if_needed()
+    check_state(demo, "map-caseworker-375")
+
 
 def test_the_public_role_gets_no_map(demo: Demo) -> None:
     demo.open()
