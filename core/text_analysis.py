@@ -26,6 +26,10 @@ from itertools import chain
 
 import simplemma
 import Stemmer
+from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+from simplemma.utils import normalize_token
+
+from core.lexicon import LANG, SwedishLexicon
 
 # Domain words compounds are built from, as the words themselves.
 COMPOUND_PARTS: tuple[str, ...] = (
@@ -80,11 +84,12 @@ _MAX_WORD = 60
 _MIN_LEMMA_WORD = 3
 
 _stemmer = Stemmer.Stemmer("swedish")
-# simplemma's stream reader of its Swedish lexicon: the same entries and the same lemmatisation as
-# the default dict, looked up in place. The dict costs every process (the server, a reindex, a sync
-# of one record) 100 MB and half a second to build; this one 15 MB and a third of that, and
-# ``term`` caches what it finds.
-_LOW_MEMORY = True
+# simplemma's own lemmatisation over its Swedish lexicon, read in place (``core.lexicon``): the dict
+# simplemma builds by default costs every process (the server, a reindex, a sync of one record)
+# 100 MB and half a second; ``term`` caches what is looked up.
+_LEXICON = SwedishLexicon()
+_LEMMATIZER = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=_LEXICON))
+_KNOWN = DictionaryLookupStrategy(_LEXICON)
 
 
 def _data_lines(name: str) -> list[str]:
@@ -113,7 +118,7 @@ def lemma(word: str) -> str:
         return LEMMA_OVERRIDES[word]
     if len(word) < _MIN_LEMMA_WORD:
         return word
-    return str(simplemma.lemmatize(word, lang="sv", low_memory=_LOW_MEMORY)).lower()
+    return str(_LEMMATIZER.lemmatize(word, LANG)).lower()
 
 
 @lru_cache(maxsize=262144)
@@ -128,7 +133,7 @@ def term(word: str) -> str | None:
 @lru_cache(maxsize=65536)
 def is_known_word(word: str) -> bool:
     """Does the Swedish lexicon know the lower-case word? A word it knows is never read as a typo."""
-    return bool(simplemma.is_known(word, lang="sv", low_memory=_LOW_MEMORY))
+    return _KNOWN.get_lemma(normalize_token(word), LANG) is not None
 
 
 def terms(text: str) -> list[str]:

@@ -382,7 +382,9 @@ def write_delta(version_dir: Path, delta: dict[str, Any]) -> None:
     folder.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=version_dir, prefix=".delta.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(delta, f, ensure_ascii=False)
+        # dumps, not dump: json's C encoder serves only whole-document calls (dump is pure Python,
+        # a quarter of a second for a thousand records); NaN stays NaN, as the reader expects.
+        f.write(json.dumps(delta, ensure_ascii=False))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, folder / f"delta-{delta['seq']:08d}.json")
