@@ -19,6 +19,7 @@ $(BIN)/placeringssok: pyproject.toml uv.lock Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv sync --quiet --frozen --inexact --compile-bytecode --extra test --python $(BIN)/python
+	$(BIN)/python -m core.lexicon
 	touch $@
 
 setup: $(BIN)/placeringssok

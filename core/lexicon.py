@@ -143,3 +143,7 @@ def _dictionary() -> Mapping[str, str]:
         except (OSError, ValueError):
             pass  # damaged files: read the shipped lexicon instead
     return StreamMap(LANG)
+
+
+if __name__ == "__main__":  # `make setup` decodes it once, so no first command pays for it
+    print(f"Swedish lexicon: {len(_dictionary())} entries ({type(_dictionary()).__name__}, {lexicon_dir()})")
