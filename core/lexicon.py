@@ -45,7 +45,7 @@ def lexicon_dir() -> Path:
 class MappedLexicon(DecodedStrMapping):
     """The decoded lexicon in four mapped files: str -> str, as simplemma's dict answers."""
 
-    __slots__ = ("_firsts", "_keys", "_key_offsets", "_values", "_value_offsets")
+    __slots__ = ("_firsts", "_key_offsets", "_keys", "_value_offsets", "_values")
 
     def __init__(self, folder: Path) -> None:
         self._firsts: NDArray[np.bytes_] = np.load(folder / "firsts.npy")

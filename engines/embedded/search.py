@@ -227,28 +227,36 @@ class EmbeddedBackend:
         except BackendUnavailable:
             return False
 
-    def _refresh(self, open_versions: bool = True) -> None:
+    def _refresh(self, open_versions: bool = True, wait: bool = True) -> None:
         """Make the snapshot match the disk: a new version opened (or, if the live one is damaged, an
-        intact one: ``recovery``), or new deltas applied to the one served."""
-        with self._lock:
-            stamp = self._stamp()
-            changed = self._served_files_changed() if open_versions else False
-            served = self._served
-            if stamp == self._seen and served is not None and not changed:
-                return
-            live = self._live_name()
-            if served is not None and not changed and served.version == live and served.problem is None:
-                fresh = served.snapshot.with_deltas()
-                if fresh is not served.snapshot:
-                    self._overlay.start(fresh)
-                    self._served = Opened(fresh, served.version)
-            elif not open_versions:
-                return
-            else:
-                self._served = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
-                if served is None or self._served.snapshot is not served.snapshot:
-                    self._overlay.start(self._served.snapshot)
-            self._seen = stamp
+        intact one: ``recovery``), or new deltas applied to the one served. Without ``wait``, nothing
+        happens while another thread refreshes (it may be opening a version: seconds at a million)."""
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            self._refresh_locked(open_versions)
+        finally:
+            self._lock.release()
+
+    def _refresh_locked(self, open_versions: bool) -> None:
+        stamp = self._stamp()
+        changed = self._served_files_changed() if open_versions else False
+        served = self._served
+        if stamp == self._seen and served is not None and not changed:
+            return
+        live = self._live_name()
+        if served is not None and not changed and served.version == live and served.problem is None:
+            fresh = served.snapshot.with_deltas()
+            if fresh is not served.snapshot:
+                self._overlay.start(fresh)
+                self._served = Opened(fresh, served.version)
+        elif not open_versions:
+            return
+        else:
+            self._served = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
+            if served is None or self._served.snapshot is not served.snapshot:
+                self._overlay.start(self._served.snapshot)
+        self._seen = stamp
 
     def _served_files_changed(self) -> bool:
         """Sizes of the served version's files, at most once a second: a file truncated under an open
@@ -311,8 +319,8 @@ class EmbeddedBackend:
         elif self._stamp_changed():
             # Deltas show on the very next search: applying them costs what they hold. A new version
             # is opened by the background refresher (or, written in this process, by the writer:
-            # ``install_written``); until then this one serves.
-            self._refresh(open_versions=False)
+            # ``install_written``); until then this one serves, also while another thread opens it.
+            self._refresh(open_versions=False, wait=False)
             served = self._served or served
         snap = served.snapshot
         if self._overlay.catch_up(snap):

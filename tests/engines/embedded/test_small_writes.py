@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -178,6 +179,45 @@ def test_a_search_never_opens_a_version_another_process_switched_to(
         assert time.monotonic() < deadline, "the refresher never opened the new version"
         search(backend, plans()[0])
     assert opened_by and set(opened_by) == {"index-refresh"}, opened_by
+    asyncio.run(backend.close())
+
+
+def test_a_search_does_not_wait_while_the_refresher_opens_a_version(
+    tmp_path: Path, fixture_documents: list[IndexedProvider], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An open that takes long (seconds at a million providers) holds up no search: they serve the
+    version they have until the new one is ready."""
+    build(tmp_path, fixture_documents[:300])
+    backend = EmbeddedBackend(tmp_path)
+    newcomer = fixture_documents[349]
+    assert asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is None
+    other = EmbeddedTarget(tmp_path / "elsewhere")
+    other.versions = type(other.versions)(tmp_path)
+    with other.writer_lock():
+        writer = other.begin(from_live=False)
+        writer.upsert([other.prepare(d) for d in fixture_documents[:350]])
+        version = writer.commit(["test"])
+    opening, release = threading.Event(), threading.Event()
+    real_open = Snapshot.open
+
+    def slow_open(folder: Path) -> Snapshot:
+        opening.set()
+        assert release.wait(60)
+        return real_open(folder)
+
+    monkeypatch.setattr(Snapshot, "open", staticmethod(slow_open))
+    other.versions.switch_to(version)
+    assert opening.wait(30), "the refresher never started the open"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(lambda: asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)))
+        try:
+            assert answer.result(timeout=20) is None, "served the version it had"
+        finally:
+            release.set()
+    deadline = time.monotonic() + 30
+    while asyncio.run(backend.get(newcomer["id"], EVERY_TYPE)) is None:
+        assert time.monotonic() < deadline, "the new version was never served"
+        time.sleep(0.02)
     asyncio.run(backend.close())
 
 
