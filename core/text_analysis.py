@@ -154,15 +154,15 @@ def index_terms(text: str) -> str:
 def term_spans(text: str) -> Iterator[tuple[int, int, str, tuple[str, ...]]]:
     """(start, end, term, terms of its compound parts) for every word of the text that has a term."""
     for match in WORD.finditer(text):
-        analysed = _word_terms(match.group().lower())
+        analysed = word_terms(match.group().lower())
         if analysed is not None:
             yield match.start(), match.end(), *analysed
 
 
 @lru_cache(maxsize=262144)
-def _word_terms(word: str) -> tuple[str, tuple[str, ...]] | None:
-    """A word's term and its compound parts' terms; kept, since every search's highlights analyse
-    the descriptions of its page of hits again."""
+def word_terms(word: str) -> tuple[str, tuple[str, ...]] | None:
+    """A lower-case word's term and its compound parts' terms (None for a stop word); kept, since
+    every search's highlights analyse the descriptions of its page of hits again."""
     t = term(word)
     return None if t is None else (t, tuple(term(p) or p for p in _split(word)))
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 
 from core.audit import AuditLog
 from core.client_logs import keep_client_logs_private
@@ -32,6 +33,7 @@ from search_api.sign_in import TokenVerifier
 from search_api.text_plan import plan_text
 
 log = logging.getLogger("placeringssok")
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -121,6 +123,9 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         generate_unique_id_function=openapi_docs.operation_id,
+        # FastAPI's built-in OpenTelemetry hooks: unused here, yet asked per request whether a
+        # provider is configured; and spans would carry what requests hold (privacy rule 3).
+        telemetry=NO_TELEMETRY,
     )
     openapi_docs.install(app)
     app.state.settings = settings

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 import anyio
 from fastapi import Depends, Header, HTTPException, Request
 
+from core.public_ids import PublicIds
 from core.schools import SchoolRegister, school_register
 from core.settings import ApiKey, Settings
 from core.vacancy_ledger import VacancyLedger
@@ -82,6 +83,27 @@ async def articles_dep(request: Request) -> ArticleBackend:
 
 async def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> SchoolRegister:
     return school_register(settings.schools_path)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the application holds, for a route that needs several parts of it: one dependency
+    instead of one each (FastAPI resolves every dependency separately, on every request)."""
+
+    settings: Settings
+    backend: SearchBackend
+    ledger: VacancyLedger
+    public_ids: PublicIds | None
+    now: datetime
+
+    @property
+    def schools(self) -> SchoolRegister:
+        return school_register(self.settings.schools_path)
+
+
+async def services_dep(request: Request) -> Services:
+    state = request.app.state  # set once by search_api.app.create_app
+    return Services(state.settings, state.backend, state.ledger, state.public_ids, state.clock())
 
 
 def origin_allowed(request: Request, origins: list[str]) -> bool:
@@ -207,3 +229,4 @@ OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal_de
 RoleDep = Annotated[Role, Depends(searcher_role_dep)]
 LedgerDep = Annotated[VacancyLedger, Depends(ledger_dep)]
 NowDep = Annotated[datetime, Depends(now_dep)]
+ServicesDep = Annotated[Services, Depends(services_dep)]

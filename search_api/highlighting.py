@@ -1,17 +1,19 @@
 """Highlights: the home's own text with the words a text search matched marked, for both engines.
 
 The engines match analysed terms, so the words to mark are found the same way: each word of the
-description is analysed (``term_spans`` keeps its offsets) and marked when its term, or a term of
-its compound parts, is one the plan looks for, or one edit from a term the plan forgives a typo in.
+description is analysed (``word_terms``, at the offsets ``WORD`` finds, as ``term_spans`` does) and
+marked when its term, or a term of its compound parts, is one the plan looks for, or one edit from a
+term the plan forgives a typo in.
 Both backends therefore mark exactly the same words.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from html import escape
 
-from core.text_analysis import term_spans, within_one_edit
+from core.text_analysis import WORD, within_one_edit, word_terms
 from search_api.text_plan import Boost, Either, Every, Fuzzy, Phrase, Term, TextNode
 
 FRAGMENT_CHARS = 160
@@ -32,9 +34,8 @@ class Highlighter:
         self.exact: set[str] = set()
         self.fuzzy: set[str] = set()
         self.groups: list[frozenset[str]] = []
-        # Per term seen: whether it is marked. One highlighter serves one search's page of hits, so
-        # the same words are judged once, not once per hit.
-        self._judged: dict[tuple[str, tuple[str, ...]], bool] = {}
+        # Per lower-case word seen: whether it is marked.
+        self._judged: dict[str, bool] = {}
         self._collect(root, alternative=False)
 
     def _collect(self, node: TextNode, alternative: bool) -> None:
@@ -55,25 +56,34 @@ class Highlighter:
             raise TypeError(f"highlighting does not support the text node {type(node).__name__}")
 
     def _matches(self, found: str, parts: tuple[str, ...]) -> bool:
-        judged = self._judged.get((found, parts))
-        if judged is None:
-            judged = self._judged[(found, parts)] = self._judge(found, parts)
-        return judged
-
-    def _judge(self, found: str, parts: tuple[str, ...]) -> bool:
         if found in self.exact or any(within_one_edit(found, f) for f in self.fuzzy):
             return True
         if any(p in self.exact for p in parts):
             return True
         return bool(parts) and any(group <= {found, *parts} for group in self.groups)
 
+    def _marks(self, word: str) -> bool:
+        """Whether a lower-case word is marked; each distinct word is judged once per highlighter
+        (one serves a search's page of hits, whose descriptions share most of their words)."""
+        marked = self._judged.get(word)
+        if marked is None:
+            analysed = word_terms(word)
+            marked = self._judged[word] = analysed is not None and self._matches(*analysed)
+        return marked
+
+    def _marked_words(self, text: str) -> Iterator[tuple[int, int]]:
+        """The offsets of the marked words, in order."""
+        for match in WORD.finditer(text):
+            if self._marks(match.group().lower()):
+                yield match.span()
+
     def marked_spans(self, text: str) -> list[tuple[int, int]]:
-        return [(start, end) for start, end, found, parts in term_spans(text) if self._matches(found, parts)]
+        return list(self._marked_words(text))
 
     def fragment(self, text: str, size: int = FRAGMENT_CHARS) -> str | None:
         """About ``size`` characters around the first marked word, HTML-escaped, with <mark>; None
         when no word is marked."""
-        words = ((start, end) for start, end, found, parts in term_spans(text) if self._matches(found, parts))
+        words = self._marked_words(text)
         first = next(words, None)
         if first is None:
             return None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypedDict
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from core.errors import UnknownSchool
@@ -20,7 +21,7 @@ from search_api.criteria import FarFrom, SearchCriteria
 from search_api.explanation import explain
 from search_api.highlighting import Highlighter
 from search_api.labels import facet_label
-from search_api.plan import Origin, Role, build_plan
+from search_api.plan import Origin, Role, SearchPlan, build_plan
 from search_api.shaping import ProviderHit, shape_hit, shaped_distance
 from search_api.vacancy_display import LedgerFacts
 
@@ -98,6 +99,15 @@ def _selected(criteria: SearchCriteria) -> dict[str, set[str]]:
     return selected
 
 
+def _decays(distances: list[float | None], plan: SearchPlan) -> list[float | None]:
+    """Each hit's distance decay, reported from the shaped distance, so a confidential home's exact
+    spot cannot be worked back; one call for the page rather than one per hit."""
+    if plan.decay is None or plan.origin is None:
+        return [None] * len(distances)
+    factors = decay_factor(np.array([d or 0.0 for d in distances], dtype=np.float64), plan.decay)
+    return [round(float(f), 4) for f in np.atleast_1d(factors)]
+
+
 async def run_search(
     criteria: SearchCriteria,
     role: Role,
@@ -116,14 +126,12 @@ async def run_search(
     highlighter = Highlighter(plan.text.root) if plan.text is not None else None
     register_ids = [register_id(hit.source["id"]) for hit in result.hits]
     facts = LedgerFacts.read(ledger, register_ids)
+    shown = [facts.apply(hit.source, home_id, now, ttl) for hit, home_id in zip(result.hits, register_ids, strict=True)]
+    distances = [shaped_distance(source, origin) for source, _ in shown]
     hits = []
-    for hit, home_id in zip(result.hits, register_ids, strict=True):
-        source, vacancy = facts.apply(hit.source, home_id, now, ttl)
-        distance = shaped_distance(source, origin)
-        decay = None
-        if plan.decay is not None and plan.origin is not None:
-            # Reported from the shaped distance, so a confidential home's exact spot cannot be worked back.
-            decay = round(float(decay_factor(distance or 0.0, plan.decay)), 4)
+    for hit, (source, vacancy), distance, decay in zip(
+        result.hits, shown, distances, _decays(distances, plan), strict=True
+    ):
         explanation = explain(
             source,
             criteria,

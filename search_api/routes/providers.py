@@ -8,8 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from core.errors import UnknownSchool
 from search_api.auditing import audit
 from search_api.criteria import SearchCriteria
-from search_api.deps import BackendDep, LedgerDep, NowDep, PrincipalDep, SchoolsDep, SettingsDep, refuse_provider_keys
-from search_api.homes import HomeIdsDep, ProviderId, visible_home
+from search_api.deps import BackendDep, LedgerDep, NowDep, PrincipalDep, ServicesDep, SettingsDep, refuse_provider_keys
+from search_api.homes import HomeIds, HomeIdsDep, ProviderId, visible_home
 from search_api.searching import SearchResponse, run_search
 from search_api.shaping import ProviderView, shape_provider
 from search_api.vacancy_display import LedgerFacts
@@ -19,27 +19,19 @@ router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
 @router.post("/search", response_model=SearchResponse, summary="Search providers for a child's placement")
 async def search_providers(
-    criteria: SearchCriteria,
-    request: Request,
-    principal: PrincipalDep,
-    backend: BackendDep,
-    schools: SchoolsDep,
-    settings: SettingsDep,
-    ledger: LedgerDep,
-    home_ids: HomeIdsDep,
-    now: NowDep,
+    criteria: SearchCriteria, request: Request, principal: PrincipalDep, services: ServicesDep
 ) -> SearchResponse:
     refuse_provider_keys(principal)
     try:
         response = await run_search(
             criteria,
             principal.role,
-            backend,
-            schools,
-            ttl=settings.vacancy_ttl,
-            now=now,
-            ledger=ledger,
-            register_id=home_ids.register,
+            services.backend,
+            services.schools,
+            ttl=services.settings.vacancy_ttl,
+            now=services.now,
+            ledger=services.ledger,
+            register_id=HomeIds(services.public_ids).register,
         )
     except UnknownSchool as exc:
         raise RequestValidationError(
