@@ -138,12 +138,14 @@ def free_port() -> int:
 class Server:
     """``placeringssok serve`` on a free port, ready when entered."""
 
-    def __init__(self, data_dir: Path, workers: int = 1, backend: str = "embedded") -> None:
+    def __init__(
+        self, data_dir: Path, workers: int = 1, backend: str = "embedded", env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._command = [sys.executable, "-m", "indexer", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self._command += ["--workers", str(workers)]
-        self._env = server_env(data_dir, backend)
+        self._env = server_env(data_dir, backend) | (env or {})
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
