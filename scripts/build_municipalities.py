@@ -93,7 +93,7 @@ MUNICIPALITIES: tuple[tuple[str, str, str], ...] = (
     ("0125", "Ekerö", "Ekerö"),
     ("0126", "Huddinge", "Huddinge"),
     ("0127", "Botkyrka", "Tumba"),
-    ("0128", "Salem", "Tumba"),
+    ("0128", "Salem", "Rönninge"),
     ("0136", "Haninge", "Handen"),
     ("0138", "Tyresö", "Tyresö"),
     ("0139", "Upplands-Bro", "Kungsängen"),
