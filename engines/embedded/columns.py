@@ -363,6 +363,31 @@ def _set_bits(bits: Words, values: list[str], lists: Sequence[Sequence[str]], st
     return bits
 
 
+def _codes(values: list[str], column: Sequence[str]) -> NDArray[np.int32]:
+    """Each row's value as its index in ``values``; a value never seen is appended to them."""
+    index = {v: i for i, v in enumerate(values)}
+    for value in dict.fromkeys(column):  # first appearance order: the same codes as row by row
+        if value not in index:
+            index[value] = len(values)
+            values.append(value)
+    return np.array([index[v] for v in column], dtype=np.int32)
+
+
+def _held(values: list[str], lists: Sequence[Sequence[str]]) -> NDArray[np.bool_]:
+    """Rows x values: which row holds which value, in one vectorised assignment per chunk."""
+    flat = [item for items in lists for item in items]
+    index = {v: i for i, v in enumerate(values)}
+    for value in dict.fromkeys(flat):
+        if value not in index:
+            index[value] = len(values)
+            values.append(value)
+    held = np.zeros((len(lists), len(values)), dtype=bool)
+    if flat:
+        rows = np.repeat(np.arange(len(lists)), [len(items) for items in lists])
+        held[rows, [index[item] for item in flat]] = True
+    return held
+
+
 class ColumnBuilder:
     """Collects a full build's rows chunk by chunk, as arrays per chunk; one concatenation at the end,
     so a build costs linear time and holds no Python object per row."""
@@ -383,29 +408,10 @@ class ColumnBuilder:
         chunk |= {name: np.array(by_name[name], dtype=np.float64) for name in NUMBER_FIELDS}
         chunk |= {name: np.array(by_name[name], dtype=bool) for name in FLAG_FIELDS}
         for name in KEYWORD_FIELDS:
-            index = {v: i for i, v in enumerate(self.keyword_values[name])}
-            codes = [index.get(v, -1) for v in by_name[name]]
-            for position, code in enumerate(codes):
-                if code < 0:
-                    value = by_name[name][position]
-                    code = index.get(value, -1)
-                    if code < 0:
-                        code = index[value] = len(self.keyword_values[name])
-                        self.keyword_values[name].append(value)
-                    codes[position] = code
-            chunk[name] = np.array(codes, dtype=np.int32)
+            chunk[name] = _codes(self.keyword_values[name], by_name[name])
         for name in STORED_MULTI:
-            index = {v: i for i, v in enumerate(self.multi_values[name])}
-            for items in by_name[name]:
-                for item in items:
-                    if item not in index:
-                        index[item] = len(self.multi_values[name])
-                        self.multi_values[name].append(item)
-            held = np.zeros((len(rows), len(index)), dtype=bool)
-            for offset, items in enumerate(by_name[name]):
-                held[offset, [index[item] for item in items]] = True
             # A bit per row and value until ``finish``: a byte each would be most of a build's memory.
-            chunk[f"mb.{name}"] = np.packbits(held, axis=0, bitorder="little")
+            chunk[f"mb.{name}"] = np.packbits(_held(self.multi_values[name], by_name[name]), axis=0, bitorder="little")
         self._chunks.append(chunk)
         self.n += len(rows)
         return range(start, self.n)
