@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from array import array
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -407,15 +408,25 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
 
 
 def manifest_with_deltas(version_dir: Path) -> dict[str, Any]:
-    """The version's manifest with the counts its small writes changed (documents, by type)."""
+    """The version's manifest with the counts its small writes changed (documents, by type), from
+    the deltas and the killed rows' type codes alone: cost follows the writes, not the index."""
     manifest = read_manifest(version_dir)
     deltas = [read_delta(path) for path in delta_files(version_dir)]
     if not deltas:
         return manifest
     columns = ColumnStore.load(version_dir / "columns")
+    by_type: Counter[str] = Counter(manifest["by_provider_type"])
+    types = columns.keyword_values["provider_type"]
+    appended: dict[int, str] = {}  # row -> type, of rows the deltas appended
+    at = ColumnValues._fields.index("facets")
     for delta in deltas:
-        columns = columns.extended([ColumnValues(*values) for values in delta["rows"]], delta["kill"])
-    return manifest | {"documents": columns.live_count, "by_provider_type": documents_by_type(columns)}
+        for offset, values in enumerate(delta["rows"]):
+            appended[delta["start"] + offset] = values[at][0]  # provider_type leads the facets
+            by_type[values[at][0]] += 1
+        for row in delta["kill"]:
+            by_type[appended[row] if row >= columns.n else types[columns.codes("provider_type")[row]]] -= 1
+    counts = {value: n for value, n in by_type.items() if n}
+    return manifest | {"documents": sum(counts.values()), "by_provider_type": counts}
 
 
 def verify_version(version_dir: Path) -> None:

@@ -25,6 +25,7 @@ from engines.embedded.deltas import delta_files
 from engines.embedded.search import EmbeddedBackend
 from engines.embedded.snapshot import Snapshot
 from engines.embedded.target import EmbeddedTarget
+from engines.embedded.writer import manifest_with_deltas, read_manifest
 from search_api.backends import BackendResult
 from search_api.criteria import SearchCriteria
 from search_api.plan import Origin, SearchPlan, build_plan
@@ -88,7 +89,12 @@ def test_deltas_answer_like_a_rebuild(tmp_path: Path, fixture_documents: list[In
     final |= {d["id"]: d for d in updates} | {renamed["id"]: renamed}
     for d in docs[100:105]:
         del final[d["id"]]
-    build(tmp_path / "rebuilt", list(final.values()))
+    rebuilt_target = build(tmp_path / "rebuilt", list(final.values()))
+    # status's counts come from the deltas alone: the same as the rebuild's manifest
+    counted = manifest_with_deltas(target.versions.live_dir())
+    built_manifest = read_manifest(rebuilt_target.versions.live_dir())
+    assert counted["documents"] == built_manifest["documents"] == len(final)
+    assert counted["by_provider_type"] == built_manifest["by_provider_type"]
 
     with_deltas, rebuilt = EmbeddedBackend(tmp_path / "delta"), EmbeddedBackend(tmp_path / "rebuilt")
     _same_answers(with_deltas, rebuilt)
@@ -226,6 +232,7 @@ import sys, orjson
 from datetime import datetime, timedelta
 from pathlib import Path
 from engines.embedded.target import EmbeddedTarget
+from engines.embedded.writer import manifest_with_deltas, read_manifest
 
 root, doc_file, first = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 doc = orjson.loads(doc_file.read_bytes())
@@ -294,6 +301,7 @@ MERGER = """
 import sys
 from pathlib import Path
 from engines.embedded.target import EmbeddedTarget
+from engines.embedded.writer import manifest_with_deltas, read_manifest
 
 print("merging", flush=True)
 EmbeddedTarget(Path(sys.argv[1])).merge()
