@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -41,6 +42,9 @@ class AuditEntry:
         return datetime.fromisoformat(self.at)
 
 
+_FIELDS = tuple(f.name for f in dataclass_fields(AuditEntry))
+
+
 class AuditLog:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -49,7 +53,9 @@ class AuditLog:
         return self.directory / f"audit-{moment:%Y-%m}.jsonl"
 
     def append(self, entry: AuditEntry) -> None:
-        line = (json.dumps(asdict(entry), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        # The fields by name, not ``asdict``: that deep-copies the provider list of every search.
+        fields = {name: getattr(entry, name) for name in _FIELDS}
+        line = (json.dumps(fields, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         path = self._file(entry.moment)
         try:
             try:

@@ -120,18 +120,21 @@ def explain(
             what = ", ".join(label("inspection_category", c).lower() for c in inspection["categories"])
             decision = label("inspection_decision", inspection["decision"])
             warnings.append(f"IVO {decision.lower()} {when.isoformat()}" + (f" ({what})" if what else ""))
-    return Explanation(
-        matched=matched,
-        relaxed=relaxed,
-        permit=permit_check(source, criteria),
-        warnings=warnings,
-        ranking=RankingFactors(
-            sort=criteria.sort,
-            score=round(score, 6),
-            text_score=round(text_score, 6),
-            distance_decay=decay,
-            freshness=status_freshness(vacancy.status),
-        ),
+    # One validation for the whole explanation (it is built for every hit of every page).
+    return Explanation.model_validate(
+        {
+            "matched": matched,
+            "relaxed": relaxed,
+            "permit": permit_check(source, criteria),
+            "warnings": warnings,
+            "ranking": {
+                "sort": criteria.sort,
+                "score": round(score, 6),
+                "text_score": round(text_score, 6),
+                "distance_decay": decay,
+                "freshness": status_freshness(vacancy.status),
+            },
+        }
     )
 
 
