@@ -73,8 +73,13 @@ class Highlighter:
 
     def _marked_words(self, text: str) -> Iterator[tuple[int, int]]:
         """The offsets of the marked words, in order."""
+        judged = self._judged  # looked up inline: this loop runs for every word of every hit's text
         for match in WORD.finditer(text):
-            if self._marks(match.group().lower()):
+            word = match.group().lower()
+            marked = judged.get(word)
+            if marked is None:
+                marked = self._marks(word)
+            if marked:
                 yield match.span()
 
     def marked_spans(self, text: str) -> list[tuple[int, int]]:
