@@ -20,6 +20,7 @@ the one it has until then. A write made in this process is installed before it r
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -142,8 +143,9 @@ def _depends_on_now(clause: Clause) -> bool:
     return isinstance(clause.clause if isinstance(clause, Not) else clause, VacancyStatusIn)
 
 
-def _status_counts(c: ColumnStore, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
-    ja, nej = status_masks(c.number("vacancies"), c.number("vacancies_updated_at"), fresh_after)
+def _status_counts(facet: str, rows: Mask, status: tuple[Mask, Mask]) -> dict[str, int]:
+    """Counts by vacancy status; ``status`` is ``status_masks`` over the whole table."""
+    ja, nej = status
     total = int(np.count_nonzero(rows))
     yes, full = int(np.count_nonzero(ja & rows)), int(np.count_nonzero(nej & rows))
     if facet == "has_vacancy":
@@ -156,10 +158,10 @@ def _is_geo(clause: Clause) -> bool:
     return isinstance(clause.clause if isinstance(clause, Not) else clause, WithinKm)
 
 
-def _facet_counts(snap: Snapshot, facet: str, rows: Mask, fresh_after: float) -> dict[str, int]:
+def _facet_counts(snap: Snapshot, facet: str, rows: Mask, status: Callable[[], tuple[Mask, Mask]]) -> dict[str, int]:
     c = snap.columns
     if facet in STATUS_FACETS:
-        return _status_counts(c, facet, rows, fresh_after)
+        return _status_counts(facet, rows, status())
     field = FACET_BY_NAME[facet].field
     if field in KEYWORD_FIELDS:
         values = c.keyword_values[field]
@@ -378,6 +380,11 @@ class EmbeddedBackend:
         for mask in selections.values():
             hits &= mask
         facets: dict[str, dict[str, int]] = {}
+        c = snap.columns
+        # Whole-table vacancy status, once for every status facet of this search.
+        status = functools.cache(
+            lambda: status_masks(c.number("vacancies"), c.number("vacancies_updated_at"), plan.stale_before)
+        )
         for facet in plan.facets:
             rows = hits
             if facet in selections:
@@ -385,7 +392,7 @@ class EmbeddedBackend:
                 for name, mask in selections.items():
                     if name != facet:
                         rows &= mask
-            facets[facet] = _facet_counts(snap, facet, rows, plan.stale_before)
+            facets[facet] = _facet_counts(snap, facet, rows, status)
         return facets, hits
 
     def _execute(self, plan: SearchPlan) -> BackendResult:
