@@ -154,6 +154,16 @@ def _status_counts(facet: str, rows: Mask, status: tuple[Mask, Mask]) -> dict[st
     return {status: counts[code] for code, status in enumerate(STATUSES) if counts[code]}
 
 
+def _selects_every_value(c: ColumnStore, clause: Clause) -> bool:
+    """A keyword filter naming every value the column holds (a caseworker's every provider type):
+    in a text query it would only make tantivy intersect the matches with every document."""
+    return (
+        isinstance(clause, AnyOf)
+        and clause.field in KEYWORD_FIELDS
+        and set(c.keyword_values[clause.field]) <= set(clause.values)
+    )
+
+
 def _is_geo(clause: Clause) -> bool:
     return isinstance(clause.clause if isinstance(clause, Not) else clause, WithinKm)
 
@@ -356,7 +366,8 @@ class EmbeddedBackend:
     def _text_matches(self, snap: Snapshot, plan: SearchPlan) -> TextMatches:
         assert plan.text is not None
         schema = snap.index.schema
-        narrowing = tuple(clause for clause in plan.filters if narrowable(clause))
+        c = snap.columns
+        narrowing = tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
         query = with_filters(schema, compile_text(schema, plan.text), narrowing)
         return snap.text_matches((plan.text, narrowing), query)
 
