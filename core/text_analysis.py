@@ -159,7 +159,7 @@ def term_spans(text: str) -> Iterator[tuple[int, int, str, tuple[str, ...]]]:
             yield match.start(), match.end(), *analysed
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def word_terms(word: str) -> tuple[str, tuple[str, ...]] | None:
     """A lower-case word's term and its compound parts' terms (None for a stop word); kept, since
     every search's highlights analyse the descriptions of its page of hits again."""
