@@ -6,7 +6,8 @@ One candidate set, a boolean mask over the snapshot's rows, goes through named s
    (tantivy, narrowed by the filters it can take; cached per snapshot for paging and facet clicks);
 2. ``_geo``: radius and exclusion circles, exact haversine only for rows near each circle's edge
    (``positions``);
-3. ``_counts``: facet counts over the mask, with packed bitsets for multi-valued fields;
+3. ``_counts``: facet counts over the mask, as popcounts of packed bitsets (multi-valued fields, and
+   ``keyword_bits`` for the default keyword facets) and whole-table vacancy status masks;
 4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
    the page (see ``page.py``); documents are read for the page only.
 
