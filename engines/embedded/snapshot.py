@@ -161,16 +161,15 @@ class Snapshot:
             return found
         searcher = self.searcher
         with _gc_paused():
-            first = searcher.search(query, limit=256, count=True)
-            matching: int = first.count  # type: ignore[attr-defined]  # set with count=True; the stub omits it
-            hits = first.hits if matching <= 256 else searcher.search(query, limit=matching, count=False).hits
+            # One search for every match: a first search to count them costs a third more.
+            hits = searcher.search(query, limit=max(1, searcher.num_docs), count=False).hits
             if hits:
                 scored, addresses = zip(*hits, strict=True)
                 scores = np.array(scored, dtype=np.float64)
                 rows = np.asarray(searcher.fast_field_values("row", list(addresses)), dtype=np.int64)
             else:
                 scores, rows = np.zeros(0), np.zeros(0, dtype=np.int64)
-            del first, hits
+            del hits
         known = rows < self.columns.n
         rows, scores = rows[known], scores[known]
         live = self.columns.alive[rows]
