@@ -76,7 +76,8 @@ class Positions:
             return self
         x, y, z = self.x, self.y, self.z
         if len(lat) > len(x):
-            capacity = max(len(lat), len(x) + len(x) // 2)
+            # Room for the deltas to come, as the columns keep (an eighth more, or half as many again).
+            capacity = max(len(lat) + len(lat) // 8, len(x) + len(x) // 2)
             x, y, z = (np.zeros(capacity, dtype=np.float32) for _ in range(3))
             x[: self.n], y[: self.n], z[: self.n] = self.x[: self.n], self.y[: self.n], self.z[: self.n]
         start, end = self.n, len(lat)
