@@ -6,6 +6,7 @@ Built from the indexed document and the criteria only; distances arrive already 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TypedDict
 
 from pydantic import BaseModel
 
@@ -14,7 +15,7 @@ from core.permits import permit_required
 from core.ranking import status_freshness
 from core.vocabularies import label
 from search_api.criteria import SearchCriteria
-from search_api.vacancy_display import VacancyView
+from search_api.vacancy_display import VacancyFields
 
 RECENT_INSPECTION = timedelta(days=730)
 
@@ -43,19 +44,44 @@ class Explanation(BaseModel):
     ranking: RankingFactors
 
 
+# The same three as plain values, in the models' field order: an explanation is built for every hit
+# of every page and serialised with the page, once (``tests/search_api/test_search_contract.py``
+# validates real responses against the models).
+class PermitCheckFields(TypedDict):
+    covered: bool | None
+    missing_needs: list[str]
+    messages: list[str]
+
+
+class RankingFields(TypedDict):
+    sort: str
+    score: float
+    text_score: float
+    distance_decay: float | None
+    freshness: float
+
+
+class ExplanationFields(TypedDict):
+    matched: list[str]
+    relaxed: list[str]
+    permit: PermitCheckFields
+    warnings: list[str]
+    ranking: RankingFields
+
+
 def _km(value: float, whole: bool) -> str:
     return f"{value:.0f} km" if whole else f"{value:.1f} km".replace(".", ",")
 
 
-def permit_check(source: StoredProvider, criteria: SearchCriteria) -> PermitCheck:
+def permit_check(source: StoredProvider, criteria: SearchCriteria) -> PermitCheckFields:
     """The one permit check, over every need the caseworker gave (``needs`` and ``target_groups``) and the
     age; the same rule as the plan's ``PermitCovers`` tier and filter."""
     permit = source.get("ivo_permit")
     needs = list(criteria.permit_needs)
     if permit is None:
         if permit_required(source["provider_type"], source["ownership"]):
-            return PermitCheck(covered=False, missing_needs=needs, messages=["Inget IVO-tillstånd registrerat"])
-        return PermitCheck(covered=None, missing_needs=[], messages=[])
+            return {"covered": False, "missing_needs": needs, "messages": ["Inget IVO-tillstånd registrerat"]}
+        return {"covered": None, "missing_needs": [], "messages": []}
     messages: list[str] = []
     if permit["status"] == "aterkallat":
         messages.append("IVO-tillståndet är återkallat")
@@ -65,17 +91,19 @@ def permit_check(source: StoredProvider, criteria: SearchCriteria) -> PermitChec
         low, high = permit.get("age_min"), permit.get("age_max")
         if (low is not None and criteria.age < low) or (high is not None and criteria.age > high):
             messages.append(f"Tillståndet omfattar inte {criteria.age} år (gäller {low}–{high} år)")
-    return PermitCheck(covered=not messages, missing_needs=missing, messages=messages)
+    return {"covered": not messages, "missing_needs": missing, "messages": messages}
 
 
-def vacancy_warnings(vacancy: VacancyView, now: datetime) -> list[str]:
+def vacancy_warnings(vacancy: VacancyFields, now: datetime) -> list[str]:
     warnings: list[str] = []
-    if vacancy.confirmed_at is None:
+    confirmed_at = vacancy["confirmed_at"]
+    if confirmed_at is None:
         warnings.append("Lediga platser har aldrig bekräftats")
-    elif vacancy.status == "okänd":
-        warnings.append(f"Lediga platser bekräftades för {(now - vacancy.confirmed_at).days} dagar sedan")
-    if vacancy.report is not None:
-        warnings.append(f"{vacancy.report.text}: {vacancy.report.reason_label.lower()}")
+    elif vacancy["status"] == "okänd":
+        warnings.append(f"Lediga platser bekräftades för {(now - confirmed_at).days} dagar sedan")
+    report = vacancy["report"]
+    if report is not None:
+        warnings.append(f"{report['text']}: {report['reason_label'].lower()}")
     return warnings
 
 
@@ -89,8 +117,8 @@ def explain(
     text_score: float,
     decay: float | None,
     now: datetime,
-    vacancy: VacancyView,
-) -> Explanation:
+    vacancy: VacancyFields,
+) -> ExplanationFields:
     matched: list[str] = []
     if criteria.q:
         matched.append("Fritext matchar")
@@ -120,22 +148,19 @@ def explain(
             what = ", ".join(label("inspection_category", c).lower() for c in inspection["categories"])
             decision = label("inspection_decision", inspection["decision"])
             warnings.append(f"IVO {decision.lower()} {when.isoformat()}" + (f" ({what})" if what else ""))
-    # One validation for the whole explanation (it is built for every hit of every page).
-    return Explanation.model_validate(
-        {
-            "matched": matched,
-            "relaxed": relaxed,
-            "permit": permit_check(source, criteria),
-            "warnings": warnings,
-            "ranking": {
-                "sort": criteria.sort,
-                "score": round(score, 6),
-                "text_score": round(text_score, 6),
-                "distance_decay": decay,
-                "freshness": status_freshness(vacancy.status),
-            },
-        }
-    )
+    return {
+        "matched": matched,
+        "relaxed": relaxed,
+        "permit": permit_check(source, criteria),
+        "warnings": warnings,
+        "ranking": {
+            "sort": criteria.sort,
+            "score": round(score, 6),
+            "text_score": round(text_score, 6),
+            "distance_decay": decay,
+            "freshness": status_freshness(vacancy["status"]),
+        },
+    }
 
 
 def utc_now() -> datetime:

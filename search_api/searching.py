@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -39,6 +39,21 @@ class SearchResponse(BaseModel):
     size: int
     hits: list[ProviderHit]
     facets: dict[str, list[FacetValue]]
+    took_ms: float
+
+
+class SearchResponseFields(TypedDict):
+    """A ``SearchResponse`` as plain values, in the model's field order: the route serialises it once
+    (``pydantic_core.to_json``, the models' own serialiser) instead of validating every hit, label and
+    facet value again. ``tests/search_api/test_search_contract.py`` validates real responses of
+    varied searches against ``SearchResponse``, so drift from the documented model fails the tests."""
+
+    role: Role
+    total: int
+    page: int
+    size: int
+    hits: list[dict[str, Any]]
+    facets: dict[str, list[FacetCount]]
     took_ms: float
 
 
@@ -117,7 +132,7 @@ async def run_search(
     now: datetime,
     ledger: VacancyLedger | None,
     register_id: Callable[[str], str | None] = lambda shown: shown,
-) -> SearchResponse:
+) -> SearchResponseFields:
     started = time.perf_counter()
     origin = resolve_origin(criteria, schools)
     far_from = resolve_place(criteria.far_from, schools, "far_from.") if criteria.far_from else None
@@ -126,7 +141,9 @@ async def run_search(
     highlighter = Highlighter(plan.text.root) if plan.text is not None else None
     register_ids = [register_id(hit.source["id"]) for hit in result.hits]
     facts = LedgerFacts.read(ledger, register_ids)
-    shown = [facts.apply(hit.source, home_id, now, ttl) for hit, home_id in zip(result.hits, register_ids, strict=True)]
+    shown = [
+        facts.fields(hit.source, home_id, now, ttl) for hit, home_id in zip(result.hits, register_ids, strict=True)
+    ]
     distances = [shaped_distance(source, origin) for source, _ in shown]
     hits = []
     for hit, (source, vacancy), distance, decay in zip(
@@ -147,14 +164,12 @@ async def run_search(
         hits.append(shape_hit(source, role, origin, [fragment] if fragment else [], explanation, vacancy))
     selected = _selected(criteria)
     facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
-    return SearchResponse.model_validate(
-        {
-            "role": role,
-            "total": result.total,
-            "page": criteria.page,
-            "size": criteria.size,
-            "hits": hits,
-            "facets": facets,
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
-    )
+    return {
+        "role": role,
+        "total": result.total,
+        "page": criteria.page,
+        "size": criteria.size,
+        "hits": hits,
+        "facets": facets,
+        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+    }

@@ -17,9 +17,9 @@ from core.documents import StoredProvider
 from core.errors import ConfidentialLeak
 from core.geography import distance_km
 from core.vocabularies import label
-from search_api.explanation import Explanation
+from search_api.explanation import Explanation, ExplanationFields
 from search_api.plan import Origin, Role, visible_types
-from search_api.vacancy_display import VacancyView
+from search_api.vacancy_display import VacancyFields, VacancyView
 
 
 class Labelled(BaseModel):
@@ -105,9 +105,12 @@ def _moment(stored: str | None) -> datetime | None:
     return None if stored is None else datetime.fromisoformat(stored)
 
 
-def _shown(source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | None) -> dict[str, Any]:
-    """The fields of a ``ProviderView``, as plain values: validated once, by the model, in one call
-    (a model per label and per permit would cost a validation call each, for every hit)."""
+def _shown(
+    source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | VacancyFields | None
+) -> dict[str, Any]:
+    """The fields of a ``ProviderView``, as plain JSON-ready values in the model's field order.
+
+    This is the whitelist: only the keys listed here ever leave, whatever else the source holds."""
     if source["provider_type"] not in visible_types(role):
         raise ConfidentialLeak(f"{role} may not see provider type {source['provider_type']}")
     confidential = bool(source["confidential"])
@@ -179,10 +182,12 @@ def shape_hit(
     role: Role,
     origin: Origin | None,
     highlights: list[str],
-    explanation: Explanation,
-    vacancy: VacancyView | None = None,
-) -> ProviderHit:
+    explanation: ExplanationFields,
+    vacancy: VacancyFields | None = None,
+) -> dict[str, Any]:
+    """A ``ProviderHit`` as plain values, serialised with its page in one call and not validated
+    per hit: ``tests/search_api/test_search_contract.py`` holds real responses to the model."""
     shown = _shown(source, role, origin, vacancy)
     shown["highlights"] = highlights
     shown["explanation"] = explanation
-    return ProviderHit.model_validate(shown)
+    return shown

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -53,6 +53,29 @@ class VacancyReportView(BaseModel):
     text: str
 
 
+class VacancyReportFields(TypedDict):
+    """A ``VacancyReportView`` as plain values, in the model's field order."""
+
+    reason: str
+    reason_label: str
+    reported_at: datetime
+    text: str
+
+
+class VacancyFields(TypedDict):
+    """A ``VacancyView`` as plain values, in the model's field order: a search builds one per hit and
+    serialises the page once (``tests/search_api/test_search_contract.py`` holds it to the model)."""
+
+    status: VacancyStatus
+    status_label: str
+    vacancies: int | None
+    available_from: date | None
+    confirmed_at: datetime | None
+    confirmed_by: ConfirmedBy | None
+    text: str
+    report: VacancyReportFields | None
+
+
 class VacancyView(BaseModel):
     status: VacancyStatus
     status_label: str
@@ -87,13 +110,13 @@ def freshness_text(status: VacancyStatus, confirmed_at: datetime | None, now: da
     return f"Bekräftat {day}"
 
 
-def report_view(report: Report, now: datetime) -> VacancyReportView:
-    return VacancyReportView(
-        reason=report.reason,
-        reason_label=REPORT_LABELS[report.reason],
-        reported_at=report.reported_at,
-        text=f"Ifrågasatt av en handläggare {swedish_day(report.reported_at, now)}",
-    )
+def report_fields(report: Report, now: datetime) -> VacancyReportFields:
+    return {
+        "reason": report.reason,
+        "reason_label": REPORT_LABELS[report.reason],
+        "reported_at": report.reported_at,
+        "text": f"Ifrågasatt av en handläggare {swedish_day(report.reported_at, now)}",
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,25 +133,32 @@ class LedgerFacts:
             return cls({}, {})
         return cls(ledger.latest(ids), ledger.open_reports(ids))
 
-    def apply(
+    def fields(
         self, source: StoredProvider, register_id: str | None, now: datetime, ttl: timedelta
-    ) -> tuple[StoredProvider, VacancyView]:
-        """The source with the newest confirmation applied, and its vacancy view. ``register_id``:
-        the home's id in the register and the ledger (the source's may be a public id)."""
+    ) -> tuple[StoredProvider, VacancyFields]:
+        """The source with the newest confirmation applied, and its vacancy view as plain values.
+        ``register_id``: the home's id in the register and the ledger (the source's may be a public id)."""
         confirmation = self.confirmations.get(register_id) if register_id else None
         shown = overlay(source, confirmation)
         by_home = confirmation is not None and shown is not source
         confirmed_at = source_confirmed_at(shown)
         status = status_of(shown.get("vacancies"), confirmed_at, now - ttl)
         report = self.reports.get(register_id) if register_id else None
-        view = VacancyView(
-            status=status,
-            status_label=STATUS_LABELS[status],
-            vacancies=shown.get("vacancies"),
-            available_from=confirmation.available_from if by_home and confirmation else None,
-            confirmed_at=confirmed_at,
-            confirmed_by=None if confirmed_at is None else ("hemmet" if by_home else "registret"),
-            text=freshness_text(status, confirmed_at, now),
-            report=None if report is None else report_view(report, now),
-        )
+        view: VacancyFields = {
+            "status": status,
+            "status_label": STATUS_LABELS[status],
+            "vacancies": shown.get("vacancies"),
+            "available_from": confirmation.available_from if by_home and confirmation else None,
+            "confirmed_at": confirmed_at,
+            "confirmed_by": None if confirmed_at is None else ("hemmet" if by_home else "registret"),
+            "text": freshness_text(status, confirmed_at, now),
+            "report": None if report is None else report_fields(report, now),
+        }
         return shown, view
+
+    def apply(
+        self, source: StoredProvider, register_id: str | None, now: datetime, ttl: timedelta
+    ) -> tuple[StoredProvider, VacancyView]:
+        """As ``fields``, with the view validated into its model (for the routes that return one)."""
+        shown, view = self.fields(source, register_id, now, ttl)
+        return shown, VacancyView.model_validate(view)

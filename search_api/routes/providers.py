@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
+from pydantic_core import to_json
 
 from core.errors import UnknownSchool
 from search_api.auditing import audit
@@ -17,10 +18,12 @@ from search_api.vacancy_display import LedgerFacts
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
 
+# The documented model stays ``SearchResponse``; the route returns the page already serialised (FastAPI
+# passes a Response through), so the hits are not validated and copied a second time per request.
 @router.post("/search", response_model=SearchResponse, summary="Search providers for a child's placement")
 async def search_providers(
     criteria: SearchCriteria, request: Request, principal: PrincipalDep, services: ServicesDep
-) -> SearchResponse:
+) -> Response:
     refuse_provider_keys(principal)
     try:
         response = await run_search(
@@ -37,9 +40,9 @@ async def search_providers(
         raise RequestValidationError(
             [{"loc": ("body", *exc.field.split(".")), "msg": exc.message, "type": "value_error.unknown_school"}]
         ) from exc
-    request.state.hit_count = response.total
-    audit(request, principal, [hit.id for hit in response.hits])
-    return response
+    request.state.hit_count = response["total"]
+    audit(request, principal, [hit["id"] for hit in response["hits"]])
+    return Response(to_json(response), media_type="application/json")
 
 
 @router.api_route("/search", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
