@@ -12,11 +12,13 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
-from pyproj import Transformer
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -103,14 +105,20 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     return low, high, lon - dlon, lon + dlon
 
 
+# pyproj is imported when a coordinate is first converted: most processes (a search server, a sync of
+# records that carry lat/lon) never convert one, and importing it costs tens of milliseconds.
 @cache
 def _sweref_to_wgs84() -> Transformer:
+    from pyproj import Transformer
+
     # always_xy: inputs are (easting, northing), outputs (lon, lat), whatever the CRS axis order says.
     return Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
 
 
 @cache
 def _wgs84_to_sweref() -> Transformer:
+    from pyproj import Transformer
+
     return Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 
 

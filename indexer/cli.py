@@ -11,10 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from core.audit import AuditLog
 from core.client_logs import keep_client_logs_private
 from core.errors import DiskFull, IndexFailure, JobRefused, TooManyBadRecords
-from core.public_ids import PublicIds
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
 from core.vacancy_ledger import VacancyLedger
@@ -332,6 +330,9 @@ def audit(
 ) -> None:
     """Export the caseworkers' audit log for review: who opened or was shown which providers, and when."""
     settings = get_settings()
+    from core.audit import AuditLog
+    from core.public_ids import PublicIds
+
     entries = list(AuditLog(settings.audit_dir).entries(since.date(), subject))
     if register_ids and settings.opaque_ids:
         ids = PublicIds.from_settings(settings)
