@@ -74,12 +74,21 @@ class Highlighter:
     def _marked_words(self, text: str) -> Iterator[tuple[int, int]]:
         """The offsets of the marked words, in order."""
         judged = self._judged  # looked up inline: this loop runs for every word of every hit's text
-        for match in WORD.finditer(text):
-            word = match.group().lower()
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer: offsets would shift
+            yield from self._marked_words_one_by_one(text)
+            return
+        for match in WORD.finditer(lowered):
+            word = match.group()
             marked = judged.get(word)
             if marked is None:
                 marked = self._marks(word)
             if marked:
+                yield match.span()
+
+    def _marked_words_one_by_one(self, text: str) -> Iterator[tuple[int, int]]:
+        for match in WORD.finditer(text):
+            if self._marks(match.group().lower()):
                 yield match.span()
 
     def marked_spans(self, text: str) -> list[tuple[int, int]]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from core.facets import FACET_BY_NAME
 from core.geography import counties, municipalities
 from core.languages import language_label
 from core.vocabularies import label
 
 
+# A response lists hundreds of facet values (every municipality); their labels never change. The
+# values come from the index's counts (and vocabulary-checked selections), so the cache stays small.
+@lru_cache(maxsize=8192)
 def facet_label(facet: str, value: str) -> str:
     """A facet value's Swedish label, from the source the facet registry names for it."""
     known = FACET_BY_NAME.get(facet)

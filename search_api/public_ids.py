@@ -10,7 +10,7 @@ from dataclasses import replace
 from core.documents import StoredProvider
 from core.public_ids import PublicIds
 from core.vacancies import Confirmation
-from search_api.backends import BackendResult, Readiness, SearchBackend
+from search_api.backends import BackendHit, BackendResult, Readiness, SearchBackend
 from search_api.plan import SearchPlan
 
 __all__ = ["PublicIdBackend", "PublicIds"]
@@ -28,7 +28,11 @@ class PublicIdBackend:
 
     async def search(self, plan: SearchPlan) -> BackendResult:
         result = await self.engine.search(plan)
-        return replace(result, hits=[replace(hit, source=self._published(hit.source)) for hit in result.hits])
+        hits = [
+            BackendHit(source=self._published(hit.source), score=hit.score, text_score=hit.text_score)
+            for hit in result.hits
+        ]
+        return replace(result, hits=hits)
 
     async def get(self, provider_id: str, visible_types: frozenset[str]) -> StoredProvider | None:
         register_id = self.ids.register(provider_id)

@@ -161,7 +161,7 @@ async def run_search(
             vacancy=vacancy,
         )
         fragment = highlighter.fragment(source["description"]) if highlighter is not None else None
-        hits.append(shape_hit(source, role, origin, [fragment] if fragment else [], explanation, vacancy))
+        hits.append(shape_hit(source, role, distance, [fragment] if fragment else [], explanation, vacancy))
     selected = _selected(criteria)
     facets = {name: facet_values(name, counts, selected.get(name, set())) for name, counts in result.facets.items()}
     return {

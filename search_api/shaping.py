@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from core.documents import StoredProvider
 from core.errors import ConfidentialLeak
 from core.geography import distance_km
-from core.vocabularies import label
+from core.vocabularies import LABELS, label
 from search_api.explanation import Explanation, ExplanationFields
 from search_api.plan import Origin, Role, visible_types
 from search_api.vacancy_display import VacancyFields, VacancyView
@@ -90,7 +90,8 @@ class ProviderHit(ProviderView):
 
 
 def _labelled(vocabulary: str, values: list[str]) -> list[dict[str, str]]:
-    return [{"value": v, "label": label(vocabulary, v)} for v in values]
+    labels = LABELS.get(vocabulary, {})  # as ``label``, looked up once per list: this runs per hit
+    return [{"value": v, "label": labels.get(v, v)} for v in values]
 
 
 def shaped_distance(source: StoredProvider, origin: Origin | None) -> float | None:
@@ -106,7 +107,7 @@ def _moment(stored: str | None) -> datetime | None:
 
 
 def _shown(
-    source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | VacancyFields | None
+    source: StoredProvider, role: Role, distance: float | None, vacancy: VacancyView | VacancyFields | None
 ) -> dict[str, Any]:
     """The fields of a ``ProviderView``, as plain JSON-ready values in the model's field order.
 
@@ -129,7 +130,7 @@ def _shown(
         "municipality": source["municipality"],
         "county_code": source["county_code"],
         "county": source["county"],
-        "distance_km": shaped_distance(source, origin),
+        "distance_km": distance,
         "location": None if confidential else {"lat": source["location"]["lat"], "lon": source["location"]["lon"]},
         "description": source["description"],
         "age_min": source["age_min"],
@@ -174,20 +175,21 @@ def _shown(
 def shape_provider(
     source: StoredProvider, role: Role, origin: Origin | None, vacancy: VacancyView | None = None
 ) -> ProviderView:
-    return ProviderView.model_validate(_shown(source, role, origin, vacancy))
+    return ProviderView.model_validate(_shown(source, role, shaped_distance(source, origin), vacancy))
 
 
 def shape_hit(
     source: StoredProvider,
     role: Role,
-    origin: Origin | None,
+    distance: float | None,
     highlights: list[str],
     explanation: ExplanationFields,
     vacancy: VacancyFields | None = None,
 ) -> dict[str, Any]:
     """A ``ProviderHit`` as plain values, serialised with its page in one call and not validated
-    per hit: ``tests/search_api/test_search_contract.py`` holds real responses to the model."""
-    shown = _shown(source, role, origin, vacancy)
+    per hit: ``tests/search_api/test_search_contract.py`` holds real responses to the model.
+    ``distance``: as ``shaped_distance`` gave it (the explanation and the decay use the same one)."""
+    shown = _shown(source, role, distance, vacancy)
     shown["highlights"] = highlights
     shown["explanation"] = explanation
     return shown
