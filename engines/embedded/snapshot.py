@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
-from operator import itemgetter
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
