@@ -73,24 +73,24 @@ def _km(value: float, whole: bool) -> str:
     return f"{value:.0f} km" if whole else f"{value:.1f} km".replace(".", ",")
 
 
-def permit_check(source: StoredProvider, criteria: SearchCriteria) -> PermitCheckFields:
-    """The one permit check, over every need the caseworker gave (``needs`` and ``target_groups``) and the
-    age; the same rule as the plan's ``PermitCovers`` tier and filter."""
+def permit_check(source: StoredProvider, needs: tuple[str, ...], age: int | None) -> PermitCheckFields:
+    """The one permit check, over every need the caseworker gave (``SearchCriteria.permit_needs``:
+    ``needs`` and ``target_groups``) and the age; the same rule as the plan's ``PermitCovers`` tier and
+    filter."""
     permit = source.get("ivo_permit")
-    needs = list(criteria.permit_needs)
     if permit is None:
         if permit_required(source["provider_type"], source["ownership"]):
-            return {"covered": False, "missing_needs": needs, "messages": ["Inget IVO-tillstånd registrerat"]}
+            return {"covered": False, "missing_needs": list(needs), "messages": ["Inget IVO-tillstånd registrerat"]}
         return {"covered": None, "missing_needs": [], "messages": []}
     messages: list[str] = []
     if permit["status"] == "aterkallat":
         messages.append("IVO-tillståndet är återkallat")
     missing = [n for n in needs if n not in permit["target_groups"]]
     messages += [f"Tillståndet omfattar inte {label('target_groups', n).lower()}" for n in missing]
-    if criteria.age is not None:
+    if age is not None:
         low, high = permit.get("age_min"), permit.get("age_max")
-        if (low is not None and criteria.age < low) or (high is not None and criteria.age > high):
-            messages.append(f"Tillståndet omfattar inte {criteria.age} år (gäller {low}–{high} år)")
+        if (low is not None and age < low) or (high is not None and age > high):
+            messages.append(f"Tillståndet omfattar inte {age} år (gäller {low}–{high} år)")
     return {"covered": not messages, "missing_needs": missing, "messages": messages}
 
 
@@ -107,60 +107,78 @@ def vacancy_warnings(vacancy: VacancyFields, now: datetime) -> list[str]:
     return warnings
 
 
-def explain(
-    source: StoredProvider,
-    criteria: SearchCriteria,
-    *,
-    distance: float | None,
-    whole_km: bool,
-    score: float,
-    text_score: float,
-    decay: float | None,
-    now: datetime,
-    vacancy: VacancyFields,
-) -> ExplanationFields:
-    matched: list[str] = []
-    if criteria.q:
-        matched.append("Fritext matchar")
-    if distance is not None:
-        if criteria.max_km is not None:
-            matched.append(f"Inom {_km(criteria.max_km, True)} ({_km(distance, whole_km)})")
-        if criteria.min_km is not None:
-            matched.append(f"Minst {_km(criteria.min_km, True)} bort ({_km(distance, whole_km)})")
-    if criteria.far_from is not None:
-        matched.append(f"Mer än {_km(criteria.far_from.min_km, True)} från den valda platsen")
-    if criteria.exclude:
-        matched.append(f"Utanför {len(criteria.exclude)} undantagna områden")
-    if criteria.needs:
-        matched.append("Behov: " + ", ".join(label("target_groups", n) for n in criteria.needs))
-    if criteria.age is not None:
-        matched.append(f"Ålder {criteria.age} ryms i {source['age_min']}–{source['age_max']} år")
-    if criteria.gender is not None:
-        matched.append("Tar emot " + ", ".join(label("genders", g).lower() for g in source["genders"]))
-    if criteria.has_vacancy:
-        matched.append("Ledig plats")
-    relaxed = [] if criteria.permit_valid else ["Verksamheter med återkallat tillstånd visas också"]
+class Explainer:
+    """Explains the hits of one page: what the criteria alone say is worded once per page, and each
+    hit adds only what depends on the home (its distance, ages, genders, permit, inspections)."""
 
-    warnings = vacancy_warnings(vacancy, now)
-    for inspection in source.get("inspections", []):
-        when = date.fromisoformat(inspection["date"])
-        if now.date() - when <= RECENT_INSPECTION:
-            what = ", ".join(label("inspection_category", c).lower() for c in inspection["categories"])
-            decision = label("inspection_decision", inspection["decision"])
-            warnings.append(f"IVO {decision.lower()} {when.isoformat()}" + (f" ({what})" if what else ""))
-    return {
-        "matched": matched,
-        "relaxed": relaxed,
-        "permit": permit_check(source, criteria),
-        "warnings": warnings,
-        "ranking": {
-            "sort": criteria.sort,
-            "score": round(score, 6),
-            "text_score": round(text_score, 6),
-            "distance_decay": decay,
-            "freshness": status_freshness(vacancy["status"]),
-        },
-    }
+    def __init__(self, criteria: SearchCriteria, now: datetime) -> None:
+        self.criteria = criteria
+        self.now = now
+        self.today = now.date()
+        self.needs = criteria.permit_needs
+        self.first = ["Fritext matchar"] if criteria.q else []
+        self.within = None if criteria.max_km is None else f"Inom {_km(criteria.max_km, True)} ("
+        self.beyond = None if criteria.min_km is None else f"Minst {_km(criteria.min_km, True)} bort ("
+        middle: list[str] = []
+        if criteria.far_from is not None:
+            middle.append(f"Mer än {_km(criteria.far_from.min_km, True)} från den valda platsen")
+        if criteria.exclude:
+            middle.append(f"Utanför {len(criteria.exclude)} undantagna områden")
+        if criteria.needs:
+            middle.append("Behov: " + ", ".join(label("target_groups", n) for n in criteria.needs))
+        self.middle = middle
+        self.age = None if criteria.age is None else f"Ålder {criteria.age} ryms i "
+        self.last = ["Ledig plats"] if criteria.has_vacancy else []
+        self.relaxed = [] if criteria.permit_valid else ["Verksamheter med återkallat tillstånd visas också"]
+
+    def _matched(self, source: StoredProvider, distance: float | None, whole_km: bool) -> list[str]:
+        matched = list(self.first)
+        if distance is not None:
+            if self.within is not None:
+                matched.append(f"{self.within}{_km(distance, whole_km)})")
+            if self.beyond is not None:
+                matched.append(f"{self.beyond}{_km(distance, whole_km)})")
+        matched += self.middle
+        if self.age is not None:
+            matched.append(f"{self.age}{source['age_min']}–{source['age_max']} år")
+        if self.criteria.gender is not None:
+            matched.append("Tar emot " + ", ".join(label("genders", g).lower() for g in source["genders"]))
+        return matched + self.last
+
+    def _warnings(self, source: StoredProvider, vacancy: VacancyFields) -> list[str]:
+        warnings = vacancy_warnings(vacancy, self.now)
+        for inspection in source.get("inspections", []):
+            when = date.fromisoformat(inspection["date"])
+            if self.today - when <= RECENT_INSPECTION:
+                what = ", ".join(label("inspection_category", c).lower() for c in inspection["categories"])
+                decision = label("inspection_decision", inspection["decision"])
+                warnings.append(f"IVO {decision.lower()} {when.isoformat()}" + (f" ({what})" if what else ""))
+        return warnings
+
+    def explain(
+        self,
+        source: StoredProvider,
+        *,
+        distance: float | None,
+        whole_km: bool,
+        score: float,
+        text_score: float,
+        decay: float | None,
+        vacancy: VacancyFields,
+    ) -> ExplanationFields:
+        return {
+            "matched": self._matched(source, distance, whole_km),
+            "relaxed": list(self.relaxed),
+            "permit": permit_check(source, self.needs, self.criteria.age),
+            "warnings": self._warnings(source, vacancy),
+            "ranking": {
+                "sort": self.criteria.sort,
+                "score": round(score, 6),
+                "text_score": round(text_score, 6),
+                "distance_decay": decay,
+                "freshness": status_freshness(vacancy["status"]),
+            },
+        }
 
 
 def utc_now() -> datetime:

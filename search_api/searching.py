@@ -18,7 +18,7 @@ from core.schools import SchoolRegister
 from core.vacancy_ledger import VacancyLedger
 from search_api.backends import SearchBackend
 from search_api.criteria import FarFrom, SearchCriteria
-from search_api.explanation import explain
+from search_api.explanation import Explainer
 from search_api.highlighting import Highlighter
 from search_api.labels import facet_label
 from search_api.plan import Origin, Role, SearchPlan, build_plan
@@ -145,19 +145,18 @@ async def run_search(
         facts.fields(hit.source, home_id, now, ttl) for hit, home_id in zip(result.hits, register_ids, strict=True)
     ]
     distances = [shaped_distance(source, origin) for source, _ in shown]
+    explainer = Explainer(criteria, now)
     hits = []
     for hit, (source, vacancy), distance, decay in zip(
         result.hits, shown, distances, _decays(distances, plan), strict=True
     ):
-        explanation = explain(
+        explanation = explainer.explain(
             source,
-            criteria,
             distance=distance,
             whole_km=bool(source["confidential"]),
             score=hit.score,
             text_score=hit.text_score,
             decay=decay,
-            now=now,
             vacancy=vacancy,
         )
         fragment = highlighter.fragment(source["description"]) if highlighter is not None else None
