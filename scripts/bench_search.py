@@ -81,7 +81,8 @@ def in_process(data_dir: Path, rounds: int, per_query: bool = False) -> InProces
     bodies = query_mix(MIX, schools_of(data_dir))
     for body in bodies:
         criteria = SearchCriteria.model_validate(body)
-        plans.append(build_plan(criteria, resolve_origin(criteria, schools), "caseworker", time.time() - 14 * 86400))
+        origin = resolve_origin(criteria, lambda: schools)
+        plans.append(build_plan(criteria, origin, "caseworker", time.time() - 14 * 86400))
     backend = EmbeddedBackend(data_dir / "embedded")
 
     def timed(cold: bool) -> list[float]:

@@ -96,7 +96,6 @@ class Services:
     public_ids: PublicIds | None
     now: datetime
 
-    @property
     def schools(self) -> SchoolRegister:
         return school_register(self.settings.schools_path)
 

@@ -57,10 +57,14 @@ class SearchResponseFields(TypedDict):
     took_ms: float
 
 
-def resolve_place(place: SearchCriteria | FarFrom, schools: SchoolRegister, field: str = "") -> Origin | None:
-    """A school, a point or a municipality's seat, as a point. ``field`` prefixes the error's field."""
+def resolve_place(
+    place: SearchCriteria | FarFrom, schools: Callable[[], SchoolRegister], field: str = ""
+) -> Origin | None:
+    """A school, a point or a municipality's seat, as a point. ``field`` prefixes the error's field.
+    ``schools`` gives the register: asked only when a school is named (it checks the file for a newer
+    ``load-schools``, a system call that most searches need not make)."""
     if place.school is not None:
-        school = schools.get(place.school)
+        school = schools().get(place.school)
         if school is None:
             raise UnknownSchool(
                 f"{field}school",
@@ -75,7 +79,7 @@ def resolve_place(place: SearchCriteria | FarFrom, schools: SchoolRegister, fiel
     return None
 
 
-def resolve_origin(criteria: SearchCriteria, schools: SchoolRegister) -> Origin | None:
+def resolve_origin(criteria: SearchCriteria, schools: Callable[[], SchoolRegister]) -> Origin | None:
     return resolve_place(criteria, schools)
 
 
@@ -127,7 +131,7 @@ async def run_search(
     criteria: SearchCriteria,
     role: Role,
     backend: SearchBackend,
-    schools: SchoolRegister,
+    schools: Callable[[], SchoolRegister],
     ttl: timedelta,
     now: datetime,
     ledger: VacancyLedger | None,

@@ -30,7 +30,7 @@ async def search_providers(
             criteria,
             principal.role,
             services.backend,
-            services.schools,
+            services.schools,  # the register is read only if a school is named
             ttl=services.settings.vacancy_ttl,
             now=services.now,
             ledger=services.ledger,
