@@ -214,6 +214,9 @@ class Demo:
         if self.drawer.is_visible():
             self.drawer.get_by_role("button", name="Visa träffar").click()
             expect(self.drawer).to_be_hidden()
+            # The dialog's close event, a task after it hides, gives focus back to "Filter (n)": wait
+            # for it, or a test typing at once would type into the button instead of the field.
+            expect(self.drawer_toggle).to_be_focused()
 
     def facet(self, legend: str) -> Locator:
         return self.page.get_by_role("group", name=legend, exact=True)
