@@ -228,6 +228,22 @@ class Demo:
             " return s && s.textContent.length > 0; }"
         )
 
+    def choose_school(self, typed: str) -> None:
+        """Type into the school field and take the first school offered, as a keyboard user does."""
+        self.school.press_sequentially(typed, delay=20)
+        self.school_options.first.wait_for()
+        self.school.press("ArrowDown")
+        self.search_after(lambda: self.school.press("Enter"))
+
+    def exclude_area(self, typed: str) -> None:
+        """Type into the exclusion field, take the first area offered and add it as a chip."""
+        zone = self.page.get_by_label("Område att undanta")
+        zone.press_sequentially(typed, delay=20)
+        self.page.get_by_role("listbox", name="Områden").get_by_role("option").first.wait_for()
+        zone.press("ArrowDown")
+        zone.press("Enter")
+        self.search_after(lambda: self.page.get_by_role("button", name="Lägg till området").click())
+
     def search_after(self, action: Callable[[], object], sent: dict[str, Any] | None = None) -> dict[str, Any]:
         """Do ``action``, wait for the search it causes to be answered and shown; return the response body.
 
