@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,9 @@ from core.atomic_files import write_json_atomically
 from core.documents import IndexedProvider
 from core.facets import FACETS
 from core.permits import permit_required
+
+if TYPE_CHECKING:
+    from engines.embedded.bitsets import Counting
 
 # The facets' fields, in the registry's order (the tantivy schema's too). Single-valued keyword
 # fields are stored as int codes into a value list; multi-valued ones as one packed bitset per value.
@@ -212,11 +215,9 @@ class ColumnStore:
                 combined |= bits[index]
         return np.unpackbits(combined.view(np.uint8), count=self.n, bitorder="little").view(bool)
 
-    def multi_counts(self, name: str, packed_rows: Words) -> dict[str, int]:
-        """How many of the rows in ``packed_rows`` (see ``pack_mask``) hold each value."""
-        bits = self.multi_bits[name]
-        words = len(packed_rows)
-        counts = np.bitwise_count(bits[:, :words] & packed_rows).sum(axis=1, dtype=np.int64)
+    def multi_counts(self, name: str, rows: Counting) -> dict[str, int]:
+        """How many of ``rows`` hold each value."""
+        counts = rows.counts(self.multi_bits[name])
         return {v: int(c) for v, c in zip(self.multi_values[name], counts, strict=False) if c}
 
     # -- extending: the small-write path --------------------------------------------------------

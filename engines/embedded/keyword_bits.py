@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.facets import FACETS
+from engines.embedded.bitsets import Counting
 from engines.embedded.columns import ColumnStore, Words, words_for
 
 BIT_FIELDS: tuple[str, ...] = tuple(f.field for f in FACETS if f.kind == "keyword" and f.default)
@@ -62,11 +63,10 @@ class KeywordBits:
             bits[name] = current
         return KeywordBits(columns.n, bits)
 
-    def counts(self, name: str, values: list[str], packed_rows: Words) -> dict[str, int] | None:
-        """How many of the rows in ``packed_rows`` (``columns.pack_mask``) hold each value; None for a
-        field without bitsets."""
+    def counts(self, name: str, values: list[str], rows: Counting) -> dict[str, int] | None:
+        """How many of ``rows`` hold each value; None for a field without bitsets."""
         bits = self.bits.get(name)
         if bits is None:
             return None
-        counts = np.bitwise_count(bits[:, : len(packed_rows)] & packed_rows).sum(axis=1, dtype=np.int64)
+        counts = rows.counts(bits)
         return {v: int(c) for v, c in zip(values, counts, strict=False) if c}

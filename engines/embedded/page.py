@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from core.geography import distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
 from engines.embedded.columns import ColumnStore, Mask
-from engines.embedded.positions import Distances, chord_cut
+from engines.embedded.positions import Positions, chord_cut
 from engines.embedded.snapshot import TextMatches
 from search_api.plan import SearchPlan
 
@@ -66,12 +66,12 @@ def _kth(values: Floats, k: int) -> float:
 
 
 def _near_origin(
-    plan: SearchPlan, c: ColumnStore, distances: Distances, hits: Rows, text: Floats | None, subset: Rows, end: int
+    plan: SearchPlan, c: ColumnStore, places: Positions, hits: Rows, text: Floats | None, subset: Rows, end: int
 ) -> _Measured:
     """``subset`` of the hits measured circle by growing circle around the origin, until no row
     outside the circle can reach the first ``end`` of the subset."""
     assert plan.origin is not None
-    chord2 = distances.chord2(plan.origin.lat, plan.origin.lon)[hits[subset]]
+    chord2 = places.chord2(plan.origin.lat, plan.origin.lon, hits[subset])
     best_text = float(text[subset].max()) if text is not None and len(subset) else 1.0
     radius = _FIRST_RADIUS_KM
     while radius < _EVERYWHERE_KM:
@@ -115,7 +115,7 @@ def _at_or_above(primary: Floats, end: int) -> Rows:
 
 
 def _pool(
-    plan: SearchPlan, c: ColumnStore, distances: Distances, hits: Rows, text: Floats | None, subset: Rows, end: int
+    plan: SearchPlan, c: ColumnStore, places: Positions, hits: Rows, text: Floats | None, subset: Rows, end: int
 ) -> _Measured:
     """``subset`` of the hits, measured where needed: every row that can be in its first ``end``
     (ties at the last key included), and no row that cannot."""
@@ -123,7 +123,7 @@ def _pool(
         reaching = subset[_at_or_above(_primary(plan, c, hits[subset], None), end)]
         measured = _measure(plan, c, hits, text, reaching)
     elif plan.origin is not None and len(subset) > 4 * end:
-        measured = _near_origin(plan, c, distances, hits, text, subset, end)
+        measured = _near_origin(plan, c, places, hits, text, subset, end)
     else:
         measured = _measure(plan, c, hits, text, subset)
     if len(measured.positions) <= end:
@@ -142,19 +142,19 @@ def _joined(first: _Measured, second: _Measured) -> _Measured:
 
 
 def page(
-    plan: SearchPlan, c: ColumnStore, distances: Distances, hits: Rows, matches: TextMatches | None, tier: Mask | None
+    plan: SearchPlan, c: ColumnStore, places: Positions, hits: Rows, matches: TextMatches | None, tier: Mask | None
 ) -> Page:
     """The requested page of ``hits`` (sorted rows standing after every filter and selection);
     ``tier``, over the hits, marks those ranked first."""
     end = plan.offset + plan.size
     text = matches.scores[np.searchsorted(matches.rows, hits)] if matches is not None else None
     if tier is None:
-        measured = _pool(plan, c, distances, hits, text, np.arange(len(hits)), end)
+        measured = _pool(plan, c, places, hits, text, np.arange(len(hits)), end)
     else:
         first, rest = np.flatnonzero(tier), np.flatnonzero(~tier)
-        measured = _pool(plan, c, distances, hits, text, first, end)
+        measured = _pool(plan, c, places, hits, text, first, end)
         if len(first) < end:
-            measured = _joined(measured, _pool(plan, c, distances, hits, text, rest, end - len(first)))
+            measured = _joined(measured, _pool(plan, c, places, hits, text, rest, end - len(first)))
     rows = hits[measured.positions]
     primary = _primary(plan, c, rows, measured)
     ids = c.id_array()[rows]

@@ -85,12 +85,17 @@ class Positions:
         x[start:end], y[start:end], z[start:end] = new_x, new_y, new_z
         return Positions(end, x, y, z)
 
-    def chord2(self, lat: float, lon: float) -> Floats32:
-        """Squared chord (unit sphere, 32 bits) from the point to every row; NaN for a row without a place."""
-        qx, qy, qz = (float(v[0]) for v in _unit(np.array([lat]), np.array([lon])))
-        dx = self.x[: self.n] - np.float32(qx)
-        dy = self.y[: self.n] - np.float32(qy)
-        dz = self.z[: self.n] - np.float32(qz)
+    def chord2(self, lat: float, lon: float, rows: NDArray[np.int64] | None = None) -> Floats32:
+        """Squared chord (unit sphere, 32 bits) from the point to every row, or to ``rows``; NaN for a
+        row without a place."""
+        qx, qy, qz = (np.float32(v[0]) for v in _unit(np.array([lat]), np.array([lon])))
+        if rows is None:
+            dx, dy, dz = self.x[: self.n] - qx, self.y[: self.n] - qy, self.z[: self.n] - qz
+        else:
+            dx, dy, dz = self.x[rows], self.y[rows], self.z[rows]
+            dx -= qx
+            dy -= qy
+            dz -= qz
         dx *= dx
         dy *= dy
         dz *= dz
@@ -99,29 +104,16 @@ class Positions:
         return dx
 
 
-class Distances:
-    """One search's view of the positions: each point's chords computed once."""
-
-    def __init__(self, positions: Positions, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> None:
-        self._positions = positions
-        self._lat, self._lon = lat, lon
-        self._chords: dict[tuple[float, float], Floats32] = {}
-
-    def chord2(self, lat: float, lon: float) -> Floats32:
-        key = (lat, lon)
-        found = self._chords.get(key)
-        if found is None:
-            found = self._chords[key] = self._positions.chord2(lat, lon)
-        return found
-
-    def within(self, lat: float, lon: float, km: float, among: Mask) -> Mask:
-        """The rows of ``among`` that ``distance_km`` puts within ``km`` of the point."""
-        chord2 = self.chord2(lat, lon)
-        low, high = chord_cut(km)
-        surely = chord2 < low
-        inside: Mask = among & surely
-        # NaN (no place) is neither surely in nor possibly in: outside, as distance_km's NaN is.
-        near = np.flatnonzero(among & ~surely & (chord2 <= high))
-        exact = distance_km(lat, lon, self._lat[near], self._lon[near]) <= km
-        inside[near[exact]] = True
-        return inside
+def within(
+    positions: Positions, row_lat: NDArray[np.float64], row_lon: NDArray[np.float64], lat: float, lon: float, km: float
+) -> Mask:
+    """The rows (every one of ``positions``) that ``distance_km`` puts within ``km`` of the point;
+    ``row_lat`` and ``row_lon`` are the columns the positions were made from."""
+    chord2 = positions.chord2(lat, lon)
+    low, high = chord_cut(km)
+    inside: Mask = chord2 < low
+    # NaN (no place) is neither surely in nor possibly in: outside, as distance_km's NaN is.
+    near = np.flatnonzero((chord2 <= high) & ~inside)
+    exact = distance_km(lat, lon, row_lat[near], row_lon[near]) <= km
+    inside[near[exact]] = True
+    return inside

@@ -1,13 +1,14 @@
 """The embedded backend: compiles a search plan to tantivy (text) and numpy (everything else).
 
-One candidate set, a boolean mask over the snapshot's rows, goes through named steps:
+One candidate set, the snapshot's rows as packed bits (``bitsets``), goes through named steps:
 
-1. ``_filter``: the plan's filters as whole-table masks (cached per snapshot), and the text matches
-   (tantivy, narrowed by the filters it can take; cached per snapshot for paging and facet clicks);
+1. ``_filter``: the plan's filters as whole-table sets (kept per snapshot), and the text matches
+   (tantivy, narrowed by the filters it can take; kept per snapshot for paging and facet clicks);
 2. ``_geo``: radius and exclusion circles, exact haversine only for rows near each circle's edge
-   (``positions``);
-3. ``_counts``: facet counts over the mask, as popcounts of packed bitsets (multi-valued fields, and
-   ``keyword_bits`` for the default keyword facets) and whole-table vacancy status masks;
+   (``positions``), each circle's set kept per snapshot;
+3. ``_counts``: facet counts over the set, as popcounts of packed bitsets (multi-valued fields, and
+   ``keyword_bits`` for the default keyword facets) and the snapshot's vacancy status sets (remade
+   only when a confirmation arrives or the staleness boundary passes a row's moment);
 4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
    the page (see ``page.py``); documents are read for the page only.
 
@@ -33,31 +34,31 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import tantivy
 
 from core.documents import StoredProvider
 from core.errors import PlaceringssokError
 from core.facets import FACET_BY_NAME, STATUS_FACETS
-from core.geography import distance_km
 from core.name_suggestions import offered_names
-from core.vacancies import JA, NEJ, OKAND, STATUSES, Confirmation, status_masks
+from core.vacancies import JA, NEJ, OKAND, STATUSES, Confirmation
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded import publication
+from engines.embedded.bitsets import Counting, holds, pack, rows_of
 from engines.embedded.columns import (
     KEYWORD_FIELDS,
     MULTI_FIELDS,
     PERMIT_GROUPS,
     ColumnStore,
     Mask,
-    pack_mask,
-    words_for,
+    Words,
 )
 from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import page
-from engines.embedded.positions import Distances
+from engines.embedded.positions import within
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.snapshot import Snapshot, TextMatches
+from engines.embedded.snapshot import Snapshot, StatusBits, TextMatches
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
@@ -85,9 +86,7 @@ REFRESH_INTERVAL_S = 0.05
 
 
 def clause_mask(c: ColumnStore, clause: Clause) -> Mask:
-    """The clause over every row of the store."""
-    if isinstance(clause, Not):
-        return ~clause_mask(c, clause.clause)
+    """A clause over the columns alone, for every row of the store (``clause_rows`` takes the rest)."""
     if isinstance(clause, AnyOf | AllOf) and clause.field in KEYWORD_FIELDS:
         values = c.keyword_values[clause.field]
         table = np.zeros(len(values) + 1, dtype=bool)
@@ -108,15 +107,6 @@ def clause_mask(c: ColumnStore, clause: Clause) -> Mask:
         return equal
     if isinstance(clause, PermitCovers):
         return _permit_covers(c, clause)
-    if isinstance(clause, VacancyStatusIn):
-        ja, nej = status_masks(c.number("vacancies"), c.number("vacancies_updated_at"), clause.fresh_after)
-        status_mask = np.zeros(c.n, dtype=bool)
-        for status, mask in zip(STATUSES, (ja, nej, ~(ja | nej)), strict=True):
-            if status in clause.statuses:
-                status_mask |= mask
-        return status_mask
-    if isinstance(clause, WithinKm):
-        return distance_km(clause.lat, clause.lon, c.number("lat"), c.number("lon")) <= clause.km
     raise TypeError(f"unknown clause {clause!r}")
 
 
@@ -139,16 +129,9 @@ def _reads_vacancies(clause: Any) -> bool:
     return getattr(inner, "field", None) in VACANCY_COLUMNS
 
 
-def _depends_on_now(clause: Clause) -> bool:
-    """Vacancy status moves with the clock (and with confirmations): never cached."""
-    return isinstance(clause.clause if isinstance(clause, Not) else clause, VacancyStatusIn)
-
-
-def _status_counts(facet: str, rows: Mask, status: tuple[Mask, Mask]) -> dict[str, int]:
-    """Counts by vacancy status; ``status`` is ``status_masks`` over the whole table."""
-    ja, nej = status
-    total = int(np.count_nonzero(rows))
-    yes, full = int(np.count_nonzero(ja & rows)), int(np.count_nonzero(nej & rows))
+def _status_counts(facet: str, rows: Counting, status: StatusBits) -> dict[str, int]:
+    """Counts by vacancy status (``Snapshot.status``)."""
+    total, yes, full = rows.total(), rows.count_in(status.ja), rows.count_in(status.nej)
     if facet == "has_vacancy":
         return {k: n for k, n in (("true", yes), ("false", total - yes)) if n}
     counts = {JA: yes, NEJ: full, OKAND: total - yes - full}
@@ -169,28 +152,59 @@ def _is_geo(clause: Clause) -> bool:
     return isinstance(clause.clause if isinstance(clause, Not) else clause, WithinKm)
 
 
-def _facet_counts(snap: Snapshot, facet: str, rows: Mask, status: Callable[[], tuple[Mask, Mask]]) -> dict[str, int]:
+def _status_rows(snap: Snapshot, clause: VacancyStatusIn) -> Words:
+    status = snap.status(clause.fresh_after)
+    chosen = [s in clause.statuses for s in STATUSES]
+    rows = np.zeros_like(snap.every)
+    if chosen[JA]:
+        rows |= status.ja
+    if chosen[NEJ]:
+        rows |= status.nej
+    if chosen[OKAND]:
+        rows |= snap.every ^ (status.ja | status.nej)
+    return rows
+
+
+def clause_rows(snap: Snapshot, clause: Clause) -> Words:
+    """The clause over the whole table as a set, kept per snapshot (vacancy status from the
+    snapshot's status sets; a negation from its clause's set)."""
+    if isinstance(clause, Not):
+        return snap.every ^ clause_rows(snap, clause.clause)
+    if isinstance(clause, VacancyStatusIn):
+        return _status_rows(snap, clause)
+    c = snap.columns
+    if isinstance(clause, WithinKm):
+        return snap.cached_bits(
+            clause,
+            lambda: pack(within(snap.positions, c.number("lat"), c.number("lon"), clause.lat, clause.lon, clause.km)),
+        )
+    # Confirmations rewrite the vacancy columns in place: a set made from them is kept per ledger position.
+    key = (clause, snap.ledger_seq) if _reads_vacancies(clause) else clause
+    return snap.cached_bits(key, lambda: pack(clause_mask(c, clause)))
+
+
+def _facet_counts(snap: Snapshot, facet: str, rows: Counting, status: Callable[[], StatusBits]) -> dict[str, int]:
     c = snap.columns
     if facet in STATUS_FACETS:
         return _status_counts(facet, rows, status())
     field = FACET_BY_NAME[facet].field
     if field in KEYWORD_FIELDS:
         values = c.keyword_values[field]
-        counted = snap.keyword_bits.counts(field, values, pack_mask(rows, words_for(c.n)))
+        counted = snap.keyword_bits.counts(field, values, rows)
         if counted is not None:
             return counted
-        counts = np.bincount(c.codes(field)[np.flatnonzero(rows)], minlength=len(values))
+        counts = np.bincount(c.codes(field)[rows_of(rows.words)], minlength=len(values))
         return {v: int(n) for v, n in zip(values, counts, strict=False) if n}
     if field in MULTI_FIELDS:
-        return c.multi_counts(field, pack_mask(rows, words_for(c.n)))
-    yes = int(np.count_nonzero(c.flag(field) & rows))
-    no = int(np.count_nonzero(rows)) - yes
+        return c.multi_counts(field, rows)
+    yes = rows.count_in(clause_rows(snap, Flag(field, True)))
+    no = rows.total() - yes
     return {k: n for k, n in (("true", yes), ("false", no)) if n}
 
 
 @dataclass
 class _Candidates:
-    standing: Mask
+    standing: Words
     text: TextMatches | None
 
 
@@ -345,65 +359,50 @@ class EmbeddedBackend:
     # -- the plan, in steps over one candidate set --------------------------------------------
 
     def _filter(self, snap: Snapshot, plan: SearchPlan) -> _Candidates:
-        c = snap.columns
-        standing = c.alive.copy()
+        """Every filter but the circles, and the text matches."""
+        standing = snap.alive.copy()
         for clause in plan.filters:
             if not _is_geo(clause):
-                standing &= self._mask(snap, clause)
+                standing &= clause_rows(snap, clause)
         matches = None
         if plan.text is not None:
-            matches = self._text_matches(snap, plan)
-            in_text = np.zeros(c.n, dtype=bool)
-            in_text[matches.rows] = True
-            standing &= in_text
+            key, query = self._text_query(snap, plan)
+            matches = snap.text_matches(key, query)
+            standing &= snap.text_rows(key, matches)
         return _Candidates(standing, matches)
 
-    def _mask(self, snap: Snapshot, clause: Clause) -> Mask:
-        """The clause over the whole table, kept per snapshot unless it moves with the clock."""
-        if _depends_on_now(clause):
-            return clause_mask(snap.columns, clause)
-        return snap.cached_mask(clause, lambda: clause_mask(snap.columns, clause))
-
-    def _text_matches(self, snap: Snapshot, plan: SearchPlan) -> TextMatches:
+    def _text_query(self, snap: Snapshot, plan: SearchPlan) -> tuple[Any, tantivy.Query]:
         assert plan.text is not None
         schema = snap.index.schema
         c = snap.columns
         narrowing = tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
-        query = with_filters(schema, compile_text(schema, plan.text), narrowing)
-        return snap.text_matches((plan.text, narrowing), query)
+        return (plan.text, narrowing), with_filters(schema, compile_text(schema, plan.text), narrowing)
 
-    def _geo(self, distances: Distances, plan: SearchPlan, standing: Mask) -> None:
-        """Radius and exclusion circles, in place (``positions``: haversine only near each cut)."""
+    def _geo(self, snap: Snapshot, plan: SearchPlan, standing: Words) -> None:
+        """Radius and exclusion circles, in place (each circle's set kept per snapshot: a caseworker
+        keeps the school and radius while paging and ticking facets)."""
         for clause in plan.filters:
-            if not _is_geo(clause):
-                continue
-            circle = clause.clause if isinstance(clause, Not) else clause
-            assert isinstance(circle, WithinKm)
-            inside = distances.within(circle.lat, circle.lon, circle.km, standing)
-            if isinstance(clause, Not):
-                standing &= ~inside
-            else:
-                standing &= inside
+            if _is_geo(clause):
+                standing &= clause_rows(snap, clause)
 
-    def _counts(self, snap: Snapshot, plan: SearchPlan, standing: Mask) -> tuple[dict[str, dict[str, int]], Mask]:
-        """Facet counts (each facet applies every selection but its own) and the hits' mask."""
-        selections = {name: standing & self._mask(snap, clause) for name, clause in plan.selections}
+    def _counts(self, snap: Snapshot, plan: SearchPlan, standing: Words) -> tuple[dict[str, dict[str, int]], Words]:
+        """Facet counts (each facet applies every selection but its own) and the hits."""
+        selections = {name: clause_rows(snap, clause) for name, clause in plan.selections}
         hits = standing.copy()
-        for mask in selections.values():
-            hits &= mask
+        for selected in selections.values():
+            hits &= selected
         facets: dict[str, dict[str, int]] = {}
-        c = snap.columns
-        # Whole-table vacancy status, once for every status facet of this search.
-        status = functools.cache(
-            lambda: status_masks(c.number("vacancies"), c.number("vacancies_updated_at"), plan.stale_before)
-        )
+        counting = Counting.of(hits)
+        # Vacancy status once for every status facet of this search.
+        status = functools.cache(lambda: snap.status(plan.stale_before))
         for facet in plan.facets:
-            rows = hits
+            rows = counting
             if facet in selections:
-                rows = standing.copy()
-                for name, mask in selections.items():
+                own = standing.copy()
+                for name, selected in selections.items():
                     if name != facet:
-                        rows &= mask
+                        own &= selected
+                rows = Counting.of(own)
             facets[facet] = _facet_counts(snap, facet, rows, status)
         return facets, hits
 
@@ -411,14 +410,13 @@ class EmbeddedBackend:
         snap = self._snapshot()
         c = snap.columns
         candidates = self._filter(snap, plan)
-        distances = Distances(snap.positions, c.number("lat"), c.number("lon"))
-        self._geo(distances, plan, candidates.standing)
-        facets, hits_mask = self._counts(snap, plan, candidates.standing)
-        rows = np.flatnonzero(hits_mask)
+        self._geo(snap, plan, candidates.standing)
+        facets, hits_rows = self._counts(snap, plan, candidates.standing)
+        rows = rows_of(hits_rows)
         tier = None
         if plan.tier is not None:
-            tier = self._mask(snap, plan.tier)[rows]
-        ranked = page(plan, c, distances, rows, candidates.text, tier)
+            tier = holds(clause_rows(snap, plan.tier), rows)
+        ranked = page(plan, c, snap.positions, rows, candidates.text, tier)
         hits = [
             BackendHit(source=snap.source(int(row)), score=float(score), text_score=float(text))
             for row, score, text in zip(ranked.rows, ranked.score, ranked.text_score, strict=True)

@@ -13,7 +13,7 @@ import dataclasses
 import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
@@ -25,7 +25,9 @@ import tantivy
 from numpy.typing import NDArray
 
 from core.documents import StoredProvider
-from engines.embedded.columns import ColumnStore, ColumnValues, Mask
+from core.vacancies import status_masks
+from engines.embedded.bitsets import every_row, of_rows, pack
+from engines.embedded.columns import ColumnStore, ColumnValues, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
@@ -33,8 +35,9 @@ from engines.embedded.positions import Positions
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
 
-# Whole-table filter masks kept per snapshot (1,000,000 rows: 1 MB each).
-MASK_CACHE_SIZE = 128
+# Whole-table row sets (filters, circles, text matches) kept per snapshot, least recently used out
+# (packed bits: 1,000,000 rows are 125 KB each, 32 MB in all).
+MASK_CACHE_SIZE = 256
 # Text match sets kept per snapshot: paging or ticking a facet repeats the same words.
 TEXT_CACHE_SIZE = 32
 # Matches at least this share of the rows (1/DENSE_SHARE) are ordered through a table of every row.
@@ -85,6 +88,34 @@ def _by_row(rows: NDArray[np.int64], scores: NDArray[np.float64], n: int) -> Tex
 
 
 @dataclass(frozen=True)
+class StatusBits:
+    """Rows whose vacancy status is ``ja`` and ``nej`` (the rest: ``okänd``), as ``status_masks``
+    computes them at ``fresh_after``, over the columns as they were at ledger position ``ledger_seq``.
+    The same sets hold for any boundary above the newest stale moment and at most the oldest fresh
+    one: no row's moment lies between the two boundaries."""
+
+    ledger_seq: int
+    newest_stale: float
+    oldest_fresh: float
+    ja: Words
+    nej: Words
+
+    def holds_at(self, ledger_seq: int, fresh_after: float) -> bool:
+        return ledger_seq == self.ledger_seq and self.newest_stale < fresh_after <= self.oldest_fresh
+
+
+def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> StatusBits:
+    moments = columns.number("vacancies_updated_at")
+    ja, nej = status_masks(columns.number("vacancies"), moments, fresh_after)
+    fresh = ja | nej
+    # NaN (never confirmed) is neither: stale at every boundary.
+    stale = moments < fresh_after
+    oldest_fresh = float(np.min(moments, where=fresh, initial=np.inf))
+    newest_stale = float(np.max(moments, where=stale, initial=-np.inf))
+    return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej))
+
+
+@dataclass(frozen=True)
 class TextMatches:
     rows: NDArray[np.int64]  # sorted
     scores: NDArray[np.float64]  # by ``rows``
@@ -106,8 +137,17 @@ class Snapshot:
     keyword_bits: KeywordBits
     # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
     ledger_seq: int = 0
-    masks: dict[Any, Mask] = dataclasses.field(default_factory=dict)
+    masks: OrderedDict[Any, Words] = dataclasses.field(default_factory=OrderedDict)
     texts: OrderedDict[Any, TextMatches] = dataclasses.field(default_factory=OrderedDict)
+    # Every row, and the live ones, as sets (``bitsets``).
+    every: Words = dataclasses.field(init=False)
+    alive: Words = dataclasses.field(init=False)
+    _status: StatusBits | None = dataclasses.field(default=None, init=False)
+    _cache_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.every = every_row(self.columns.n)
+        self.alive = pack(self.columns.alive)
 
     @classmethod
     def open(cls, folder: Path) -> Snapshot:
@@ -164,13 +204,35 @@ class Snapshot:
         source: StoredProvider = self.sources.document(row)  # type: ignore[assignment]  # the stored document
         return source
 
-    def cached_mask(self, key: Any, make: Any) -> Mask:
-        mask = self.masks.get(key)
-        if mask is None:
-            if len(self.masks) >= MASK_CACHE_SIZE:
-                self.masks.clear()
-            mask = self.masks[key] = make()
-        return mask
+    def cached_bits(self, key: Any, make: Callable[[], Words]) -> Words:
+        """A row set over the whole table, made once per snapshot (two threads may both make it: the
+        same set). Whoever changes what ``make`` reads in place (vacancy confirmations) puts what
+        tells the versions apart (the ledger position) into ``key``."""
+        with self._cache_lock:
+            found = self.masks.get(key)
+            if found is not None:
+                self.masks.move_to_end(key)
+                return found
+        made = make()
+        with self._cache_lock:
+            self.masks[key] = made
+            while len(self.masks) > MASK_CACHE_SIZE:
+                self.masks.popitem(last=False)
+        return made
+
+    def status(self, fresh_after: float) -> StatusBits:
+        """Vacancy status sets at ``fresh_after``, remade only when a confirmation arrived or the
+        boundary passed a row's moment (``StatusBits``)."""
+        # The position is read before the columns: columns newer than it are only ever remade.
+        seq = self.ledger_seq
+        found = self._status
+        if found is None or not found.holds_at(seq, fresh_after):
+            found = self._status = status_bits(self.columns, seq, fresh_after)
+        return found
+
+    def text_rows(self, key: Any, matches: TextMatches) -> Words:
+        """The rows of ``matches`` (``text_matches(key, ...)``) as a set."""
+        return self.cached_bits(("text", key), lambda: of_rows(matches.rows, self.columns.n))
 
     def text_matches(self, key: Any, query: tantivy.Query) -> TextMatches:
         """Every document matching ``query`` as sorted rows and their scores, without a Python

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from engines.embedded.bitsets import Counting
 from engines.embedded.columns import ColumnStore, pack_mask, words_for
 from engines.embedded.keyword_bits import BIT_FIELDS, KeywordBits
 
@@ -54,13 +55,18 @@ def test_counts_match_the_codes_as_rows_and_values_are_appended() -> None:
         readers.append((store, bits))
         codes, values = more, grown_values
     for reader_store, reader_bits in readers:
-        rows = rng.random(reader_store.n) < 0.6
-        packed = pack_mask(rows, words_for(reader_store.n))
-        for name in BIT_FIELDS:
-            got = reader_bits.counts(name, reader_store.keyword_values[name], packed)
-            assert got == _expected(reader_store, name, rows)
+        # Many rows (every word read) and few (only the words holding rows are read).
+        few = np.zeros(reader_store.n, dtype=bool)
+        few[[3, 40]] = True
+        for rows in (rng.random(reader_store.n) < 0.6, few):
+            packed = Counting.of(pack_mask(rows, words_for(reader_store.n)))
+            assert (packed.at is None) == (rows is not few)
+            for name in BIT_FIELDS:
+                got = reader_bits.counts(name, reader_store.keyword_values[name], packed)
+                assert got == _expected(reader_store, name, rows)
 
 
 def test_a_field_without_bitsets_is_left_to_the_codes() -> None:
     store = _store({name: [0, 1] for name in BIT_FIELDS}, {name: ["a", "b"] for name in BIT_FIELDS}, capacity=2)
-    assert KeywordBits.of(replace(store)).counts("municipality_code", ["a"], pack_mask(store.alive, 1)) is None
+    every = Counting.of(pack_mask(store.alive, 1))
+    assert KeywordBits.of(replace(store)).counts("municipality_code", ["a"], every) is None

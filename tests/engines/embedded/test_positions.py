@@ -10,7 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from core.geography import EARTH_RADIUS_KM, distance_km
-from engines.embedded.positions import Distances, Positions
+from engines.embedded.positions import Positions, within
 
 Point = tuple[float, float]
 
@@ -56,14 +56,14 @@ def test_within_decides_as_distance_km(origin: Point, km: float) -> None:
     # The crowd at the cut really straddles it: both sides are tested.
     near_cut = np.abs(distance_km(origin[0], origin[1], lat, lon) - km) < 1e-3
     assert 0 < np.count_nonzero(expected & near_cut) < np.count_nonzero(near_cut)
-    got = Distances(Positions.of(lat, lon), lat, lon).within(origin[0], origin[1], km, among)
+    got = among & within(Positions.of(lat, lon), lat, lon, origin[0], origin[1], km)
     assert np.array_equal(got, expected)
 
 
 def test_rows_without_a_place_are_never_within() -> None:
     lat = np.array([59.33, math.nan, 59.34])
     lon = np.array([18.06, 18.06, math.nan])
-    got = Distances(Positions.of(lat, lon), lat, lon).within(59.33, 18.06, 10.0, np.ones(3, dtype=bool))
+    got = within(Positions.of(lat, lon), lat, lon, 59.33, 18.06, 10.0)
     assert got.tolist() == [True, False, False]
 
 
@@ -75,3 +75,10 @@ def test_appended_rows_get_positions_and_readers_of_the_old_keep_theirs() -> Non
     whole = Positions.of(lat, lon)
     assert np.array_equal(grown.chord2(62.0, 15.0), whole.chord2(62.0, 15.0))
     assert np.array_equal(first.chord2(62.0, 15.0), whole.chord2(62.0, 15.0)[:700])
+
+
+def test_chords_to_some_rows_are_those_to_every_row() -> None:
+    lat, lon = _rows_around((62.0, 15.0), 100.0, 500, seed=5)
+    positions = Positions.of(lat, lon)
+    rows = np.flatnonzero(np.random.default_rng(5).random(len(lat)) < 0.3)
+    assert np.array_equal(positions.chord2(62.0, 15.0, rows), positions.chord2(62.0, 15.0)[rows], equal_nan=True)

@@ -1,0 +1,188 @@
+"""The sets a snapshot keeps between searches (filters, circles, text matches, vacancy status) give
+the answers of a backend that keeps nothing, and are not used once what they were made from changed:
+a home's confirmation, a small write, the staleness boundary passing a home's moment."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core.documents import IndexedProvider
+from core.facets import FACETS
+from core.vacancy_ledger import VacancyLedger
+from engines.embedded.bitsets import Counting, holds, of_rows, pack, rows_of
+from engines.embedded.columns import ColumnStore
+from engines.embedded.search import EmbeddedBackend
+from engines.embedded.snapshot import status_bits
+from search_api.backends import BackendResult
+from search_api.criteria import SearchCriteria
+from search_api.plan import Flag, Origin, SearchPlan, build_plan
+from tests.engines.embedded.test_small_writes import build, changed
+
+EVERY_FACET = [f.name for f in FACETS]
+STOCKHOLM = {"lat": 59.33, "lon": 18.06}
+BODIES: list[dict[str, Any]] = [
+    {"facets": EVERY_FACET},
+    {"point": STOCKHOLM, "max_km": 300, "target_groups": ["missbruk", "trauma"]},
+    {"point": STOCKHOLM, "max_km": 40, "has_vacancy": True, "facets": EVERY_FACET},
+    {"point": {"lat": 57.7, "lon": 11.97}, "min_km": 50, "sort": "distance", "page": 2, "size": 7},
+    {"point": STOCKHOLM, "exclude": [{"lat": 59.3, "lon": 18.0, "radius_km": 80}], "vacancy_status": ["okänd"]},
+    {"q": "missbruk ungdomar", "point": STOCKHOLM, "max_km": 500, "has_vacancy": False},
+    {"q": "trauma", "county_codes": ["01", "14"], "sort": "vacancies_updated", "vacancy_status": ["ja", "nej"]},
+    {"needs": ["missbruk"], "age": 15, "permit_covers_needs": True, "sort": "price", "facets": EVERY_FACET},
+]
+
+
+def plan_of(body: dict[str, Any], stale_before: float) -> SearchPlan:
+    criteria = SearchCriteria.model_validate(body)
+    point = criteria.point
+    origin = Origin(point.lat, point.lon) if point is not None else None
+    return build_plan(criteria, origin, "caseworker", stale_before)
+
+
+def answer(backend: EmbeddedBackend, plan: SearchPlan) -> tuple[Any, ...]:
+    result: BackendResult = asyncio.run(backend.search(plan))
+    return result.total, result.facets, [(h.source["id"], h.score) for h in result.hits]
+
+
+def keeping_nothing(root: Path, plan: SearchPlan, ledger: VacancyLedger | None = None) -> tuple[Any, ...]:
+    """The answer of a backend opened for this one search."""
+    backend = EmbeddedBackend(root, ledger)
+    try:
+        return answer(backend, plan)
+    finally:
+        asyncio.run(backend.close())
+
+
+def moments(docs: list[IndexedProvider]) -> list[float]:
+    return sorted({d["vacancies_updated_at"].timestamp() for d in docs if d["vacancies_updated_at"] is not None})
+
+
+@pytest.fixture()
+def docs(fixture_documents: list[IndexedProvider]) -> list[IndexedProvider]:
+    return fixture_documents[:600]
+
+
+def test_kept_sets_answer_as_a_backend_keeping_nothing(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    # Boundaries among the homes' moments, so the vacancy status sets are made again and reused.
+    known = moments(docs)
+    boundaries = [known[len(known) // 3], known[len(known) // 3] + 0.5, known[len(known) // 2], known[0] - 1]
+    plans = [plan_of(body, stale) for stale in boundaries for body in BODIES]
+    for plan in [*plans, *plans]:  # the second round from what the first kept
+        assert answer(backend, plan) == keeping_nothing(tmp_path, plan), plan
+    asyncio.run(backend.close())
+
+
+def test_a_confirmation_after_a_search_changes_the_next_answer(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    build(tmp_path, docs)
+    ledger = VacancyLedger(tmp_path / "ledger.sqlite")
+    backend = EmbeddedBackend(tmp_path, ledger)
+    stale_before = moments(docs)[0] - 1  # every register figure is fresh
+    plan = plan_of({"has_vacancy": True, "facets": EVERY_FACET}, stale_before)
+    # A filter over a column a confirmation writes: its set is kept per ledger position.
+    flagged = replace(plan, filters=(*plan.filters, Flag("has_vacancy", True)))
+    before, flagged_before = answer(backend, plan), answer(backend, flagged)
+    home = next(d for d in docs if d["vacancies"] > 0 and d["vacancies_updated_at"] is not None)
+    ledger.confirm(home["id"], 0, None, datetime(2030, 1, 1, tzinfo=UTC), "test", "home")
+    after, flagged_after = answer(backend, plan), answer(backend, flagged)
+    assert after == keeping_nothing(tmp_path, plan, ledger)
+    assert flagged_after == keeping_nothing(tmp_path, flagged, ledger)
+    assert (after[0], flagged_after[0]) == (before[0] - 1, flagged_before[0] - 1)
+    assert after[1]["has_vacancy"]["false"] == before[1]["has_vacancy"]["false"] + 1
+    asyncio.run(backend.close())
+    ledger.close()
+
+
+def test_the_staleness_boundary_passing_a_moment_changes_the_status_counts(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    moment = moments(docs)[len(moments(docs)) // 2]
+    answers = []
+    # Just at the moment (fresh), past it (stale), and back: each as a backend keeping nothing says.
+    for stale_before in (moment - 0.5, moment, moment + 0.5, moment + 0.75, moment):
+        plan = plan_of({"facets": EVERY_FACET, "vacancy_status": ["ja", "nej"]}, stale_before)
+        answers.append(answer(backend, plan))
+        assert answers[-1] == keeping_nothing(tmp_path, plan)
+    assert answers[0] == answers[1] == answers[4] != answers[2] == answers[3]
+    assert answers[2][0] < answers[1][0]
+    asyncio.run(backend.close())
+
+
+def test_a_small_write_after_a_circle_search_changes_the_next_answer(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    target = build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    plan = plan_of({"point": STOCKHOLM, "max_km": 25, "facets": EVERY_FACET}, 1.7e9)
+    outside = plan_of({"point": STOCKHOLM, "min_km": 25}, 1.7e9)
+    before, outside_before = answer(backend, plan), answer(backend, outside)
+    mover = next(d for d in docs if d["location"]["lat"] < 58.0)
+    inside = next(d for d in docs if d["id"] in {hit[0] for hit in before[2]})
+    moved = changed(mover, 1, location={"lat": 59.331, "lon": 18.061})
+    target.apply([moved], [])
+    after, outside_after = answer(backend, plan), answer(backend, outside)
+    assert (after[0], outside_after[0]) == (before[0] + 1, outside_before[0] - 1)
+    assert after == keeping_nothing(tmp_path, plan) and outside_after == keeping_nothing(tmp_path, outside)
+    target.apply([changed(inside, 2, location=mover["location"])], [])
+    assert answer(backend, plan)[0] == before[0]
+    asyncio.run(backend.close())
+
+
+def _columns(vacancies: np.typing.NDArray[np.float64], moments: np.typing.NDArray[np.float64]) -> ColumnStore:
+    n = len(vacancies)
+    return ColumnStore(
+        n=n,
+        ids=np.zeros(n, dtype="S4"),
+        alive=np.ones(n, dtype=bool),
+        numbers={"vacancies": vacancies, "vacancies_updated_at": moments},
+        flags={},
+        keyword_values={},
+        keyword_codes={},
+        multi_values={},
+        multi_bits={},
+        id_sorted=np.zeros(0, dtype="S4"),
+        id_sorted_rows=np.zeros(0, dtype=np.int64),
+    )
+
+
+def test_status_sets_are_reused_exactly_while_no_moment_lies_between_the_boundaries() -> None:
+    rng = np.random.default_rng(9)
+    moments = rng.integers(0, 40, 300).astype(np.float64)
+    moments[rng.random(300) < 0.1] = np.nan  # never confirmed
+    columns = _columns(rng.integers(0, 3, 300).astype(np.float64), moments)
+    boundaries = [b / 2 for b in range(-2, 84)]
+    for first, second in itertools.product(boundaries, boundaries):
+        kept, made = status_bits(columns, 4, first), status_bits(columns, 4, second)
+        same = np.array_equal(kept.ja, made.ja) and np.array_equal(kept.nej, made.nej)
+        between = np.any((moments >= min(first, second)) & (moments < max(first, second)))
+        assert kept.holds_at(4, second) == (not between)
+        assert same or not kept.holds_at(4, second)
+        assert not kept.holds_at(5, second)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.05, 0.5, 1.0])
+def test_row_sets_hold_exactly_their_rows(share: float) -> None:
+    rng = np.random.default_rng(int(share * 1000))
+    for n in (1, 63, 64, 65, 1000, 4099):
+        mask = rng.random(n) < share
+        rows = np.flatnonzero(mask)
+        words = pack(mask)
+        assert np.array_equal(of_rows(rows, n), words)
+        assert np.array_equal(rows_of(words), rows)
+        probe = rng.integers(0, n, 50)
+        assert np.array_equal(holds(words, probe), mask[probe])
+        counting = Counting.of(words)
+        assert counting.total() == len(rows)
+        other = rng.random(n) < 0.5
+        assert counting.count_in(pack(other)) == np.count_nonzero(mask & other)
