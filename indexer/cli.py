@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from core.client_logs import keep_client_logs_private
-from core.errors import DiskFull, IndexFailure, JobRefused, TooManyBadRecords
+from core.errors import DiskFull, IndexFailure, JobRefused, ServingMisconfigured, TooManyBadRecords
 from core.records import source_line_json_schema
 from core.settings import Backend, Settings, get_settings
 from core.vacancy_ledger import VacancyLedger
@@ -351,17 +352,36 @@ def schema() -> None:
     typer.echo(json.dumps(source_line_json_schema(), indent=2, ensure_ascii=False))
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the machine's)."""
+    return len(os.sched_getaffinity(0)) or 1
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; default PLACERINGSSOK_WORKERS, else one per core.", min=1),
+    ] = None,
 ) -> None:
-    """Serve the search API (and the embeddable search box) with uvicorn."""
+    """Serve the search API (and the embeddable search box) with uvicorn, one worker process per core."""
     import faulthandler
 
     import uvicorn
 
+    settings = get_settings()
+    workers = workers or settings.workers or _cores()
+    try:
+        storage = settings.rate_limit_storage_for(workers)
+    except ServingMisconfigured as exc:
+        raise _fail(str(exc), ExitCode.USAGE) from exc
+    # The workers are started afresh (spawned) and read their settings from the environment: this is
+    # how each learns the storage of the counts they share.
+    os.environ["PLACERINGSSOK_RATE_LIMIT_STORAGE"] = storage
+    scheme = storage.partition("://")[0]
+    typer.echo(f"serving with {workers} worker process(es); rate-limit counts: {scheme}", err=True)
     # A fatal signal (SIGBUS from an index file truncated under its memory map) leaves a line and
     # the threads' stacks on stderr, never a silent exit.
     faulthandler.enable()

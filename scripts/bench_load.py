@@ -135,38 +135,142 @@ def free_port() -> int:
         return port
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started under ``pid`` (a server's workers), children first."""
+    found: list[int] = []
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in map(int, children):
+        found += [child, *descendants(child)]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes have used so far (/proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory and, of it, the part in files it maps (the index's shared pages)."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+
+    def kb(name: str) -> float:
+        return float(status.get(name, "0 kB").split()[0])
+
+    return kb("VmRSS") / 1024, kb("RssFile") / 1024
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One wrk run and the server's CPU time over it (the supervisor and every worker)."""
+
+    load: Load
+    cpu_s: float
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_s * 1000 / max(1, self.load.requests)
+
+    @property
+    def cores(self) -> float:
+        return self.cpu_s / self.load.seconds
+
+
 class Server:
-    """``placeringssok serve`` on a free port, ready when entered."""
+    """``placeringssok serve`` on a free port, ready when entered; as it ships (one worker per core)
+    unless ``workers`` is given."""
 
     def __init__(
-        self, data_dir: Path, workers: int = 1, backend: str = "embedded", env: dict[str, str] | None = None
+        self, data_dir: Path, workers: int | None = None, backend: str = "embedded", env: dict[str, str] | None = None
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._command = [sys.executable, "-m", "indexer", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self._command += ["--workers", str(workers)]
+        self._command += ["--workers", str(workers)] if workers else []
         self._env = server_env(data_dir, backend) | (env or {})
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
+        # The server's log, to count the workers that finished starting (and to read when it fails).
+        self._log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
         self._process = subprocess.Popen(
-            self._command, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            self._command, env=self._env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
+        deadline = time.monotonic() + 600
+        while not self._all_workers_started():
             if time.monotonic() > deadline or self._process.poll() is not None:
-                raise SystemExit("the server did not become ready; run it by hand to see why")
+                raise SystemExit(f"the server did not become ready; its log: {self._log.name}")
             time.sleep(0.3)
+        try:
+            if httpx.get(f"{self.base}/readyz", timeout=30).status_code == 200:
+                return self
+        except httpx.TransportError:
+            pass
+        raise SystemExit(f"the server started but is not ready; its log: {self._log.name}")
+
+    def _all_workers_started(self) -> bool:
+        # /readyz answers as soon as one worker is up; at a million providers the others may still be
+        # opening the index. Each worker logs this line once its startup (the index open) is done.
+        started = Path(self._log.name).read_text(errors="replace").count("Application startup complete")
+        return self.workers >= 1 and started >= self.workers
+
+    @property
+    def pids(self) -> list[int]:
+        """The supervisor (with several workers) and every process under it."""
+        assert self._process is not None
+        return [self._process.pid, *descendants(self._process.pid)]
+
+    @property
+    def workers(self) -> int:
+        """The worker processes the server said it runs (``placeringssok serve`` prints the count)."""
+        found = re.search(r"serving with (\d+) worker", Path(self._log.name).read_text(errors="replace"))
+        return int(found.group(1)) if found else 0
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve: those under the supervisor holding sockets, else the one process."""
+        assert self._process is not None
+        return [pid for pid in descendants(self._process.pid) if _holds_sockets(pid)] or [self._process.pid]
+
+    def measure(self, bodies: list[dict[str, Any]] | None, seconds: float, connections: int = 8) -> Measured:
+        """``run_wrk`` and the server's CPU time over the run."""
+        pids = self.pids
+        before = cpu_seconds(pids)
+        load = run_wrk(self.base, bodies, seconds, connections)
+        return Measured(load, cpu_seconds(pids) - before)
 
     def __exit__(self, *exc: object) -> None:
         assert self._process is not None
         self._process.terminate()
-        self._process.wait(timeout=60)
+        try:
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, 9)
+            self._process.wait(timeout=60)
+        self._log.close()
+        os.unlink(self._log.name)
+
+
+def _holds_sockets(pid: int) -> bool:
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in descriptors:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def ensure_wrk() -> str:

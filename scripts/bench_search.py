@@ -1,20 +1,25 @@
 """Benchmark: caseworker searches in process and over HTTP (wrk), beside GET /healthz, per index size.
 
     python scripts/bench_search.py [--sizes 10000,100000,1000000] [--seconds 20] [--rebuild]
-                                   [--workers 1] [--backend embedded|elasticsearch]
+                                   [--workers N] [--backend embedded|elasticsearch]
                                    [--in-process-only] [--per-query]
 
 For each size: index the generated providers (once; kept in the bench data folder, see
 scripts/bench_load.py), measure the engine in process over the caseworker mix (20 rotating
 bodies, caseworker role: family homes included), then start the real server (`placeringssok serve`)
-and load it with wrk at concurrency 8 with the caseworker key and the same 20 bodies, and /healthz
-with the same tool in the same run. Prints one table and the issue's targets:
+as it ships (one worker process per core, unless ``--workers``) and load it with wrk at concurrency 8
+with the caseworker key and the same 20 bodies, and /healthz with the same tool in the same run. Beside
+throughput, the server's own CPU time per request (supervisor and workers, from /proc) shows the cost
+independent of how loaded the shared machine is, and each worker's resident memory after the load.
+Prints one table and the issue's targets:
 
 - in-process p95 <= 10 ms at 100k and <= 60 ms at 1M providers;
 - HTTP search throughput >= 4x the 64 searches/s measured before (256/s) and >= 10% of /healthz.
 
-``--in-process-only`` measures the engine alone (no server, no wrk); ``--per-query`` also prints each
-body's warm p50/max and cold p50, slowest cold first: which bodies make the p95 tails.
+``--rate-limits`` counts every request against the key's budget as shipped (a budget never reached):
+the cost of the shared counts. ``--in-process-only`` measures the engine alone (no server, no wrk);
+``--per-query`` also prints each body's warm p50/max and cold p50, slowest cold first: which bodies
+make the p95 tails.
 
 In process, "warm" is as served (text match sets are cached per index snapshot, so paging and
 facet clicks reuse them); "cold" clears that cache before every search: the cost of new words.
@@ -36,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_load import Built, Load, Server, ensure_index, query_mix, run_wrk, schools_of  # noqa: E402
+from scripts.bench_load import Built, Measured, Server, ensure_index, query_mix, rss_mb, run_wrk, schools_of  # noqa: E402
 
 BEFORE_RPS = 64.0
 MIX = 20
@@ -111,8 +116,11 @@ class SizeResult:
     size: int
     built: Built | None
     engine: InProcess | None
-    search: Load | None
-    healthz: Load | None
+    search: Measured | None = None
+    healthz: Measured | None = None
+    workers: int = 0
+    # Per worker after the load: resident MB, and of it the MB of mapped files (shared page cache).
+    rss: tuple[tuple[float, float], ...] = ()
 
 
 def measure(size: int, args: argparse.Namespace) -> SizeResult:
@@ -122,11 +130,21 @@ def measure(size: int, args: argparse.Namespace) -> SizeResult:
         return SizeResult(size, built, engine, None, None)
     bodies = query_mix(MIX, schools_of(data_dir))
     # Opaque public ids as served (every hit's id encrypted): this bench never looks a provider up.
-    with Server(data_dir, args.workers, args.backend, env={"PLACERINGSSOK_OPAQUE_IDS": "true"}) as server:
+    env = {"PLACERINGSSOK_OPAQUE_IDS": "true"}
+    if args.rate_limits:
+        # Counted as shipped (every request spends the key's budget and reads the failed-auth one),
+        # with a budget no run reaches: the limiter's cost, not its refusals.
+        env |= {
+            "PLACERINGSSOK_RATE_LIMIT_PER_KEY": "100000000/minute",
+            "PLACERINGSSOK_RATE_LIMIT_FAILED_AUTH": "30/minute",
+        }
+    with Server(data_dir, args.workers, args.backend, env=env) as server:
         run_wrk(server.base, bodies, min(5.0, args.seconds), args.connections)  # warm-up
-        search = run_wrk(server.base, bodies, args.seconds, args.connections)
-        healthz = run_wrk(server.base, None, args.seconds, args.connections)
-    return SizeResult(size, built, engine, search, healthz)
+        search = server.measure(bodies, args.seconds, args.connections)
+        healthz = server.measure(None, args.seconds, args.connections)
+        rss = tuple(rss_mb(pid) for pid in server.worker_pids())
+        workers = server.workers
+    return SizeResult(size, built, engine, search, healthz, workers, rss)
 
 
 def _met(ok: bool) -> str:
@@ -134,10 +152,15 @@ def _met(ok: bool) -> str:
 
 
 def report(results: list[SizeResult], args: argparse.Namespace) -> None:
+    served = sorted({r.workers for r in results if r.search is not None})
+    workers = "/".join(map(str, served)) or "no"
+    shipped = "" if args.workers else " (the default: one per core)"
+    limits = "rate limits counted" if args.rate_limits else "no rate limits"
     print(
-        f"\nsearch benchmark: {args.backend} backend, {args.workers} server worker(s), wrk -c{args.connections} "
-        f"for {args.seconds:.0f} s, caseworker key, {MIX} rotating bodies, opaque public ids, no rate limits; "
-        f"the same server answers /healthz; client and server share {os.cpu_count()} cores"
+        f"\nsearch benchmark: {args.backend} backend, {workers} server worker process(es){shipped}, "
+        f"wrk -c{args.connections} for {args.seconds:.0f} s, caseworker key, {MIX} rotating bodies, opaque public "
+        f"ids, {limits}; the same server answers /healthz; client and server share {os.cpu_count()} cores; "
+        "cpu ms: the server's CPU time (supervisor + workers) per request"
     )
     head: tuple[str, ...] = (
         "providers",
@@ -149,27 +172,33 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> None:
         "p95 ms",
         "p99 ms",
     )
-    head += ("errors", "healthz/s", "share")
+    head += ("errors", "healthz/s", "share", "cpu ms/srch", "cpu ms/hlth", "srv cores")
     print(" ".join(f"{h:>10}" for h in head))
     for r in results:
         e = r.engine
         cells = [f"{r.size:>10d}"]
         cells += [f"{v:>10.1f}" for v in ((e.p50_ms, e.p95_ms, e.cold_p95_ms) if e else (float("nan"),) * 3)]
-        s, h = r.search, r.healthz
-        if s is not None and h is not None:
+        if r.search is not None and r.healthz is not None:
+            s, h = r.search.load, r.healthz.load
             cells += [f"{s.rps:>10.0f}", f"{s.p50_ms:>10.1f}", f"{s.p95_ms:>10.1f}", f"{s.p99_ms:>10.1f}"]
             cells += [f"{s.errors + s.non_2xx:>10d}", f"{h.rps:>10.0f}", f"{s.rps / h.rps:>10.1%}"]
+            cells += [f"{r.search.cpu_ms_per_request:>10.2f}", f"{r.healthz.cpu_ms_per_request:>10.3f}"]
+            cells += [f"{r.search.cores:>10.2f}"]
         print(" ".join(cells))
     print()
+    for r in results:
+        if r.rss:
+            each = ", ".join(f"{total:.0f} MB ({mapped:.0f} MB mapped files)" for total, mapped in r.rss)
+            print(f"{r.size}: resident memory per worker after the load: {each}")
     _report_reindex(results)
     for r in results:
         limit = {100_000: 10.0, 1_000_000: 60.0}.get(r.size)
         if r.engine is not None and limit is not None:
             p95 = r.engine.p95_ms
             print(f"{r.size}: in-process p95 {p95:.1f} ms (target <= {limit:.0f} ms): {_met(p95 <= limit)}")
-        s, h = r.search, r.healthz
-        if s is None or h is None:
+        if r.search is None or r.healthz is None:
             continue
+        s, h = r.search.load, r.healthz.load
         share = s.rps / h.rps
         print(
             f"{r.size}: search {s.rps:.0f}/s = {s.rps / BEFORE_RPS:.1f}x the 64/s before (target >= 4x): "
@@ -202,7 +231,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk concurrency")
     parser.add_argument("--rounds", type=int, default=10, help="in-process rounds over the mix")
     parser.add_argument("--rebuild", action="store_true", help="index again even if the bench data has it")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="server worker processes; default as shipped (one per core)"
+    )
+    parser.add_argument(
+        "--rate-limits", action="store_true", help="count rate limits as shipped (with a budget never reached)"
+    )
     parser.add_argument("--in-process-only", action="store_true", help="the engine alone: no server, no wrk")
     parser.add_argument("--per-query", action="store_true", help="each body's in-process p50/max, slowest first")
     args = parser.parse_args()

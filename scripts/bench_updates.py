@@ -1,10 +1,10 @@
 """Benchmark: homes confirming vacancies while caseworkers search, at N providers.
 
     python scripts/bench_updates.py [--providers 100000] [--backend embedded|elasticsearch]
-                                    [--seconds 20] [--rate 20] [--connections 8] [--workers 1]
+                                    [--seconds 20] [--rate 20] [--connections 8] [--workers N]
 
-Starts the real server (`placeringssok serve`) on the index scripts/bench_search.py builds, then in
-ONE run:
+Starts the real server (`placeringssok serve`, as it ships: one worker per core unless --workers)
+on the index scripts/bench_search.py builds, then in ONE run:
 
 1. the caseworker search mix (bench_search's) under Debian's `wrk` for --seconds: search p99 alone;
 2. the same wrk load again while a provider key confirms --rate confirmations a second (PUT
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.schools import SchoolRegister  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
-from scripts.bench_load import ensure_index, free_port, query_mix, server_env  # noqa: E402
+from scripts.bench_load import Server, cpu_seconds, ensure_index, query_mix  # noqa: E402
 
 CASEWORKER_KEY = "bench-caseworker-key"
 HOME_KEY = "bench-home-key"
@@ -163,12 +163,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="server workers; default as shipped (one per core)")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
     data_dir, _ = ensure_index(args.providers, args.backend, args.rebuild)
-    env = server_env(data_dir, args.backend)
     ledger = data_dir / "vacancies.sqlite"
     for path in (ledger, ledger.with_name(ledger.name + "-wal"), ledger.with_name(ledger.name + "-shm")):
         path.unlink(missing_ok=True)  # every run starts from the export's own figures
@@ -177,51 +176,31 @@ def main() -> None:
         CASEWORKER_KEY: {"role": "caseworker"},
         HOME_KEY: {"role": "provider", "providers": [h["id"] for h in homes], "name": "bench-home"},
     }
-    env = env | {
-        "PLACERINGSSOK_API_KEYS": json.dumps(keys),
-        "PLACERINGSSOK_OPAQUE_IDS": "false",
-        "PLACERINGSSOK_RATE_LIMIT_PER_ADDRESS": "",
-        "PLACERINGSSOK_RATE_LIMIT_PER_KEY": "",
-    }
+    env = {"PLACERINGSSOK_API_KEYS": json.dumps(keys), "PLACERINGSSOK_OPAQUE_IDS": "false"}
     schools = [s.code for s in SchoolRegister.load(data_dir / "schools.json").all()]
     searches = query_mix(500, schools)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    serve = [sys.executable, "-m", "indexer", "serve", "--port", str(port), "--workers", str(args.workers)]
-    server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
-        with tempfile.TemporaryDirectory() as tmp:
-            script = wrk_script(searches, Path(tmp))
-            run_wrk(base, script, 5, args.connections)  # warm-up: every index and mask loaded
-            alone = run_wrk(base, script, args.seconds, args.connections)
-            stop = threading.Event()
-            visible: list[float] = []
-            failed: list[int] = []
-            sent: list[float] = []
-            confirming = threading.Thread(
-                target=confirm_at_rate, args=(base, homes, args.rate, stop, visible, failed, sent)
-            )
-            confirming.start()
-            time.sleep(1)  # the confirmations reach their pace before the measured search load
-            loaded = run_wrk(base, script, args.seconds, args.connections)
-            stop.set()
-            confirming.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with Server(data_dir, args.workers, args.backend, env=env) as server, tempfile.TemporaryDirectory() as tmp:
+        base, workers = server.base, server.workers
+        script = wrk_script(searches, Path(tmp))
+        run_wrk(base, script, 5, args.connections)  # warm-up: every index and mask loaded
+        cpu_before = cpu_seconds(server.pids)
+        alone = run_wrk(base, script, args.seconds, args.connections)
+        cpu_alone = cpu_seconds(server.pids) - cpu_before
+        stop = threading.Event()
+        visible: list[float] = []
+        failed: list[int] = []
+        sent: list[float] = []
+        confirming = threading.Thread(
+            target=confirm_at_rate, args=(base, homes, args.rate, stop, visible, failed, sent)
+        )
+        confirming.start()
+        time.sleep(1)  # the confirmations reach their pace before the measured search load
+        loaded = run_wrk(base, script, args.seconds, args.connections)
+        stop.set()
+        confirming.join()
 
     print(
-        f"\nbench_updates: {args.providers} providers, {args.backend}, {args.workers} worker(s), "
+        f"\nbench_updates: {args.providers} providers, {args.backend}, {workers} server worker(s), "
         f"wrk {args.connections} connections x {args.seconds} s, confirmations at {args.rate:g}/s"
     )
     for name, result in (("searches alone", alone), ("with confirmations", loaded)):
@@ -230,6 +209,7 @@ def main() -> None:
             f"{result['requests'] / args.seconds:7.1f} req/s  "
             f"non-2xx {int(result['non2xx'])}  errors {int(result['errors'])}"
         )
+    print(f"  server CPU per search alone: {cpu_alone * 1000 / max(1, alone['requests']):.2f} ms")
     ratio = loaded["p99_us"] / alone["p99_us"]
     rate = (len(sent) - 1) / (sent[-1] - sent[0]) if len(sent) > 1 else 0.0
     print(f"  confirmations: {len(sent)} sent ({rate:.1f}/s), {len(visible)} seen by a search, {len(failed)} failed")

@@ -222,7 +222,8 @@ def main() -> None:
         _print_sync(args.size, args.sync, sync, status)
         return
     bodies = query_mix(20, schools_of(data_dir))
-    with Server(data_dir) as server:
+    with Server(data_dir) as server:  # as it ships: one worker per core
+        workers = server.workers
         run_wrk(server.base, bodies, 5)  # warm-up
         quiet = run_wrk(server.base, bodies, args.seconds)
         writing, visible = writes_under_load(server, data_dir, args.size, bodies, args.seconds)
@@ -234,7 +235,10 @@ def main() -> None:
         merge_s = time.perf_counter() - started
         switching, switched = switches_under_load(server, data_dir, bodies, max(args.seconds, 30.0))
 
-    print(f"\nupdates benchmark: {args.size} providers, wrk -c8, caseworker key; {os.cpu_count()} cores shared")
+    print(
+        f"\nupdates benchmark: {args.size} providers, {workers} server worker(s), wrk -c8, caseworker key; "
+        f"{os.cpu_count()} cores shared"
+    )
     _print_sync(args.size, args.sync, sync, status)
     head = ("load", "search/s", "p50 ms", "p95 ms", "p99 ms", "failed")
     print(" ".join(f"{h:>16}" for h in head))

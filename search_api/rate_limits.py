@@ -1,7 +1,11 @@
 """Rate limits per API key or signed-in caller, and per client address, with 429 and Retry-After.
 
-Counting is done by the ``limits`` library (a moving window, in memory by default; a shared storage
-such as Redis is one setting away when several processes serve). Three budgets, all configurable:
+Counting is done by the ``limits`` library with a moving window. The counts must be shared by every
+process that serves: ``placeringssok serve`` runs one worker per core, and per-process counts would
+multiply every budget by the number of workers. ``rate_limit_storage`` left empty means ``memory://``
+for one worker and a SQLite file in the data dir for several (``search_api.rate_counts``; no extra
+service); ``Settings.rate_limit_storage_for`` refuses ``memory://`` with several workers. Redis (``redis://``) is one
+setting away for several machines. Three budgets, all configurable:
 
 - callers with a key or a token: ``rate_limit_per_key`` per principal (the key, or the token's
   subject: a caseworker refreshing tokens keeps one budget), spent once the credential holds;
@@ -25,6 +29,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.settings import Settings
+from search_api import rate_counts  # noqa: F401  (registers the sqlite:// storage with limits)
 from search_api.request_limits import send_json
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
@@ -39,7 +44,9 @@ class RateBudgets:
     """The three budgets and their counts; ``spend`` answers None or the seconds to wait."""
 
     def __init__(self, settings: Settings) -> None:
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        # Empty means memory:// here: ``placeringssok serve`` sets the resolved storage in the
+        # environment of its workers before they start.
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage_for(workers=1)))
         self.per_key = _item(settings.rate_limit_per_key)
         self.per_address = _item(settings.rate_limit_per_address)
         self.failed_auth = _item(settings.rate_limit_failed_auth)

@@ -67,7 +67,10 @@ def _free_port() -> int:
 def _server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = _free_port()
     cli = [sys.executable, "-m", "indexer", "serve", "--port", str(port)]
-    process = subprocess.Popen(cli, env=_environment(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own process group: SIGKILL takes the supervisor and every worker at once, as a crash would.
+    process = subprocess.Popen(
+        cli, env=_environment(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -77,14 +80,13 @@ def _server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             pytest.fail("the server did not start", pytrace=False)
         time.sleep(0.1)
     try:
         yield process, base
     finally:
-        if process.poll() is None:
-            process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
 
@@ -102,7 +104,7 @@ def test_a_confirmation_survives_sigkill_and_a_full_reindex(tmp_path: Path) -> N
             f"{base}/v1/providers/{HOME['id']}/vacancies", json={"vacancies": 2}, headers={"X-API-Key": HOME_KEY}
         )
         assert response.status_code == 200, response.text
-        os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flush: only what was durable remains
+        os.killpg(process.pid, signal.SIGKILL)  # no shutdown, no flush: only what was durable remains
         process.wait(timeout=30)
     with _server(tmp_path) as (_, base):
         hit = _seen_by_caseworker(base)
