@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.articles import ARTICLE_TEXT_FIELDS, Tag
-from search_api.highlighting import Highlighter
+from search_api.highlighting import Highlighter, highlighter_for
 from search_api.text_plan import TextSearch, plan_text
 
 EXCERPT_CHARS = 200
@@ -115,7 +115,7 @@ async def run_article_search(query: ArticleQuery, backend: ArticleBackend) -> Ar
     started = time.perf_counter()
     plan = plan_articles(query)
     result = await backend.search_articles(plan)
-    highlighter = Highlighter(plan.text.root) if plan.text is not None else None
+    highlighter = highlighter_for(plan.text.root) if plan.text is not None else None
     chosen = dict.fromkeys(plan.tags, 0) | result.tags
     tags = sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0]))
     return ArticleSearchResponse(

@@ -5,12 +5,19 @@ description is analysed (``word_terms``, at the offsets ``WORD`` finds, as ``ter
 marked when its term, or a term of its compound parts, is one the plan looks for, or one edit from a
 term the plan forgives a typo in.
 Both backends therefore mark exactly the same words.
+
+What never changes per request is kept: a search's highlighter (per text plan: the judgement of each
+word depends only on the plan and the one text analysis) and a text's words (per text: a description
+is the same on every page it appears in). A changed description is another text, so nothing kept is
+ever stale; both caches are bounded.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from core.text_analysis import WORD, within_one_edit, word_terms
@@ -19,6 +26,11 @@ from search_api.text_plan import Boost, Either, Every, Fuzzy, Phrase, Term, Text
 FRAGMENT_CHARS = 160
 # How much text before the first marked word the fragment keeps, for context.
 LEAD_CHARS = 40
+# Distinct words a kept highlighter remembers its judgement of before it starts again (a few MB).
+JUDGED_WORDS = 50_000
+# Texts whose words are kept (descriptions of the homes on recent pages), and the longest one kept.
+KEPT_TEXTS = 4096
+KEPT_TEXT_CHARS = 4000
 
 
 class Highlighter:
@@ -67,6 +79,8 @@ class Highlighter:
         (one serves a search's page of hits, whose descriptions share most of their words)."""
         marked = self._judged.get(word)
         if marked is None:
+            if len(self._judged) >= JUDGED_WORDS:
+                self._judged.clear()
             analysed = word_terms(word)
             marked = self._judged[word] = analysed is not None and self._matches(*analysed)
         return marked
@@ -97,20 +111,88 @@ class Highlighter:
     def fragment(self, text: str, size: int = FRAGMENT_CHARS) -> str | None:
         """About ``size`` characters around the first marked word, HTML-escaped, with <mark>; None
         when no word is marked."""
+        known = _words(text) if len(text) <= KEPT_TEXT_CHARS else None
+        if known is not None:
+            return self._kept_fragment(text, known, size)
         words = self._marked_words(text)
         first = next(words, None)
         if first is None:
             return None
-        start = _word_start(text, max(0, first[0] - LEAD_CHARS)) if first[0] > LEAD_CHARS else 0
-        end = _word_end(text, min(len(text), start + size))
+        start, end = _bounds(text, first[0], size)
         # Words after the fragment's end are never shown: they are not analysed.
         spans = [first, *itertools.takewhile(lambda span: span[0] < end, words)]
+        return _marked(text, spans, start, end)
+
+    def _kept_fragment(self, text: str, known: _Words, size: int) -> str | None:
+        """``fragment`` over a text's kept words: each distinct word is judged (once per plan), and
+        only the words inside the fragment are walked."""
+        judged, marks = self._judged, self._marks  # looked up inline: this runs for every hit's text
+        first_marked = [at for word, at in known.first.items() if (judged[word] if word in judged else marks(word))]
+        if not first_marked:
+            return None
+        at = min(first_marked)
+        start, end = _bounds(text, known.starts[at], size)
+        spans = []
+        for index in range(at, len(known.words)):
+            span_start = known.starts[index]
+            if span_start >= end:
+                break
+            word = known.words[index]
+            if judged[word] if word in judged else marks(word):  # judged again if the memory was cleared
+                spans.append((span_start, known.ends[index]))
         return _marked(text, spans, start, end)
 
     def whole(self, text: str) -> str | None:
         """All of a short text (a title), HTML-escaped, with <mark>; None when no word is marked."""
         spans = self.marked_spans(text)
         return _marked(text, spans, 0, len(text)) if spans else None
+
+
+@lru_cache(maxsize=256)
+def highlighter_for(root: TextNode) -> Highlighter:
+    """The highlighter of a text plan, kept: the same search again (the next page, another caseworker)
+    judges no word twice."""
+    return Highlighter(root)
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """A text's words as ``WORD`` finds them in its lower case: in order with their offsets, and each
+    distinct word with the index of its first occurrence."""
+
+    words: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    first: dict[str, int]
+
+
+@lru_cache(maxsize=KEPT_TEXTS)
+def _words(text: str) -> _Words | None:
+    """None when a letter's lower case is longer than the letter: its offsets would shift."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    first: dict[str, int] = {}
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, match in enumerate(WORD.finditer(lowered)):
+        word = match.group()
+        seen = first.get(word)
+        if seen is None:
+            first[word] = index
+        else:
+            word = words[seen]  # one string per distinct word: a text says "ungdomar" more than once
+        words.append(word)
+        starts.append(match.start())
+        ends.append(match.end())
+    return _Words(tuple(words), tuple(starts), tuple(ends), first)
+
+
+def _bounds(text: str, first_mark: int, size: int) -> tuple[int, int]:
+    """Where a fragment of about ``size`` characters around a mark at ``first_mark`` starts and ends."""
+    start = _word_start(text, max(0, first_mark - LEAD_CHARS)) if first_mark > LEAD_CHARS else 0
+    return start, _word_end(text, min(len(text), start + size))
 
 
 def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:

@@ -19,7 +19,7 @@ from core.vacancy_ledger import VacancyLedger
 from search_api.backends import SearchBackend
 from search_api.criteria import FarFrom, SearchCriteria
 from search_api.explanation import Explainer
-from search_api.highlighting import Highlighter
+from search_api.highlighting import highlighter_for
 from search_api.labels import facet_label
 from search_api.plan import Origin, Role, SearchPlan, build_plan
 from search_api.shaping import ProviderHit, shape_hit, shaped_distance
@@ -142,7 +142,7 @@ async def run_search(
     far_from = resolve_place(criteria.far_from, schools, "far_from.") if criteria.far_from else None
     plan = build_plan(criteria, origin, role, stale_before=(now - ttl).timestamp(), far_from=far_from)
     result = await backend.search(plan)
-    highlighter = Highlighter(plan.text.root) if plan.text is not None else None
+    highlighter = highlighter_for(plan.text.root) if plan.text is not None else None
     register_ids = [register_id(hit.source["id"]) for hit in result.hits]
     facts = LedgerFacts.read(ledger, register_ids)
     shown = [
