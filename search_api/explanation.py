@@ -6,6 +6,7 @@ Built from the indexed document and the criteria only; distances arrive already 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TypedDict
 
 from pydantic import BaseModel
@@ -94,6 +95,15 @@ def permit_check(source: StoredProvider, needs: tuple[str, ...], age: int | None
     return {"covered": not messages, "missing_needs": missing, "messages": messages}
 
 
+@lru_cache(maxsize=16384)
+def _inspection_warning(day: str, decision: str, categories: tuple[str, ...]) -> tuple[date, str]:
+    """An inspection's day and its warning; kept by value (the same inspections recur on every page)."""
+    when = date.fromisoformat(day)
+    what = ", ".join(label("inspection_category", c).lower() for c in categories)
+    said = label("inspection_decision", decision).lower()
+    return when, f"IVO {said} {when.isoformat()}" + (f" ({what})" if what else "")
+
+
 def vacancy_warnings(vacancy: VacancyFields, now: datetime) -> list[str]:
     warnings: list[str] = []
     confirmed_at = vacancy["confirmed_at"]
@@ -148,11 +158,10 @@ class Explainer:
     def _warnings(self, source: StoredProvider, vacancy: VacancyFields) -> list[str]:
         warnings = vacancy_warnings(vacancy, self.now)
         for inspection in source.get("inspections", []):
-            when = date.fromisoformat(inspection["date"])
+            categories = tuple(inspection["categories"])
+            when, warning = _inspection_warning(inspection["date"], inspection["decision"], categories)
             if self.today - when <= RECENT_INSPECTION:
-                what = ", ".join(label("inspection_category", c).lower() for c in inspection["categories"])
-                decision = label("inspection_decision", inspection["decision"])
-                warnings.append(f"IVO {decision.lower()} {when.isoformat()}" + (f" ({what})" if what else ""))
+                warnings.append(warning)
         return warnings
 
     def explain(

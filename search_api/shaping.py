@@ -9,6 +9,7 @@ address, phone, e-mail, website or coordinates. The public role never sees a con
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -90,8 +91,37 @@ class ProviderHit(ProviderView):
 
 
 def _labelled(vocabulary: str, values: list[str]) -> list[dict[str, str]]:
-    labels = LABELS.get(vocabulary, {})  # as ``label``, looked up once per list: this runs per hit
+    """The values with their labels. The lists are kept, by value (a handful of combinations recur on
+    every page) and shared between responses, which serialise them and never change them."""
+    return _labelled_kept(vocabulary, tuple(values))
+
+
+@lru_cache(maxsize=8192)
+def _labelled_kept(vocabulary: str, values: tuple[str, ...]) -> list[dict[str, str]]:
+    labels = LABELS.get(vocabulary, {})  # as ``label``, looked up once per list
     return [{"value": v, "label": labels.get(v, v)} for v in values]
+
+
+# A permit and an inspection as shown, kept by value like the labelled lists (shared, never changed).
+@lru_cache(maxsize=8192)
+def _permit(status: str, target_groups: tuple[str, ...], age_min: int | None, age_max: int | None) -> dict[str, Any]:
+    return {
+        "status": status,
+        "status_label": label("permit_status", status),
+        "target_groups": _labelled_kept("target_groups", target_groups),
+        "age_min": age_min,
+        "age_max": age_max,
+    }
+
+
+@lru_cache(maxsize=8192)
+def _inspection(day: str, decision: str, categories: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "date": day,
+        "decision": decision,
+        "decision_label": label("inspection_decision", decision),
+        "categories": _labelled_kept("inspection_category", categories),
+    }
 
 
 def shaped_distance(source: StoredProvider, origin: Origin | None) -> float | None:
@@ -149,22 +179,8 @@ def _shown(
         "framework_agreements": source["framework_agreements"],
         "permit": None
         if permit is None
-        else {
-            "status": permit["status"],
-            "status_label": label("permit_status", permit["status"]),
-            "target_groups": _labelled("target_groups", permit["target_groups"]),
-            "age_min": permit["age_min"],
-            "age_max": permit["age_max"],
-        },
-        "inspections": [
-            {
-                "date": i["date"],
-                "decision": i["decision"],
-                "decision_label": label("inspection_decision", i["decision"]),
-                "categories": _labelled("inspection_category", i["categories"]),
-            }
-            for i in source["inspections"]
-        ],
+        else _permit(permit["status"], tuple(permit["target_groups"]), permit["age_min"], permit["age_max"]),
+        "inspections": [_inspection(i["date"], i["decision"], tuple(i["categories"])) for i in source["inspections"]],
         "address": None if confidential else source["address"],
         "phone": None if confidential else source["phone"],
         "email": None if confidential else source["email"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -87,10 +88,17 @@ class VacancyView(BaseModel):
     report: VacancyReportView | None
 
 
+@lru_cache(maxsize=65536)
+def _swedish_date(moment: datetime) -> date:
+    """The day in Sweden at a moment; kept, since a home's confirmation is on every page it is on and
+    the time zone conversion is the costly part of saying when it was."""
+    return moment.astimezone(SWEDISH_TIME).date()
+
+
 def swedish_day(moment: datetime, now: datetime) -> str:
     """ "i dag", "i går", "3 oktober" (with the year when it is not this year's), in Swedish time."""
-    day = moment.astimezone(SWEDISH_TIME).date()
-    today = now.astimezone(SWEDISH_TIME).date()
+    day = _swedish_date(moment)
+    today = _swedish_date(now)
     if day == today:
         return "i dag"
     if day == today - timedelta(days=1):

@@ -104,3 +104,24 @@ def test_entries_before_since_are_left_out(tmp_path: Path, subject: str | None) 
     log.append(AuditEntry("b", None, "/r", "GET", 200, ["z"], at="2026-11-02T00:00:00+00:00"))
     found = [e.providers[0] for e in log.entries(datetime(2026, 11, 1).date(), subject)]
     assert found == (["y"] if subject else ["y", "z"])
+
+
+def test_entries_are_one_json_line_each_in_their_month_and_read_back_as_written(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit")
+    odd = 'Åsa "handläggare" \\ \n\t\x01'
+    written = [
+        AuditEntry(odd, "Kommunen", "/r", "POST", 200, ["x", "y"], at="2026-11-30T23:30:00+00:00"),
+        # A lone surrogate (a token's subject may carry one) is written escaped, not refused.
+        AuditEntry("\ud800", None, "/r", "GET", 200, [], via="api_key", at="2026-12-01T00:00:00+00:00"),
+        AuditEntry("c", None, "/r", "GET", 503, ["z"], at="2026-11-30T20:00:00-05:00"),
+    ]
+    for entry in written:
+        log.append(entry)
+    assert sorted(p.name for p in (tmp_path / "audit").iterdir()) == ["audit-2026-11.jsonl", "audit-2026-12.jsonl"]
+    lines = [line for p in sorted((tmp_path / "audit").iterdir()) for line in p.read_bytes().splitlines()]
+    assert len(lines) == 3 and all(line.startswith(b'{"subject":') for line in lines)
+    assert sorted(log.entries(datetime(2026, 11, 1).date()), key=lambda e: e.at) == sorted(written, key=lambda e: e.at)
+    # A month's file deleted under a running API is made again by the next entry.
+    (tmp_path / "audit" / "audit-2026-11.jsonl").unlink()
+    log.append(written[0])
+    assert [e.subject for e in log.entries(datetime(2026, 11, 1).date())] == [odd, "\ud800"]
