@@ -87,8 +87,7 @@ async def schools_dep(settings: Annotated[Settings, Depends(settings_dep)]) -> S
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What the application holds, for a route that needs several parts of it: one dependency
-    instead of one each (FastAPI resolves every dependency separately, on every request)."""
+    """What the application holds, for a route that needs several parts of it (``services_of``)."""
 
     settings: Settings
     backend: SearchBackend
@@ -100,7 +99,9 @@ class Services:
         return school_register(self.settings.schools_path)
 
 
-async def services_dep(request: Request) -> Services:
+def services_of(request: Request) -> Services:
+    """The application's parts, read by the search route itself rather than as a dependency (FastAPI
+    solves each dependency separately on every request)."""
     state = request.app.state  # set once by search_api.app.create_app
     return Services(state.settings, state.backend, state.ledger, state.public_ids, state.clock())
 
@@ -157,7 +158,6 @@ async def _token_principal(request: Request, settings: Settings, authorization: 
 
 async def principal_dep(
     request: Request,
-    settings: Annotated[Settings, Depends(settings_dep)],
     x_api_key: Annotated[
         str | None, Header(max_length=200, description="API key of a portal, a provider or a server.")
     ] = None,
@@ -165,6 +165,9 @@ async def principal_dep(
         str | None, Header(max_length=12000, description="Bearer token of a signed-in caseworker (OpenID Connect).")
     ] = None,
 ) -> Principal:
+    # The settings from the application, not as a dependency: FastAPI solves each dependency on
+    # every request, and this one runs on every search.
+    settings: Settings = request.app.state.settings
     if x_api_key and authorization:
         raise HTTPException(400, "send either X-API-Key or an Authorization bearer token, not both")
     if authorization:
@@ -189,14 +192,10 @@ async def principal_dep(
     return principal
 
 
-async def optional_principal_dep(
-    request: Request, settings: Annotated[Settings, Depends(settings_dep)]
-) -> Principal | None:
+async def optional_principal_dep(request: Request) -> Principal | None:
     """The caller if credentials came and hold, else None: for routes open to everyone (readiness)."""
     try:
-        return await principal_dep(
-            request, settings, request.headers.get("x-api-key"), request.headers.get("authorization")
-        )
+        return await principal_dep(request, request.headers.get("x-api-key"), request.headers.get("authorization"))
     except HTTPException:
         return None
 
@@ -228,4 +227,3 @@ OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal_de
 RoleDep = Annotated[Role, Depends(searcher_role_dep)]
 LedgerDep = Annotated[VacancyLedger, Depends(ledger_dep)]
 NowDep = Annotated[datetime, Depends(now_dep)]
-ServicesDep = Annotated[Services, Depends(services_dep)]

@@ -9,7 +9,15 @@ from fastapi.exceptions import RequestValidationError
 from core.errors import UnknownSchool
 from search_api.auditing import audit
 from search_api.criteria import SearchCriteria
-from search_api.deps import BackendDep, LedgerDep, NowDep, PrincipalDep, ServicesDep, SettingsDep, refuse_provider_keys
+from search_api.deps import (
+    BackendDep,
+    LedgerDep,
+    NowDep,
+    PrincipalDep,
+    SettingsDep,
+    refuse_provider_keys,
+    services_of,
+)
 from search_api.homes import HomeIds, HomeIdsDep, ProviderId, visible_home
 from search_api.searching import SearchResponse, run_search
 from search_api.shaping import ProviderView, shape_provider
@@ -21,10 +29,9 @@ router = APIRouter(prefix="/v1/providers", tags=["providers"])
 # The documented model stays ``SearchResponse``; the route returns the page already serialised (FastAPI
 # passes a Response through), so the hits are not validated and copied a second time per request.
 @router.post("/search", response_model=SearchResponse, summary="Search providers for a child's placement")
-async def search_providers(
-    criteria: SearchCriteria, request: Request, principal: PrincipalDep, services: ServicesDep
-) -> Response:
+async def search_providers(criteria: SearchCriteria, request: Request, principal: PrincipalDep) -> Response:
     refuse_provider_keys(principal)
+    services = services_of(request)
     try:
         response = await run_search(
             criteria,
