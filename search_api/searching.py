@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypedDict
 
 import numpy as np
@@ -20,7 +21,7 @@ from search_api.backends import SearchBackend
 from search_api.criteria import FarFrom, SearchCriteria
 from search_api.explanation import Explainer
 from search_api.highlighting import highlighter_for
-from search_api.labels import facet_label
+from search_api.labels import facet_label, facet_labels
 from search_api.plan import Origin, Role, SearchPlan, build_plan
 from search_api.shaping import ProviderHit, shape_hit, shaped_distance
 from search_api.vacancy_display import LedgerFacts
@@ -97,8 +98,11 @@ def facet_values(facet: str, counts: dict[str, int], selected: set[str]) -> list
     merged = dict(counts)
     for value in selected:
         merged.setdefault(value, 0)
-    ordered = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [{"value": v, "label": facet_label(facet, v), "count": n} for v, n in ordered]
+    # By value, then (stable) by count, largest first: the order of a (-count, value) key without a
+    # tuple per value (the municipality facet lists about 290).
+    ordered = sorted(sorted(merged.items()), key=itemgetter(1), reverse=True)
+    labels = facet_labels(facet)
+    return [{"value": v, "label": labels[v] if v in labels else facet_label(facet, v), "count": n} for v, n in ordered]
 
 
 # Free-text values (framework agreements) are not listed back: a selected name nobody holds would be

@@ -97,8 +97,11 @@ def _swedish_date(moment: datetime) -> date:
 
 def swedish_day(moment: datetime, now: datetime) -> str:
     """ "i dag", "i går", "3 oktober" (with the year when it is not this year's), in Swedish time."""
-    day = _swedish_date(moment)
-    today = _swedish_date(now)
+    return _day_said(_swedish_date(moment), _swedish_date(now))
+
+
+@lru_cache(maxsize=4096)
+def _day_said(day: date, today: date) -> str:
     if day == today:
         return "i dag"
     if day == today - timedelta(days=1):
