@@ -8,6 +8,7 @@ and a complement is taken against ``every_row(n)``.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,22 @@ Rows = NDArray[np.int64]
 # Below this share of set words, counts gather the set words instead of streaming every word.
 SPARSE_SHARE = 8
 _ONE = np.uint64(1)
+
+
+_scratches = threading.local()
+
+
+def _scratch(shape: tuple[int, int]) -> tuple[Words, NDArray[np.uint8]]:
+    """This thread's buffers for a count's intermediate words and popcounts, kept between searches:
+    a million rows' worth for a dozen values is megabytes, and memory that large is mapped fresh
+    by each allocation (page faults cost more than the count itself)."""
+    size = shape[0] * shape[1]
+    words: Words | None = getattr(_scratches, "words", None)
+    if words is None or len(words) < size:
+        words = _scratches.words = np.empty(size, dtype=np.uint64)
+        _scratches.popcounts = np.empty(size, dtype=np.uint8)
+    popcounts: NDArray[np.uint8] = _scratches.popcounts
+    return words[:size].reshape(shape), popcounts[:size].reshape(shape)
 
 
 def pack(mask: Mask) -> Words:
@@ -80,8 +97,15 @@ class Counting:
     def counts(self, bits: Words) -> NDArray[np.uint32]:
         """Per bitset (a row of ``bits``, which may be wider: room for rows to come), how many of
         the rows it holds."""
-        anded = bits[:, : len(self.words)] & self.words if self.at is None else bits[:, self.at] & self.words[self.at]
-        counted: NDArray[np.uint32] = np.bitwise_count(anded).sum(axis=1, dtype=np.uint32)
+        if self.at is not None:
+            counted: NDArray[np.uint32] = np.bitwise_count(bits[:, self.at] & self.words[self.at]).sum(
+                axis=1, dtype=np.uint32
+            )
+            return counted
+        anded, popcounts = _scratch((len(bits), len(self.words)))
+        np.bitwise_and(bits[:, : len(self.words)], self.words, out=anded)
+        np.bitwise_count(anded, out=popcounts)
+        counted = popcounts.sum(axis=1, dtype=np.uint32)
         return counted
 
     def count_in(self, words: Words) -> int:

@@ -3,23 +3,26 @@
 Hits in the plan's tier (the permit covers the child) come first; within each part the sort's key
 (``core.ranking``'s score for relevance), then distance, then id. Every factor but text is at most
 1, so a row farther than ``r`` from the origin scores at most ``best text x decay(r)``: rows are
-measured circle by growing circle (each circle's rows found by their 32-bit chords, ``positions``)
-until the page is certain, instead of a haversine for every hit. Sorting by price or by vacancy date
-needs distances only for the rows at or above the page's last key. Only the rows that can reach the
-page are then sorted by the full key (the id last).
+measured circle by growing circle until the page is certain, instead of a haversine for every hit.
+Each circle is a set of rows (``bitsets``) the snapshot keeps, so finding a circle's hits is an AND
+of words, whatever the number of hits. Sorting by price or by vacancy date needs distances only for
+the rows at or above the page's last key. Only the rows that can reach the page are then sorted by
+the full key (the id last).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from core.geography import distance_km
 from core.ranking import decay_factor, freshness_factor, ranking_score
-from engines.embedded.columns import ColumnStore, Mask
-from engines.embedded.positions import Positions, chord_cut
+from engines.embedded.bitsets import count, holds, rows_of
+from engines.embedded.columns import ColumnStore, Words
+from engines.embedded.positions import Positions, km_at_least
 from engines.embedded.snapshot import TextMatches
 from search_api.plan import SearchPlan
 
@@ -29,6 +32,23 @@ Floats = NDArray[np.float64]
 _EVERYWHERE_KM = 20_100.0
 # The first circle measured: growing circles are counted (cheap) before any row in them is measured.
 _FIRST_RADIUS_KM = 5.0
+# How much a circle grows while it holds too few hits, and at least when its bound is too high.
+_GROWTH = 2.0
+_STEP = 1.25
+# A circle holding more than this many times the page is halved towards the last that held too few,
+# at most this many times (each circle is a set the snapshot keeps).
+_ENOUGH = 16
+_NARROWING = 4
+
+
+class Circles(Protocol):
+    """The rows' places (a snapshot)."""
+
+    positions: Positions
+
+    def within(self, lat: float, lon: float, km: float) -> Words:
+        """Every row ``core.geography.distance_km`` puts within ``km`` of the point."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -41,58 +61,117 @@ class Page:
 
 @dataclass(frozen=True)
 class _Measured:
-    """Scores and distances of ``positions`` (into the hits)."""
+    """Scores and distances of ``rows``."""
 
-    positions: Rows
+    rows: Rows
     score: Floats
     text_score: Floats
     distance: Floats
 
+    def __getitem__(self, keep: Rows) -> _Measured:
+        return _Measured(self.rows[keep], self.score[keep], self.text_score[keep], self.distance[keep])
 
-def _measure(plan: SearchPlan, c: ColumnStore, hits: Rows, text: Floats | None, positions: Rows) -> _Measured:
-    rows = hits[positions]
-    text_score = text[positions] if text is not None else np.ones(len(rows))
+
+_MEASURED_FIELDS = ("rows", "score", "text_score", "distance")
+
+
+def _text_of(matches: TextMatches, rows: Rows) -> Floats:
+    """The text scores of ``rows`` (every one a match)."""
+    return matches.scores[np.searchsorted(matches.rows, rows)]
+
+
+def _measure(plan: SearchPlan, c: ColumnStore, matches: TextMatches | None, rows: Rows) -> _Measured:
+    text_score = _text_of(matches, rows) if matches is not None else np.ones(len(rows))
     if plan.origin is not None:
         distance = distance_km(plan.origin.lat, plan.origin.lon, c.number("lat")[rows], c.number("lon")[rows])
     else:
         distance = np.zeros(len(rows))
     freshness = freshness_factor(c.number("vacancies_updated_at")[rows], plan.stale_before)
     decay = decay_factor(distance, plan.decay) if plan.decay is not None else None
-    return _Measured(positions, ranking_score(text_score, freshness, decay), text_score, distance)
+    return _Measured(rows, ranking_score(text_score, freshness, decay), text_score, distance)
+
+
+def _screened(
+    plan: SearchPlan, c: ColumnStore, circles: Circles, matches: TextMatches | None, rows: Rows, end: int
+) -> _Measured:
+    """``rows`` measured, but for those that surely cannot reach the first ``end``. Each row's
+    32-bit chord gives a distance it is surely at or beyond (``km_at_least``), so a score it cannot
+    exceed (every factor is monotone, and so is rounding to 32 bits); the ``end`` rows with the best
+    of these are measured first, and a row whose best is below all their scores is left out (sorting
+    by distance: a row surely farther than all of them)."""
+    if len(rows) <= 4 * end:
+        return _measure(plan, c, matches, rows)
+    assert plan.origin is not None
+    at_least = km_at_least(circles.positions.chord2(plan.origin.lat, plan.origin.lon, rows))
+    if plan.sort == "distance":
+        first = _measure(plan, c, matches, rows[np.argpartition(np.nan_to_num(at_least, nan=np.inf), end - 1)[:end]])
+        reach = at_least <= first.distance.max()
+    else:
+        assert plan.decay is not None
+        text_score = _text_of(matches, rows) if matches is not None else np.ones(len(rows))
+        freshness = freshness_factor(c.number("vacancies_updated_at")[rows], plan.stale_before)
+        best = ranking_score(text_score, freshness, decay_factor(at_least, plan.decay))
+        first = _measure(plan, c, matches, rows[np.argpartition(np.nan_to_num(-best, nan=np.inf), end - 1)[:end]])
+        reach = best >= first.score.min()
+    return _measure(plan, c, matches, rows[reach | np.isnan(at_least)])
 
 
 def _kth(values: Floats, k: int) -> float:
     return float(np.partition(values, k - 1)[k - 1])
 
 
+def _best_text(matches: TextMatches | None, part: Words) -> float:
+    if matches is None:
+        return 1.0
+    scores = matches.scores[holds(part, matches.rows)]
+    return float(scores.max()) if len(scores) else 1.0
+
+
 def _near_origin(
-    plan: SearchPlan, c: ColumnStore, places: Positions, hits: Rows, text: Floats | None, subset: Rows, end: int
+    plan: SearchPlan, c: ColumnStore, circles: Circles, part: Words, matches: TextMatches | None, end: int
 ) -> _Measured:
-    """``subset`` of the hits measured circle by growing circle around the origin, until no row
-    outside the circle can reach the first ``end`` of the subset."""
+    """The rows of ``part`` measured circle by growing circle around the origin, until no row
+    outside the circle can reach the first ``end`` of the part."""
     assert plan.origin is not None
-    chord2 = places.chord2(plan.origin.lat, plan.origin.lon, hits[subset])
-    best_text = float(text[subset].max()) if text is not None and len(subset) else 1.0
-    radius = _FIRST_RADIUS_KM
+    lat, lon = plan.origin.lat, plan.origin.lon
+    best_text = _best_text(matches, part) if plan.sort != "distance" else 1.0
+
+    def bound(radius: float) -> float:
+        """The best score of a row farther than ``radius`` (rounding to 32 bits is monotone)."""
+        assert plan.decay is not None
+        return float(ranking_score(best_text, 1.0, decay_factor(radius, plan.decay))[()])
+
+    radius, fewer, narrowing = _FIRST_RADIUS_KM, 0.0, _NARROWING
     while radius < _EVERYWHERE_KM:
-        # Every row within the radius and a few just beyond it (the chord's slack).
-        reaching = chord2 <= chord_cut(radius)[1]
-        if np.count_nonzero(reaching) < end:
-            radius *= 2
+        inside = part & circles.within(lat, lon, radius)
+        held = count(inside)
+        if held < end:
+            radius, fewer = radius * _GROWTH, radius
             continue
-        measured = _measure(plan, c, hits, text, subset[reaching])
+        # Halved towards the smallest circle holding the page while it holds many more (only before
+        # the first circle measured: a later one must reach its bound).
+        for _ in range(narrowing):
+            if held <= _ENOUGH * end:
+                break
+            middle = (fewer + radius) / 2
+            narrower = part & circles.within(lat, lon, middle)
+            if count(narrower) < end:
+                fewer = middle
+            else:
+                radius, inside, held = middle, narrower, count(narrower)
+        measured = _screened(plan, c, circles, matches, rows_of(inside), end)
         # Rows outside the circle are farther than ``radius``: they lose the distance tie-break too.
-        in_circle = measured.distance <= radius
-        if np.count_nonzero(in_circle) >= end:
-            if plan.sort == "distance":
-                return measured
-            assert plan.decay is not None
-            # Rounding to 32 bits is monotone: no row outside the circle scores above this.
-            bound = float(ranking_score(best_text, 1.0, decay_factor(radius, plan.decay))[()])
-            if -_kth(-measured.score[in_circle], end) >= bound:
-                return measured
-        radius *= 2
-    return _measure(plan, c, hits, text, subset)
+        if plan.sort == "distance":
+            return measured
+        page_last = -_kth(-measured.score, end)
+        if page_last >= bound(radius):
+            return measured
+        # The next circle is one whose bound the page already reaches: measured, it settles the page.
+        narrowing = 0
+        radius *= _STEP
+        while radius < _EVERYWHERE_KM and bound(radius) > page_last:
+            radius *= _STEP
+    return _screened(plan, c, circles, matches, rows_of(part), end)
 
 
 def _primary(plan: SearchPlan, c: ColumnStore, rows: Rows, measured: _Measured | None) -> Floats:
@@ -115,51 +194,47 @@ def _at_or_above(primary: Floats, end: int) -> Rows:
 
 
 def _pool(
-    plan: SearchPlan, c: ColumnStore, places: Positions, hits: Rows, text: Floats | None, subset: Rows, end: int
+    plan: SearchPlan, c: ColumnStore, circles: Circles, part: Words, matches: TextMatches | None, end: int
 ) -> _Measured:
-    """``subset`` of the hits, measured where needed: every row that can be in its first ``end``
-    (ties at the last key included), and no row that cannot."""
+    """The rows of ``part``, measured where needed: every row that can be in its first ``end`` (ties
+    at the last key included), and no row that cannot."""
     if plan.sort in ("price", "vacancies_updated"):
-        reaching = subset[_at_or_above(_primary(plan, c, hits[subset], None), end)]
-        measured = _measure(plan, c, hits, text, reaching)
-    elif plan.origin is not None and len(subset) > 4 * end:
-        measured = _near_origin(plan, c, places, hits, text, subset, end)
+        rows = rows_of(part)
+        measured = _measure(plan, c, matches, rows[_at_or_above(_primary(plan, c, rows, None), end)])
+    elif plan.origin is not None and count(part) > 4 * end:
+        measured = _near_origin(plan, c, circles, part, matches, end)
     else:
-        measured = _measure(plan, c, hits, text, subset)
-    if len(measured.positions) <= end:
+        measured = _measure(plan, c, matches, rows_of(part))
+    if len(measured.rows) <= end:
         return measured
-    keep = _at_or_above(_primary(plan, c, hits[measured.positions], measured), end)
-    return _Measured(measured.positions[keep], measured.score[keep], measured.text_score[keep], measured.distance[keep])
-
-
-def _joined(first: _Measured, second: _Measured) -> _Measured:
-    return _Measured(
-        np.concatenate([first.positions, second.positions]),
-        np.concatenate([first.score, second.score]),
-        np.concatenate([first.text_score, second.text_score]),
-        np.concatenate([first.distance, second.distance]),
-    )
+    return measured[_at_or_above(_primary(plan, c, measured.rows, measured), end)]
 
 
 def page(
-    plan: SearchPlan, c: ColumnStore, places: Positions, hits: Rows, matches: TextMatches | None, tier: Mask | None
+    plan: SearchPlan,
+    c: ColumnStore,
+    circles: Circles,
+    hits: Words,
+    matches: TextMatches | None,
+    tier: Words | None,
 ) -> Page:
-    """The requested page of ``hits`` (sorted rows standing after every filter and selection);
-    ``tier``, over the hits, marks those ranked first."""
+    """The requested page of ``hits`` (the rows standing after every filter and selection); those
+    also in ``tier`` rank first."""
     end = plan.offset + plan.size
-    text = matches.scores[np.searchsorted(matches.rows, hits)] if matches is not None else None
-    if tier is None:
-        measured = _pool(plan, c, places, hits, text, np.arange(len(hits)), end)
-    else:
-        first, rest = np.flatnonzero(tier), np.flatnonzero(~tier)
-        measured = _pool(plan, c, places, hits, text, first, end)
-        if len(first) < end:
-            measured = _joined(measured, _pool(plan, c, places, hits, text, rest, end - len(first)))
-    rows = hits[measured.positions]
-    primary = _primary(plan, c, rows, measured)
-    ids = c.id_array()[rows]
-    keys = [ids, measured.distance] if plan.sort == "distance" else [ids, measured.distance, primary]
+    parts = [hits] if tier is None else [hits & tier, hits & ~tier]
+    measured: list[_Measured] = []
+    wanted = end
+    for part in parts:
+        measured.append(_pool(plan, c, circles, part, matches, wanted))
+        wanted -= count(part)
+        if wanted <= 0:
+            break
+    joined = _Measured(*(np.concatenate([getattr(m, f) for m in measured]) for f in _MEASURED_FIELDS))
+    ids = c.id_array()[joined.rows]
+    keys = [ids, joined.distance]
+    if plan.sort != "distance":
+        keys.append(_primary(plan, c, joined.rows, joined))
     if tier is not None:
-        keys.append((~tier[measured.positions]).astype(np.int8))
+        keys.append(np.repeat(np.arange(len(measured), dtype=np.int8), [len(m.rows) for m in measured]))
     order = np.lexsort(keys)[plan.offset : end]
-    return Page(rows[order], measured.score[order], measured.text_score[order], measured.distance[order])
+    return Page(joined.rows[order], joined.score[order], joined.text_score[order], joined.distance[order])

@@ -53,6 +53,16 @@ def chord_cut(km: float) -> tuple[float, float]:
     return (low * low if low > 0 else -1.0), (chord + slack) ** 2
 
 
+def km_at_least(chord2: Floats32) -> NDArray[np.float64]:
+    """For each 32-bit squared chord (``Positions.chord2``), a distance in km that ``distance_km``
+    puts the row at or beyond: the chord less its slack (twice the relative part, for a slack taken
+    from the 32-bit chord rather than the exact one); NaN for a row without a place."""
+    chord = np.sqrt(chord2.astype(np.float64))
+    low = chord - (CHORD_SLACK + 2 * RELATIVE_SLACK * chord)
+    km: NDArray[np.float64] = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(low / 2.0, 0.0, 1.0))
+    return km
+
+
 @dataclass(frozen=True)
 class Positions:
     """Unit vectors of rows ``0..n-1`` (arrays may be longer: room for rows a delta appends)."""
@@ -105,11 +115,19 @@ class Positions:
 
 
 def within(
-    positions: Positions, row_lat: NDArray[np.float64], row_lon: NDArray[np.float64], lat: float, lon: float, km: float
+    positions: Positions,
+    row_lat: NDArray[np.float64],
+    row_lon: NDArray[np.float64],
+    lat: float,
+    lon: float,
+    km: float,
+    chord2: Floats32 | None = None,
 ) -> Mask:
     """The rows (every one of ``positions``) that ``distance_km`` puts within ``km`` of the point;
-    ``row_lat`` and ``row_lon`` are the columns the positions were made from."""
-    chord2 = positions.chord2(lat, lon)
+    ``row_lat`` and ``row_lon`` are the columns the positions were made from, ``chord2`` the point's
+    ``positions.chord2`` if already made."""
+    if chord2 is None:
+        chord2 = positions.chord2(lat, lon)
     low, high = chord_cut(km)
     inside: Mask = chord2 < low
     # NaN (no place) is neither surely in nor possibly in: outside, as distance_km's NaN is.

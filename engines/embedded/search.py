@@ -43,7 +43,7 @@ from core.name_suggestions import offered_names
 from core.vacancies import JA, NEJ, OKAND, STATUSES, Confirmation
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded import publication
-from engines.embedded.bitsets import Counting, holds, pack, rows_of
+from engines.embedded.bitsets import Counting, count, pack, rows_of
 from engines.embedded.columns import (
     KEYWORD_FIELDS,
     MULTI_FIELDS,
@@ -56,7 +56,6 @@ from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import page
-from engines.embedded.positions import within
 from engines.embedded.recovery import Opened, open_live_or_fallback
 from engines.embedded.snapshot import Snapshot, StatusBits, TextMatches
 from engines.embedded.text_query import compile_text
@@ -174,10 +173,7 @@ def clause_rows(snap: Snapshot, clause: Clause) -> Words:
         return _status_rows(snap, clause)
     c = snap.columns
     if isinstance(clause, WithinKm):
-        return snap.cached_bits(
-            clause,
-            lambda: pack(within(snap.positions, c.number("lat"), c.number("lon"), clause.lat, clause.lon, clause.km)),
-        )
+        return snap.within(clause.lat, clause.lon, clause.km)
     # Confirmations rewrite the vacancy columns in place: a set made from them is kept per ledger position.
     key = (clause, snap.ledger_seq) if _reads_vacancies(clause) else clause
     return snap.cached_bits(key, lambda: pack(clause_mask(c, clause)))
@@ -412,16 +408,13 @@ class EmbeddedBackend:
         candidates = self._filter(snap, plan)
         self._geo(snap, plan, candidates.standing)
         facets, hits_rows = self._counts(snap, plan, candidates.standing)
-        rows = rows_of(hits_rows)
-        tier = None
-        if plan.tier is not None:
-            tier = holds(clause_rows(snap, plan.tier), rows)
-        ranked = page(plan, c, snap.positions, rows, candidates.text, tier)
+        tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
+        ranked = page(plan, c, snap, hits_rows, candidates.text, tier)
         hits = [
             BackendHit(source=snap.source(int(row)), score=float(score), text_score=float(text))
             for row, score, text in zip(ranked.rows, ranked.score, ranked.text_score, strict=True)
         ]
-        return BackendResult(total=len(rows), hits=hits, facets=facets)
+        return BackendResult(total=count(hits_rows), hits=hits, facets=facets)
 
     # -- the backend interface ----------------------------------------------------------------
 

@@ -27,17 +27,20 @@ from numpy.typing import NDArray
 from core.documents import StoredProvider
 from core.vacancies import status_masks
 from engines.embedded.bitsets import every_row, of_rows, pack
-from engines.embedded.columns import ColumnStore, ColumnValues, Words
+from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
-from engines.embedded.positions import Positions
+from engines.embedded.positions import Floats32, Positions, within
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
 
 # Whole-table row sets (filters, circles, text matches) kept per snapshot, least recently used out
 # (packed bits: 1,000,000 rows are 125 KB each, 32 MB in all).
 MASK_CACHE_SIZE = 256
+# Points whose chords to every row are kept per snapshot (4 MB each at 1,000,000 rows): the
+# circles of one search (its radius, the page's growing circles) share their point's chords.
+CHORDS_CACHE_SIZE = 2
 # Text match sets kept per snapshot: paging or ticking a facet repeats the same words.
 TEXT_CACHE_SIZE = 32
 # Matches at least this share of the rows (1/DENSE_SHARE) are ordered through a table of every row.
@@ -143,6 +146,7 @@ class Snapshot:
     every: Words = dataclasses.field(init=False)
     alive: Words = dataclasses.field(init=False)
     _status: StatusBits | None = dataclasses.field(default=None, init=False)
+    _chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(default_factory=OrderedDict, init=False)
     _cache_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -219,6 +223,22 @@ class Snapshot:
             while len(self.masks) > MASK_CACHE_SIZE:
                 self.masks.popitem(last=False)
         return made
+
+    def within(self, lat: float, lon: float, km: float) -> Words:
+        """Every row ``distance_km`` puts within ``km`` of the point, as a kept set."""
+        return self.cached_bits(("within", lat, lon, km), lambda: pack(self._within(lat, lon, km)))
+
+    def _within(self, lat: float, lon: float, km: float) -> Mask:
+        with self._cache_lock:
+            chord2 = self._chords.get((lat, lon))
+        if chord2 is None:
+            chord2 = self.positions.chord2(lat, lon)
+            with self._cache_lock:
+                self._chords[(lat, lon)] = chord2
+                while len(self._chords) > CHORDS_CACHE_SIZE:
+                    self._chords.popitem(last=False)
+        c = self.columns
+        return within(self.positions, c.number("lat"), c.number("lon"), lat, lon, km, chord2)
 
     def status(self, fresh_after: float) -> StatusBits:
         """Vacancy status sets at ``fresh_after``, remade only when a confirmation arrived or the

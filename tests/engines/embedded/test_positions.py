@@ -10,7 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from core.geography import EARTH_RADIUS_KM, distance_km
-from engines.embedded.positions import Positions, within
+from engines.embedded.positions import Positions, km_at_least, within
 
 Point = tuple[float, float]
 
@@ -82,3 +82,14 @@ def test_chords_to_some_rows_are_those_to_every_row() -> None:
     positions = Positions.of(lat, lon)
     rows = np.flatnonzero(np.random.default_rng(5).random(len(lat)) < 0.3)
     assert np.array_equal(positions.chord2(62.0, 15.0, rows), positions.chord2(62.0, 15.0)[rows], equal_nan=True)
+
+
+@pytest.mark.parametrize(("origin", "km"), [((59.33, 18.06), 0.02), ((67.85, 20.22), 150.0), ((0.0, 179.99), 19_000.0)])
+def test_the_least_distance_a_chord_allows_is_never_more_than_the_distance(origin: Point, km: float) -> None:
+    lat, lon = _rows_around(origin, km, 4000, seed=int(km) + 1)
+    positions = Positions.of(lat, lon)
+    at_least = km_at_least(positions.chord2(origin[0], origin[1]))
+    distance = distance_km(origin[0], origin[1], lat, lon)
+    assert np.all(at_least <= distance)
+    # and close to it: a bound that far below would measure rows for nothing
+    assert np.all(distance - at_least < 0.05 + 2e-3 * distance)

@@ -19,7 +19,8 @@ from core.facets import FACETS
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded.bitsets import Counting, holds, of_rows, pack, rows_of
 from engines.embedded.columns import ColumnStore
-from engines.embedded.search import EmbeddedBackend
+from engines.embedded.page import Page, _measure, _primary, page
+from engines.embedded.search import EmbeddedBackend, clause_rows
 from engines.embedded.snapshot import status_bits
 from search_api.backends import BackendResult
 from search_api.criteria import SearchCriteria
@@ -186,3 +187,54 @@ def test_row_sets_hold_exactly_their_rows(share: float) -> None:
         assert counting.total() == len(rows)
         other = rng.random(n) < 0.5
         assert counting.count_in(pack(other)) == np.count_nonzero(mask & other)
+
+
+def _every_row_measured(backend: EmbeddedBackend, plan: SearchPlan) -> tuple[Page, Page]:
+    """The page as served, and as measuring every hit and sorting them all by the full key makes it."""
+    snap = backend._snapshot()
+    candidates = backend._filter(snap, plan)
+    backend._geo(snap, plan, candidates.standing)
+    _, hits = backend._counts(snap, plan, candidates.standing)
+    tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
+    served = page(plan, snap.columns, snap, hits, candidates.text, tier)
+    every = _measure(plan, snap.columns, candidates.text, rows_of(hits))
+    keys = [snap.columns.id_array()[every.rows], every.distance]
+    if plan.sort != "distance":
+        keys.append(_primary(plan, snap.columns, every.rows, every))
+    if tier is not None:
+        keys.append(~holds(tier, every.rows))
+    order = np.lexsort(keys)[plan.offset : plan.offset + plan.size]
+    return served, Page(every.rows[order], every.score[order], every.text_score[order], every.distance[order])
+
+
+def test_the_page_is_the_one_measuring_every_hit_gives(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    """Small pages (so growing, halved and screened circles decide them) deep and shallow, around
+    crowded and empty places, by relevance and distance, with text, permit tiers and minimum distances."""
+    # Two homes in three crowded around Stockholm (a few hundred metres to 60 km off), so circles
+    # hold many more than a page.
+    rng = np.random.default_rng(4)
+    spread = rng.choice([0.01, 0.05, 0.5], len(docs))
+    crowded = [
+        d if i % 3 == 0 else {**d, "location": {"lat": 59.33 + rng.normal(0, s), "lon": 18.06 + rng.normal(0, 2 * s)}}
+        for i, (d, s) in enumerate(zip(docs, spread, strict=True))
+    ]
+    build(tmp_path, crowded)  # type: ignore[arg-type]
+    backend = EmbeddedBackend(tmp_path)
+    places = [STOCKHOLM, {"lat": 57.7, "lon": 11.97}, {"lat": 67.85, "lon": 20.22}, {"lat": 62.0, "lon": 15.0}]
+    bodies: list[dict[str, Any]] = []
+    for place, sort, size, page_no in itertools.product(places, ["relevance", "distance"], [1, 3], [1, 4]):
+        body = {"point": place, "sort": sort, "size": size, "page": page_no}
+        bodies += [
+            body,
+            {**body, "min_km": 100},
+            {**body, "q": "missbruk"},
+            {**body, "max_km": 400, "needs": ["missbruk"]},
+        ]
+    checked = 0
+    for body in bodies:
+        served, expected = _every_row_measured(backend, plan_of(body, moments(docs)[len(docs) // 4]))
+        assert np.array_equal(served.rows, expected.rows), body
+        assert np.array_equal(served.score, expected.score) and np.array_equal(served.distance, expected.distance)
+        checked += len(expected.rows) > 0
+    assert checked > len(bodies) // 2
+    asyncio.run(backend.close())
