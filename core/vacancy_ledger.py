@@ -6,16 +6,25 @@ indexed vacancy fields (``core.vacancies.overlay``); the embedded engine at sear
 by a partial update. One file in the data dir, for both backends.
 
 Durability: WAL with ``synchronous=FULL``, so a commit is fsynced before ``confirm`` returns and the
-API answers 200 only after that. Readers in other processes (other API workers) notice a new
-confirmation by ``latest_seq`` (an index lookup), so every worker sees it on its next search.
+API answers 200 only after that.
+
+Reading per search: the newest confirmation and the newest report of every home are held in memory
+(``latest``, ``open_reports``, ``known_seq``), so a search asks SQLite nothing. A write through this
+object is in that memory before it returns; a write by another process (another API worker, the
+CLI's sync) is noticed within ``CHECK_INTERVAL_S``: a read at most that long after the last look asks
+SQLite whether anything was committed since (``PRAGMA data_version``, a read of shared memory), and
+only then reads what is new (by ``seq``; a tombstone's drop, counted in ``ledger_counts``, reloads).
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,8 +51,12 @@ CREATE TABLE IF NOT EXISTS reports (
     kind TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reports_by_provider ON reports (provider_id, seq);
+CREATE TABLE IF NOT EXISTS ledger_counts (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 _CONFIRMATION_COLUMNS = "seq, provider_id, vacancies, available_from, confirmed_at, subject, kind"
+_REPORT_COLUMNS = "seq, provider_id, reason, reported_at, subject, kind"
+# How long a write by another process may stay unseen by this one's reads (see the module's docstring).
+CHECK_INTERVAL_S = 0.05
 # SQLite's limit on host parameters is 32766 in current builds; stay far below it.
 _BATCH = 500
 
@@ -74,6 +87,27 @@ def _report(row: tuple[Any, ...]) -> Report:
     return Report(seq, provider_id, reason, _moment(reported_at), subject, kind)
 
 
+# A home's newest word as (moment as stored, seq, the word): the stored moment, not the datetime made
+# from it, decides "newer" (as the SQL did: datetimes are rounded to microseconds).
+_Newest = tuple[float, int, Any]
+
+
+@dataclass
+class _Memory:
+    """What the ledger holds that searches read: the newest confirmation and report per home."""
+
+    confirmations: dict[str, tuple[float, int, Confirmation]] = field(default_factory=dict)
+    reports: dict[str, tuple[float, int, Report]] = field(default_factory=dict)
+    seq: int = 0  # the last confirmation read
+    report_seq: int = 0
+    drops: int = 0
+
+    def add(self, held: dict[str, Any], provider_id: str, newest: _Newest) -> None:
+        current = held.get(provider_id)
+        if current is None or newest[:2] > current[:2]:
+            held[provider_id] = newest
+
+
 def _batches(ids: Iterable[str]) -> Iterator[list[str]]:
     batch: list[str] = []
     for provider_id in ids:
@@ -97,6 +131,10 @@ class VacancyLedger:
         with self._writer:
             self._writer.executescript(_SCHEMA)
         self._reader = self._connect()
+        self._memory_lock = threading.Lock()
+        self._memory = _Memory()
+        self._data_version: int | None = None  # none yet: the first read loads everything
+        self._look_after = -math.inf
 
     @classmethod
     def if_present(cls, path: Path) -> VacancyLedger | None:
@@ -112,6 +150,7 @@ class VacancyLedger:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write, committed and then in this object's memory before the block's caller returns."""
         with self._write_lock:
             self._writer.execute("BEGIN IMMEDIATE")
             try:
@@ -120,6 +159,10 @@ class VacancyLedger:
                 self._writer.execute("ROLLBACK")
                 raise
             self._writer.execute("COMMIT")
+        # Nothing to keep level before the first read (the CLI only writes); a first read under way
+        # holds the lock, so this waits for it and then looks again.
+        if self._data_version is not None or self._memory_lock.locked():
+            self._look(wait=True)
 
     def close(self) -> None:
         self._writer.close()
@@ -167,18 +210,24 @@ class VacancyLedger:
     def drop(self, provider_ids: Iterable[str]) -> int:
         """Forget everything about homes the register deleted (a tombstone): their confirmations
         and reports go with them. Returns how many confirmations were dropped."""
-        dropped = 0
+        dropped = dropped_reports = 0
         with self._transaction() as db:
             for batch in _batches(provider_ids):
                 marks = ",".join("?" * len(batch))
                 dropped += db.execute(f"DELETE FROM confirmations WHERE provider_id IN ({marks})", batch).rowcount
-                db.execute(f"DELETE FROM reports WHERE provider_id IN ({marks})", batch)
+                dropped_reports += db.execute(f"DELETE FROM reports WHERE provider_id IN ({marks})", batch).rowcount
+            if dropped or dropped_reports:
+                # Readers find new rows by seq; a deletion they learn of by this count, and reload.
+                db.execute(
+                    "INSERT INTO ledger_counts (name, value) VALUES ('drops', 1) "
+                    "ON CONFLICT (name) DO UPDATE SET value = value + 1"
+                )
         return dropped
 
     # -- reading -------------------------------------------------------------------------------
 
     def latest_seq(self) -> int:
-        """Grows with every confirmation: cheap enough to ask before every search."""
+        """Grows with every confirmation, as the file holds it now (``known_seq``: as this process knows)."""
         with self._read_lock:
             row = self._reader.execute("SELECT seq FROM sqlite_sequence WHERE name = 'confirmations'").fetchone()
         return int(row[0]) if row else 0
@@ -192,47 +241,86 @@ class VacancyLedger:
         return [_confirmation(row) for row in rows]
 
     def latest(self, provider_ids: Iterable[str] | None = None) -> dict[str, Confirmation]:
-        """The newest confirmation per home (by its moment, then by order of arrival)."""
-        found: dict[str, Confirmation] = {}
+        """The newest confirmation per home (by its moment, then by order of arrival), from memory."""
+        memory = self._current()
         if provider_ids is None:
-            with self._read_lock:
-                rows = self._reader.execute(
-                    f"SELECT {_CONFIRMATION_COLUMNS} FROM confirmations ORDER BY confirmed_at, seq"
-                ).fetchall()
-            for row in rows:
-                confirmation = _confirmation(row)
-                found[confirmation.provider_id] = confirmation
-            return found
-        for batch in _batches(provider_ids):
-            marks = ",".join("?" * len(batch))
-            with self._read_lock:
-                rows = self._reader.execute(
-                    f"SELECT {_CONFIRMATION_COLUMNS} FROM confirmations WHERE provider_id IN ({marks}) "
-                    "ORDER BY confirmed_at, seq",
-                    batch,
-                ).fetchall()
-            for row in rows:
-                confirmation = _confirmation(row)
-                found[confirmation.provider_id] = confirmation
-        return found
+            with self._memory_lock:
+                return {provider_id: newest[2] for provider_id, newest in memory.confirmations.items()}
+        held = memory.confirmations
+        return {provider_id: newest[2] for provider_id in provider_ids if (newest := held.get(provider_id))}
 
     def open_reports(self, provider_ids: Iterable[str]) -> dict[str, Report]:
-        """Per home, the newest report made after its last confirmation (a confirmation closes reports)."""
+        """Per home, the newest report made after its last confirmation (a confirmation closes reports),
+        from memory. The newest report is the newest open one whenever any is open."""
+        memory = self._current()
         found: dict[str, Report] = {}
-        for batch in _batches(provider_ids):
-            marks = ",".join("?" * len(batch))
-            with self._read_lock:
-                rows = self._reader.execute(
-                    f"SELECT r.seq, r.provider_id, r.reason, r.reported_at, r.subject, r.kind FROM reports r "
-                    f"WHERE r.provider_id IN ({marks}) AND r.reported_at > COALESCE("
-                    "(SELECT max(c.confirmed_at) FROM confirmations c WHERE c.provider_id = r.provider_id), -1e18) "
-                    "ORDER BY r.reported_at, r.seq",
-                    batch,
-                ).fetchall()
-            for row in rows:
-                report = _report(row)
-                found[report.provider_id] = report
+        for provider_id in provider_ids:
+            report = memory.reports.get(provider_id)
+            if report is None:
+                continue
+            confirmation = memory.confirmations.get(provider_id)
+            if confirmation is None or report[0] > confirmation[0]:
+                found[provider_id] = report[2]
         return found
+
+    def known_seq(self) -> int:
+        """The last confirmation this process knows of: every one of its own, and another process's
+        within ``CHECK_INTERVAL_S``. ``latest_seq`` asks the file."""
+        return self._current().seq
+
+    def latest_with_seq(self) -> tuple[dict[str, Confirmation], int]:
+        """``latest()`` and the ``known_seq`` it holds every confirmation up to, as one."""
+        memory = self._current()
+        with self._memory_lock:
+            return {provider_id: newest[2] for provider_id, newest in memory.confirmations.items()}, memory.seq
+
+    # -- the memory, kept level with the file ---------------------------------------------------
+
+    def _current(self) -> _Memory:
+        if time.monotonic() >= self._look_after:
+            self._look(wait=self._data_version is None)
+        return self._memory
+
+    def _look(self, *, wait: bool) -> None:
+        """Read what was committed since the last look, if anything was. Without ``wait`` a read
+        that finds another thread looking serves the memory as it is."""
+        if not self._memory_lock.acquire(blocking=wait):
+            return
+        try:
+            with self._read_lock:
+                version = int(self._reader.execute("PRAGMA data_version").fetchone()[0])
+                if version != self._data_version:
+                    self._read_new()
+                    self._data_version = version
+            self._look_after = time.monotonic() + CHECK_INTERVAL_S
+        finally:
+            self._memory_lock.release()
+
+    def _read_new(self) -> None:
+        """Under both locks: the rows after the memory's, in one read transaction; everything again
+        after a drop."""
+        db = self._reader
+        db.execute("BEGIN")
+        try:
+            row = db.execute("SELECT value FROM ledger_counts WHERE name = 'drops'").fetchone()
+            drops = int(row[0]) if row else 0
+            memory = self._memory if drops == self._memory.drops else _Memory()
+            memory.drops = drops
+            confirmations = db.execute(
+                f"SELECT {_CONFIRMATION_COLUMNS} FROM confirmations WHERE seq > ? ORDER BY seq", (memory.seq,)
+            ).fetchall()
+            reports = db.execute(
+                f"SELECT {_REPORT_COLUMNS} FROM reports WHERE seq > ? ORDER BY seq", (memory.report_seq,)
+            ).fetchall()
+        finally:
+            db.execute("COMMIT")
+        for row in confirmations:
+            memory.add(memory.confirmations, row[1], (row[4], row[0], _confirmation(row)))
+        for row in reports:
+            memory.add(memory.reports, row[1], (row[3], row[0], _report(row)))
+        memory.seq = confirmations[-1][0] if confirmations else memory.seq
+        memory.report_seq = reports[-1][0] if reports else memory.report_seq
+        self._memory = memory
 
     def history(self, provider_id: str, limit: int) -> tuple[list[Confirmation], list[Report]]:
         """The last ``limit`` confirmations and reports for one home, newest first."""

@@ -12,11 +12,12 @@ One candidate set, the snapshot's rows as packed bits (``bitsets``), goes throug
 4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
    the page (see ``page.py``); documents are read for the page only.
 
-New versions and small writes (deltas) are opened by a background thread (every 50 ms) and swapped
-in as one reference; a search never waits for an open. A search that notices new deltas first
-applies them itself (they cost what they hold); a new version it leaves to the refresher, serving
-the one it has until then. A write made in this process is installed before it returns
-(``publication``), so the next search sees it.
+New versions and small writes (deltas) are found by a background thread, which looks at the disk
+every ``REFRESH_INTERVAL_S`` (50 ms), opens or applies them and swaps them in as one reference. A
+search touches no file to learn whether anything changed: it takes the reference it finds, never
+waits for an open, and serves another process's write (the CLI's sync, another server worker's
+write) within 50 ms plus the time to open or apply it. A write made in this process is installed
+before it returns (``publication``), so the very next search sees it.
 """
 
 from __future__ import annotations
@@ -224,6 +225,9 @@ class EmbeddedBackend:
     # -- snapshots, off the request path ------------------------------------------------------
 
     def _stamp(self) -> tuple[object, ...]:
+        """What the refresher compares: the pointer (its file and what it names) and how many deltas
+        the live version has (a count, not the folder's mtime, which a second delta within the same
+        clock tick would leave unchanged)."""
         try:
             st = os.stat(self._pointer_path)
         except FileNotFoundError as exc:
@@ -232,10 +236,10 @@ class EmbeddedBackend:
             ) from exc
         live = self._live_name()
         try:
-            deltas = os.stat(self._versions.root / live / DELTAS).st_mtime_ns if live else 0
+            deltas = len(os.listdir(self._versions.root / live / DELTAS)) if live else 0
         except FileNotFoundError:
             deltas = 0
-        return (st.st_mtime_ns, st.st_ino, live, deltas)
+        return (st.st_mtime_ns, st.st_ino, st.st_size, live, deltas)
 
     def _live_name(self) -> str | None:
         """The live version's name, None when the pointer cannot be read (``recovery`` decides)."""
@@ -244,28 +248,25 @@ class EmbeddedBackend:
         except (PlaceringssokError, OSError, ValueError):
             return None
 
-    def _stamp_changed(self) -> bool:
-        try:
-            return self._stamp() != self._seen
-        except BackendUnavailable:
-            return False
-
-    def _refresh(self, open_versions: bool = True, wait: bool = True) -> None:
+    def _refresh(self, *, force: bool = False) -> None:
         """Make the snapshot match the disk: a new version opened (or, if the live one is damaged, an
-        intact one: ``recovery``), or new deltas applied to the one served. Without ``wait``, nothing
-        happens while another thread refreshes (it may be opening a version: seconds at a million)."""
-        if not self._lock.acquire(blocking=wait):
-            return
-        try:
-            self._refresh_locked(open_versions)
-        finally:
-            self._lock.release()
+        intact one: ``recovery``), or new deltas applied to the one served. ``force``: look even if
+        the stamp did not move (a write of this process, which must not be missed)."""
+        with self._lock:
+            self._refresh_locked(force)
+            if self._refresher is None and self._served is not None:
+                # Whoever opened the first snapshot (a search, readiness at startup) starts the
+                # refresher: from now on it alone finds other processes' writes.
+                self._refresher = threading.Thread(
+                    target=self._run_refresher, args=(self._stop,), name="index-refresh", daemon=True
+                )
+                self._refresher.start()
 
-    def _refresh_locked(self, open_versions: bool) -> None:
+    def _refresh_locked(self, force: bool) -> None:
         stamp = self._stamp()
-        changed = self._served_files_changed() if open_versions else False
+        changed = self._served_files_changed()
         served = self._served
-        if stamp == self._seen and served is not None and not changed:
+        if stamp == self._seen and served is not None and not changed and not force:
             return
         live = self._live_name()
         if served is not None and not changed and served.version == live and served.problem is None:
@@ -273,8 +274,6 @@ class EmbeddedBackend:
             if fresh is not served.snapshot:
                 self._overlay.start(fresh)
                 self._served = Opened(fresh, served.version)
-        elif not open_versions:
-            return
         else:
             self._served = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
             if served is None or self._served.snapshot is not served.snapshot:
@@ -325,32 +324,27 @@ class EmbeddedBackend:
         """A write in this process is on disk: open and serve it now, on the writer's thread, before
         the write is acknowledged (``publication``). Nothing to do before the first search."""
         if self._served is not None:
-            self._refresh()
+            self._refresh(force=True)
 
     def _snapshot(self) -> Snapshot:
+        """The snapshot to search: whatever the refresher (or a writer of this process) last
+        installed. Nothing here reads a file: the ledger's position is compared in memory."""
         served = self._served
         if served is None:
-            self._refresh()
-            served = self._served
-            assert served is not None
-            with self._lock:
-                if self._refresher is None:
-                    self._refresher = threading.Thread(
-                        target=self._run_refresher, args=(self._stop,), name="index-refresh", daemon=True
-                    )
-                    self._refresher.start()
-        elif self._stamp_changed():
-            # Deltas show on the very next search: applying them costs what they hold. A new version
-            # is opened by the background refresher (or, written in this process, by the writer:
-            # ``install_written``); until then this one serves, also while another thread opens it.
-            self._refresh(open_versions=False, wait=False)
-            served = self._served or served
+            served = self._first_open()
         snap = served.snapshot
         if self._overlay.catch_up(snap):
             # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
             for clause in [c for c in snap.masks if _reads_vacancies(c)]:
                 snap.masks.pop(clause, None)
         return snap
+
+    def _first_open(self) -> Opened[Snapshot]:
+        """The first search opens what is live (BackendUnavailable before the first build)."""
+        self._refresh()
+        served = self._served
+        assert served is not None
+        return served
 
     # -- the plan, in steps over one candidate set --------------------------------------------
 
@@ -468,7 +462,9 @@ class EmbeddedBackend:
         return Readiness(ready=True, version=snap.version, documents=snap.columns.live_count, reason=problem)
 
     async def apply_confirmation(self, confirmation: Confirmation) -> None:
-        """Nothing to write: the next search reads the ledger (every worker does, not only this one)."""
+        """Nothing to write: the ledger took the confirmation into its memory before acknowledging it,
+        so this (and the next search of this worker) applies it to the columns; other workers' within
+        the ledger's ``CHECK_INTERVAL_S``."""
         self._snapshot()
 
     async def close(self) -> None:

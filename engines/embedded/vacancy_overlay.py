@@ -1,10 +1,13 @@
 """Homes' own confirmations over the embedded index's vacancy columns, applied in memory.
 
 The index holds what the register exported; the ledger (``core.vacancy_ledger``) holds what homes
-confirmed since. Every search first asks the ledger for anything new (one index lookup) and applies
-it to the live snapshot's columns, so a confirmation is in hits, filters, facet counts and sorting on
-the very next search of every API worker, and a reindex or rollback (a new snapshot) gets every
-confirmation applied again. The newest moment wins, as ``core.vacancies.overlay`` decides for a hit.
+confirmed since. Every search first compares the snapshot's ledger position with the one the ledger
+knows in memory (no SQLite: the ledger looks at its file at most every ``CHECK_INTERVAL_S``, and takes
+in this process's own confirmations before they are acknowledged) and, only if it moved, applies the
+new confirmations to the live snapshot's columns. So a confirmation is in hits, filters, facet counts
+and sorting on the very next search of the API worker that took it, and of every other worker within
+``CHECK_INTERVAL_S``; a reindex or rollback (a new snapshot) gets every confirmation applied again.
+The newest moment wins, as ``core.vacancies.overlay`` decides for a hit.
 """
 
 from __future__ import annotations
@@ -61,17 +64,20 @@ class VacancyOverlay:
         if self.ledger is None:
             return
         with self._lock:
-            snap.ledger_seq = self.ledger.latest_seq()
-            apply_confirmations(snap.columns, self.ledger.latest().values())
+            every, snap.ledger_seq = self.ledger.latest_with_seq()
+            apply_confirmations(snap.columns, every.values())
 
     def catch_up(self, snap: Overlaid) -> bool:
         """Apply what arrived since the snapshot's position; whether anything did."""
-        if self.ledger is None or self.ledger.latest_seq() == snap.ledger_seq:
+        if self.ledger is None or self.ledger.known_seq() == snap.ledger_seq:
             return False
         with self._lock:
+            known = self.ledger.known_seq()
+            if known == snap.ledger_seq:
+                return False  # another search applied it meanwhile
+            # The file may hold more than the ledger knows yet: applied now, and again (a no-op, the
+            # newest moment wins) once known, so the position never runs ahead of ``known_seq``.
             newer = self.ledger.confirmations_after(snap.ledger_seq)
-            if not newer:
-                return False
             apply_confirmations(snap.columns, newer)
-            snap.ledger_seq = newer[-1].seq
-        return True
+            snap.ledger_seq = known
+        return bool(newer)
