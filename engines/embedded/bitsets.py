@@ -17,8 +17,10 @@ from numpy.typing import NDArray
 from engines.embedded.columns import Mask, Words, pack_mask, words_for
 
 Rows = NDArray[np.int64]
-# Below this share of set words, counts gather the set words instead of streaming every word.
+# Below this share of words holding rows, a set is made and read word by word, not bit by bit.
 SPARSE_SHARE = 8
+# Below this share of words holding rows, counts gather those words instead of streaming every word.
+GATHER_SHARE = 2
 _ONE = np.uint64(1)
 
 
@@ -80,27 +82,32 @@ def holds(words: Words, rows: Rows) -> Mask:
 
 @dataclass(frozen=True)
 class Counting:
-    """A set of rows to count bitsets over: when few of its words hold rows (a small radius, a rare
-    need), only those words are read from each bitset."""
+    """A set of rows to count bitsets over. When fewer than half its words hold rows (a radius, a
+    rare need), only those words (``held``, at ``at``) are read from each bitset: gathering them
+    costs less than streaming every word, up to about that share."""
 
     words: Words
     at: NDArray[np.intp] | None
+    held: Words
 
     @classmethod
     def of(cls, words: Words) -> Counting:
         at = np.flatnonzero(words)
-        return cls(words, at if len(at) * SPARSE_SHARE < len(words) else None)
+        if len(at) * GATHER_SHARE < len(words):
+            return cls(words, at, words[at])
+        return cls(words, None, words)
 
     def total(self) -> int:
-        return count(self.words if self.at is None else self.words[self.at])
+        return count(self.held)
 
     def counts(self, bits: Words) -> NDArray[np.uint32]:
         """Per bitset (a row of ``bits``, which may be wider: room for rows to come), how many of
         the rows it holds."""
         if self.at is not None:
-            counted: NDArray[np.uint32] = np.bitwise_count(bits[:, self.at] & self.words[self.at]).sum(
-                axis=1, dtype=np.uint32
-            )
+            # (``take`` along an axis is several times faster than indexing ``bits[:, at]``.)
+            gathered = np.take(bits, self.at, axis=1)
+            gathered &= self.held
+            counted: NDArray[np.uint32] = np.bitwise_count(gathered).sum(axis=1, dtype=np.uint32)
             return counted
         anded, popcounts = _scratch((len(bits), len(self.words)))
         np.bitwise_and(bits[:, : len(self.words)], self.words, out=anded)
@@ -112,4 +119,4 @@ class Counting:
         """How many of the rows ``words`` (one set) holds."""
         if self.at is None:
             return count(words[: len(self.words)] & self.words)
-        return count(words[self.at] & self.words[self.at])
+        return count(np.take(words, self.at) & self.held)

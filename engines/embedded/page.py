@@ -38,7 +38,7 @@ _STEP = 1.25
 # A circle holding more than this many times the page is halved towards the last that held too few,
 # at most this many times (each circle is a set the snapshot keeps).
 _ENOUGH = 16
-_NARROWING = 4
+_NARROWING = 8
 
 
 class Circles(Protocol):
@@ -127,6 +127,15 @@ def _best_text(matches: TextMatches | None, part: Words) -> float:
     return float(scores.max()) if len(scores) else 1.0
 
 
+def _rows_in(part: Words, matches: TextMatches | None, floor: float | None) -> Rows:
+    """The rows of ``part``; with a ``floor`` (an ``end``-th best score the rows reach already),
+    only the text matches scoring at least that: no other factor is above 1."""
+    if matches is None or floor is None:
+        return rows_of(part)
+    rows = matches.rows[matches.scores >= floor]
+    return rows[holds(part, rows)]
+
+
 def _near_origin(
     plan: SearchPlan, c: ColumnStore, circles: Circles, part: Words, matches: TextMatches | None, end: int
 ) -> _Measured:
@@ -142,6 +151,7 @@ def _near_origin(
         return float(ranking_score(best_text, 1.0, decay_factor(radius, plan.decay))[()])
 
     radius, fewer, narrowing = _FIRST_RADIUS_KM, 0.0, _NARROWING
+    page_last: float | None = None
     while radius < _EVERYWHERE_KM:
         inside = part & circles.within(lat, lon, radius)
         held = count(inside)
@@ -159,7 +169,8 @@ def _near_origin(
                 fewer = middle
             else:
                 radius, inside, held = middle, narrower, count(narrower)
-        measured = _screened(plan, c, circles, matches, rows_of(inside), end)
+        # (This circle holds the last one's measured rows: its page is at least that one's.)
+        measured = _screened(plan, c, circles, matches, _rows_in(inside, matches, page_last), end)
         # Rows outside the circle are farther than ``radius``: they lose the distance tie-break too.
         if plan.sort == "distance":
             return measured
@@ -171,7 +182,7 @@ def _near_origin(
         radius *= _STEP
         while radius < _EVERYWHERE_KM and bound(radius) > page_last:
             radius *= _STEP
-    return _screened(plan, c, circles, matches, rows_of(part), end)
+    return _screened(plan, c, circles, matches, _rows_in(part, matches, page_last), end)
 
 
 def _primary(plan: SearchPlan, c: ColumnStore, rows: Rows, measured: _Measured | None) -> Floats:
