@@ -148,3 +148,9 @@ def test_several_workers_refuse_per_process_counts_naming_the_setting(data_dir: 
     )
     assert done.returncode == ExitCode.USAGE
     assert "PLACERINGSSOK_RATE_LIMIT_STORAGE" in done.stderr and "--workers 1" in done.stderr
+
+
+def test_the_worker_count_comes_from_the_environment_without_the_option(data_dir: Path) -> None:
+    with Workers(_env(data_dir, PLACERINGSSOK_WORKERS="3"), workers=3, flag=False) as server:
+        assert len(server.worker_pids()) == 3
+        assert len({c.worker for c in server.one_per_worker()}) == 3

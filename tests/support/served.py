@@ -86,11 +86,12 @@ class Pinned:
 class Workers:
     """``placeringssok serve --workers N`` on a free port with ``env``; ready when entered."""
 
-    def __init__(self, env: Mapping[str, str], workers: int = 2, extra_args: list[str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str], workers: int = 2, *, flag: bool = True) -> None:
+        """``workers`` is what the server should start; ``flag=False`` leaves it to the environment."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "indexer", "serve", "--port", str(self.port)]
-        self.command = [*command, "--workers", str(workers), *(extra_args or [])]
+        self.command = [*command, "--workers", str(workers)] if flag else command
         self.env = {**os.environ, **env}
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
