@@ -13,11 +13,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.documents import IndexedProvider
+from engines.embedded.target import EmbeddedTarget
 from indexer.exit_codes import ExitCode
 from tests.conftest import CASEWORKER_KEY, GEOCODING_CACHE, PUBLIC_KEY, build_embedded
 from tests.search_api.test_vacancy_durability import HOME, HOME_KEY
@@ -135,6 +138,34 @@ def test_a_confirmation_through_one_worker_is_served_by_every_worker(data_dir: P
                     time.sleep(0.05)
             # And it stays: many searches, on both workers, all show it.
             assert all(_confirmed(_shown(c), vacancies) for c in connections * 10)
+
+
+def _name_on(connection: Pinned) -> str:
+    status, _, answer = connection.request("GET", f"/v1/providers/{HOME['id']}", None, {"X-API-Key": CASEWORKER_KEY})
+    assert status == 200, answer
+    return str(answer["name"])
+
+
+def test_an_index_write_from_another_process_is_served_by_every_worker(
+    tmp_path: Path, fixture_documents: list[IndexedProvider]
+) -> None:
+    build_embedded(tmp_path)
+    document = next(d for d in fixture_documents if d["id"] == HOME["id"])
+    renamed = {
+        **document,
+        "name": document["name"] + " (nytt namn)",
+        "updated_at": document["updated_at"] + timedelta(hours=1),
+    }
+    with Workers(_env(tmp_path), workers=2) as server:
+        connections = server.one_per_worker()
+        assert all(_name_on(c) == document["name"] for c in connections)
+        EmbeddedTarget(tmp_path / "embedded").apply([renamed], merge_in_background=False)  # type: ignore[list-item]
+        acknowledged = time.monotonic()
+        for connection in connections:
+            while _name_on(connection) != renamed["name"]:
+                assert time.monotonic() - acknowledged < VISIBLE_WITHIN_S, "a worker never served the write"
+                time.sleep(0.05)
+        assert all(_name_on(c) == renamed["name"] for c in connections * 10)
 
 
 def test_several_workers_refuse_per_process_counts_naming_the_setting(data_dir: Path) -> None:
