@@ -38,6 +38,8 @@ from engines.embedded.text_index import open_index
 # Whole-table row sets (filters, circles, text matches) kept per snapshot, least recently used out
 # (packed bits: 1,000,000 rows are 125 KB each, 32 MB in all).
 MASK_CACHE_SIZE = 256
+# How far from the staleness boundary the moments on either side of it are looked for (seconds).
+STATUS_WINDOW_S = 6 * 3600.0
 # Points whose chords to every row are kept per snapshot (4 MB each at 1,000,000 rows): the
 # circles of one search (its radius, the page's growing circles) share their point's chords.
 CHORDS_CACHE_SIZE = 2
@@ -110,11 +112,14 @@ class StatusBits:
 def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> StatusBits:
     moments = columns.number("vacancies_updated_at")
     ja, nej = status_masks(columns.number("vacancies"), moments, fresh_after)
-    fresh = ja | nej
-    # NaN (never confirmed) is neither: stale at every boundary.
-    stale = moments < fresh_after
-    oldest_fresh = float(np.min(moments, where=fresh, initial=np.inf))
-    newest_stale = float(np.max(moments, where=stale, initial=-np.inf))
+    # The moments nearest the boundary on either side, looked for within a window around it only
+    # (a reduction over every row under a mask costs milliseconds at a million): past the window the
+    # window's edge stands in for them, which holds the same sets for a narrower span of boundaries.
+    low, high = fresh_after - STATUS_WINDOW_S, fresh_after + STATUS_WINDOW_S
+    near = moments[(moments > low) & (moments < high)]
+    later, earlier = near[near >= fresh_after], near[near < fresh_after]
+    oldest_fresh = float(later.min()) if len(later) else high
+    newest_stale = float(earlier.max()) if len(earlier) else low
     return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej))
 
 

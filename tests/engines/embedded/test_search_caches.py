@@ -21,7 +21,7 @@ from engines.embedded.bitsets import Counting, holds, of_rows, pack, rows_of
 from engines.embedded.columns import ColumnStore
 from engines.embedded.page import Page, _measure, _primary, page
 from engines.embedded.search import EmbeddedBackend, clause_rows
-from engines.embedded.snapshot import status_bits
+from engines.embedded.snapshot import STATUS_WINDOW_S, status_bits
 from search_api.backends import BackendResult
 from search_api.criteria import SearchCriteria
 from search_api.plan import Flag, Origin, SearchPlan, build_plan
@@ -157,19 +157,27 @@ def _columns(vacancies: np.typing.NDArray[np.float64], moments: np.typing.NDArra
     )
 
 
-def test_status_sets_are_reused_exactly_while_no_moment_lies_between_the_boundaries() -> None:
+@pytest.mark.parametrize("spacing", [1.0, STATUS_WINDOW_S / 3])
+def test_status_sets_are_reused_only_while_no_moment_lies_between_the_boundaries(spacing: float) -> None:
+    """Moments close together (every boundary between two of them reuses the sets) and far apart
+    (past the window around the boundary the sets are made again, never reused wrongly)."""
     rng = np.random.default_rng(9)
-    moments = rng.integers(0, 40, 300).astype(np.float64)
+    moments = rng.integers(0, 40, 300).astype(np.float64) * spacing
     moments[rng.random(300) < 0.1] = np.nan  # never confirmed
     columns = _columns(rng.integers(0, 3, 300).astype(np.float64), moments)
-    boundaries = [b / 2 for b in range(-2, 84)]
+    boundaries = [b / 2 * spacing for b in range(-2, 84)]
+    reused = 0
     for first, second in itertools.product(boundaries, boundaries):
         kept, made = status_bits(columns, 4, first), status_bits(columns, 4, second)
         same = np.array_equal(kept.ja, made.ja) and np.array_equal(kept.nej, made.nej)
         between = np.any((moments >= min(first, second)) & (moments < max(first, second)))
-        assert kept.holds_at(4, second) == (not between)
+        if abs(second - first) < STATUS_WINDOW_S:
+            assert kept.holds_at(4, second) == (not between)
+        assert not (kept.holds_at(4, second) and between)
         assert same or not kept.holds_at(4, second)
         assert not kept.holds_at(5, second)
+        reused += kept.holds_at(4, second) and first != second
+    assert reused > 0
 
 
 @pytest.mark.parametrize("share", [0.0, 0.001, 0.05, 0.5, 1.0])
