@@ -387,7 +387,7 @@ def serve(
     faulthandler.enable()
 
     uvicorn.run(
-        "search_api.app:create_app",
+        "search_api.worker_app:create_worker_app",
         factory=True,
         host=host,
         port=port,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -185,3 +186,22 @@ def test_the_worker_count_comes_from_the_environment_without_the_option(data_dir
     with Workers(_env(data_dir, PLACERINGSSOK_WORKERS="3"), workers=3, flag=False) as server:
         assert len(server.worker_pids()) == 3
         assert len({c.worker for c in server.one_per_worker()}) == 3
+
+
+def test_workers_end_when_their_supervisor_is_killed(data_dir: Path) -> None:
+    with Workers(_env(data_dir), workers=2) as server:
+        workers = server.worker_pids()
+        assert server.process is not None and len(workers) == 2
+        os.kill(server.process.pid, signal.SIGKILL)  # only the supervisor: no chance to stop them
+        server.process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in workers):
+            assert time.monotonic() < deadline, "orphaned workers still run, holding the port"
+            time.sleep(0.1)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

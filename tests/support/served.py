@@ -7,9 +7,11 @@ which worker process holds the server's end of each: then it knows the worker of
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -119,13 +121,17 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         for pinned in self._pinned:
             pinned.connection.close()
-        if self.process is not None and self.process.poll() is None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait(timeout=30)
+        # Whatever is left of its process group (workers a failed test orphaned): never outlive the test.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.wait(timeout=30)
 
     def worker_pids(self) -> list[int]:
         """The processes under the supervisor that listen on the server's port (its workers)."""
