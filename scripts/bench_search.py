@@ -21,8 +21,9 @@ the cost of the shared counts. ``--in-process-only`` measures the engine alone (
 ``--per-query`` also prints each body's warm p50/max and cold p50, slowest cold first: which bodies
 make the p95 tails.
 
-In process, "warm" is as served (text match sets are cached per index snapshot, so paging and
-facet clicks reuse them); "cold" clears that cache before every search: the cost of new words.
+In process, "warm" is as served (text match sets, filter and circle sets are kept per index
+snapshot, so paging and facet clicks reuse them); "cold" drops the text match sets (and their row
+sets) before every search: the cost of new words.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def in_process(data_dir: Path, rounds: int, per_query: bool = False) -> InProces
         for _ in range(rounds):
             for plan in plans:
                 if cold:
-                    backend._snapshot().texts.clear()
+                    backend._snapshot().forget_texts()
                 started = time.perf_counter()
                 asyncio.run(backend.search(plan))
                 took.append(time.perf_counter() - started)

@@ -405,8 +405,10 @@ class EmbeddedBackend:
         tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
         ranked = page(plan, c, snap, hits_rows, candidates.text, tier)
         hits = [
-            BackendHit(source=snap.source(int(row)), score=float(score), text_score=float(text))
-            for row, score, text in zip(ranked.rows, ranked.score, ranked.text_score, strict=True)
+            BackendHit(snap.source(row), score, text)
+            for row, score, text in zip(
+                ranked.rows.tolist(), ranked.score.tolist(), ranked.text_score.tolist(), strict=True
+            )
         ]
         return BackendResult(total=count(hits_rows), hits=hits, facets=facets)
 

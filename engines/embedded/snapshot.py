@@ -255,6 +255,13 @@ class Snapshot:
             found = self._status = status_bits(self.columns, seq, fresh_after)
         return found
 
+    def forget_texts(self) -> None:
+        """Drop every text match set kept, with its rows' set (benchmarks: the cost of new words)."""
+        with self._cache_lock:
+            self.texts.clear()
+            for key in [k for k in self.masks if isinstance(k, tuple) and k[:1] == ("text",)]:
+                del self.masks[key]
+
     def text_rows(self, key: Any, matches: TextMatches) -> Words:
         """The rows of ``matches`` (``text_matches(key, ...)``) as a set."""
         return self.cached_bits(("text", key), lambda: of_rows(matches.rows, self.columns.n))
