@@ -87,12 +87,22 @@ def permit_check(source: StoredProvider, needs: tuple[str, ...], age: int | None
     if permit["status"] == "aterkallat":
         messages.append("IVO-tillståndet är återkallat")
     missing = [n for n in needs if n not in permit["target_groups"]]
-    messages += [f"Tillståndet omfattar inte {label('target_groups', n).lower()}" for n in missing]
+    messages += [_not_covered(n) for n in missing]
     if age is not None:
         low, high = permit.get("age_min"), permit.get("age_max")
         if (low is not None and age < low) or (high is not None and age > high):
             messages.append(f"Tillståndet omfattar inte {age} år (gäller {low}–{high} år)")
     return {"covered": not messages, "missing_needs": missing, "messages": messages}
+
+
+@lru_cache(maxsize=256)
+def _not_covered(need: str) -> str:
+    return f"Tillståndet omfattar inte {label('target_groups', need).lower()}"
+
+
+@lru_cache(maxsize=256)
+def _received(genders: tuple[str, ...]) -> str:
+    return "Tar emot " + ", ".join(label("genders", g).lower() for g in genders)
 
 
 @lru_cache(maxsize=16384)
@@ -152,7 +162,7 @@ class Explainer:
         if self.age is not None:
             matched.append(f"{self.age}{source['age_min']}–{source['age_max']} år")
         if self.criteria.gender is not None:
-            matched.append("Tar emot " + ", ".join(label("genders", g).lower() for g in source["genders"]))
+            matched.append(_received(tuple(source["genders"])))
         return matched + self.last
 
     def _warnings(self, source: StoredProvider, vacancy: VacancyFields) -> list[str]:
