@@ -90,14 +90,10 @@ class ProviderHit(ProviderView):
     explanation: Explanation
 
 
-def _labelled(vocabulary: str, values: list[str]) -> list[dict[str, str]]:
+@lru_cache(maxsize=8192)
+def _labelled(vocabulary: str, values: tuple[str, ...]) -> list[dict[str, str]]:
     """The values with their labels. The lists are kept, by value (a handful of combinations recur on
     every page) and shared between responses, which serialise them and never change them."""
-    return _labelled_kept(vocabulary, tuple(values))
-
-
-@lru_cache(maxsize=8192)
-def _labelled_kept(vocabulary: str, values: tuple[str, ...]) -> list[dict[str, str]]:
     labels = LABELS.get(vocabulary, {})  # as ``label``, looked up once per list
     return [{"value": v, "label": labels.get(v, v)} for v in values]
 
@@ -108,7 +104,7 @@ def _permit(status: str, target_groups: tuple[str, ...], age_min: int | None, ag
     return {
         "status": status,
         "status_label": label("permit_status", status),
-        "target_groups": _labelled_kept("target_groups", target_groups),
+        "target_groups": _labelled("target_groups", target_groups),
         "age_min": age_min,
         "age_max": age_max,
     }
@@ -120,7 +116,7 @@ def _inspection(day: str, decision: str, categories: tuple[str, ...]) -> dict[st
         "date": day,
         "decision": decision,
         "decision_label": label("inspection_decision", decision),
-        "categories": _labelled_kept("inspection_category", categories),
+        "categories": _labelled("inspection_category", categories),
     }
 
 
@@ -133,7 +129,13 @@ def shaped_distance(source: StoredProvider, origin: Origin | None) -> float | No
 
 
 def _moment(stored: str | None) -> datetime | None:
-    return None if stored is None else datetime.fromisoformat(stored)
+    return None if stored is None else _parsed_moment(stored)
+
+
+@lru_cache(maxsize=65536)
+def _parsed_moment(stored: str) -> datetime:
+    """A stored moment, parsed once (a home's last confirmation is on every page it is on)."""
+    return datetime.fromisoformat(stored)
 
 
 def _shown(
@@ -165,12 +167,12 @@ def _shown(
         "description": source["description"],
         "age_min": source["age_min"],
         "age_max": source["age_max"],
-        "genders": _labelled("genders", source["genders"]),
-        "target_groups": _labelled("target_groups", source["target_groups"]),
-        "methods": _labelled("methods", source["methods"]),
+        "genders": _labelled("genders", tuple(source["genders"])),
+        "target_groups": _labelled("target_groups", tuple(source["target_groups"])),
+        "methods": _labelled("methods", tuple(source["methods"])),
         "languages": source["languages"],
-        "legal_bases": _labelled("legal_bases", source["legal_bases"]),
-        "assignments": _labelled("assignments", source["assignments"]),
+        "legal_bases": _labelled("legal_bases", tuple(source["legal_bases"])),
+        "assignments": _labelled("assignments", tuple(source["assignments"])),
         "capacity": source["capacity"],
         "vacancies": source["vacancies"],
         "vacancies_updated_at": _moment(source["vacancies_updated_at"]),
