@@ -14,9 +14,9 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import cache
 from urllib.parse import urlsplit
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -75,6 +75,33 @@ def policy_for_page(page: str) -> str:
     )
 
 
+# As ``MutableHeaders.setdefault`` would add them (names lower case), on the raw list: every answer
+# passes here, and a ``MutableHeaders`` rescans the list for each name.
+_DEFAULTS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
+_POLICY = b"content-security-policy"
+
+
+@cache
+def _default_policy() -> bytes:
+    return content_security_policy().encode("latin-1")
+
+
+def secured(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An answer's headers without a ``server`` banner, with the defaults it does not set itself,
+    and the CSP on an HTML page that has none."""
+    headers = [item for item in raw if item[0] != b"server"]
+    names = {name for name, _ in headers}
+    headers += [item for item in _DEFAULTS if item[0] not in names]
+    content_type = next((value for name, value in headers if name == b"content-type"), b"")
+    if content_type.startswith(b"text/html") and _POLICY not in names:
+        headers.append((_POLICY, _default_policy()))
+    return headers
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -86,13 +113,7 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                del headers["server"]
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("Cache-Control", "no-store")
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", content_security_policy())
+                message["headers"] = secured(message["headers"])
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -113,7 +113,13 @@ def _day_said(day: date, today: date) -> str:
 def freshness_text(status: VacancyStatus, confirmed_at: datetime | None, now: datetime) -> str:
     if confirmed_at is None:
         return "Okänt – aldrig bekräftat"
-    day = swedish_day(confirmed_at, now)
+    return _freshness_text(status, confirmed_at, _swedish_date(now))
+
+
+@lru_cache(maxsize=16384)
+def _freshness_text(status: VacancyStatus, confirmed_at: datetime, today: date) -> str:
+    """Kept per home's confirmation and Swedish day: the same homes recur on page after page."""
+    day = _day_said(_swedish_date(confirmed_at), today)
     if status == "okänd":
         return f"Okänt – senast bekräftat {day}"
     if day in ("i dag", "i går"):

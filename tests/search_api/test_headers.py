@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
+from search_api.security_headers import content_security_policy, secured
 from tests.conftest import CASEWORKER_KEY, test_settings
 
 
@@ -52,3 +53,17 @@ def test_the_wrong_method_is_405(embedded_data_dir: Path) -> None:
         assert response.status_code == 405 and response.headers["allow"] == "POST"
         assert client.delete("/v1/providers/search").status_code == 405
         assert client.put("/v1/suggest", json={"q": "x"}).status_code == 405
+
+
+def test_answers_keep_their_own_headers_and_lose_any_server_banner() -> None:
+    own = [(b"content-type", b"text/html; charset=utf-8"), (b"server", b"x"), (b"cache-control", b"no-cache")]
+    assert secured(own) == [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"cache-control", b"no-cache"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"content-security-policy", content_security_policy().encode()),
+    ]
+    framed = [(b"content-type", b"text/html"), (b"content-security-policy", b"frame-ancestors x")]
+    assert [v for n, v in secured(framed) if n == b"content-security-policy"] == [b"frame-ancestors x"]
+    assert not any(n == b"content-security-policy" for n, _ in secured([(b"content-type", b"application/json")]))
