@@ -44,12 +44,15 @@ class RateBudgets:
     """The three budgets and their counts; ``spend`` answers None or the seconds to wait."""
 
     def __init__(self, settings: Settings) -> None:
-        # Empty means memory:// here: ``placeringssok serve`` sets the resolved storage in the
-        # environment of its workers before they start.
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage_for(workers=1)))
         self.per_key = _item(settings.rate_limit_per_key)
         self.per_address = _item(settings.rate_limit_per_address)
         self.failed_auth = _item(settings.rate_limit_failed_auth)
+        # Empty means memory:// here: ``placeringssok serve`` sets the resolved storage in the
+        # environment of its workers before they start. With every budget off nothing is counted,
+        # so no shared file is opened either.
+        counted = any(item is not None for item in (self.per_key, self.per_address, self.failed_auth))
+        storage = settings.rate_limit_storage_for(workers=1) if counted else "memory://"
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage))
 
     def _retry_after(self, item: RateLimitItem, *identifiers: str) -> str:
         reset = self.limiter.get_window_stats(item, *identifiers).reset_time
