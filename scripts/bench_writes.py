@@ -100,7 +100,7 @@ def measure_sync(data_dir: Path, size: int, count: int) -> tuple[Run, Run]:
 
 WRITER = """
 import sys, time, orjson
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from indexer.source import read_source
 from indexer.geocoding import AddressGeocoder
@@ -114,11 +114,14 @@ for result in read_source([source], AddressGeocoder(None, service="none")):
     if len(docs) >= count:
         break
 target = EmbeddedTarget(root)
+# Newer than the sync just measured (sync_records: its start + 365 days) and than any earlier run's
+# writes, or the newest-wins rule rightly skips the write and it is never shown.
+start = datetime.now(UTC) + timedelta(days=365)
 for i in range(count):
     doc = docs[i % len(docs)]
     vacancies = 7 + i
     changed = {**doc, "vacancies": vacancies, "has_vacancy": True,
-               "updated_at": doc["updated_at"] + timedelta(days=400, seconds=i)}
+               "updated_at": start + timedelta(milliseconds=i)}
     target.apply([changed])
     print(orjson.dumps({"id": doc["id"], "vacancies": vacancies, "acked": time.time()}).decode(), flush=True)
     time.sleep(every)
