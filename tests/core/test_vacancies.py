@@ -4,11 +4,15 @@ core/vacancy_ledger.py), on a real SQLite file."""
 from __future__ import annotations
 
 import math
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.vacancies import STATUSES, Confirmation, overlay, status_codes, status_of
@@ -81,3 +85,88 @@ def test_a_second_connection_sees_a_confirmation_at_once(tmp_path: Path) -> None
         writer.close()
         reader.close()
     assert VacancyLedger.if_present(tmp_path / "none.sqlite") is None
+
+
+def _asked_of_the_file(path: Path, ids: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """The newest confirmation and the open report per home, as SQL over the file says: seqs."""
+    db = sqlite3.connect(path)
+    try:
+        newest = {
+            provider: seq
+            for seq, provider in db.execute("SELECT seq, provider_id FROM confirmations ORDER BY confirmed_at, seq")
+        }
+        open_reports = {
+            provider: seq
+            for seq, provider in db.execute(
+                "SELECT r.seq, r.provider_id FROM reports r WHERE r.reported_at > COALESCE("
+                "(SELECT max(c.confirmed_at) FROM confirmations c WHERE c.provider_id = r.provider_id), -1e18) "
+                "ORDER BY r.reported_at, r.seq"
+            )
+        }
+    finally:
+        db.close()
+    return {p: s for p, s in newest.items() if p in ids}, {p: s for p, s in open_reports.items() if p in ids}
+
+
+WORDS = st.lists(
+    st.tuples(st.sampled_from(["confirm", "report", "drop"]), st.sampled_from("abc"), st.integers(-3, 3)),
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(WORDS)
+def test_the_memory_says_what_the_file_says(words: list[tuple[str, str, int]]) -> None:
+    """Whatever order homes confirm in (clocks behind, ties), caseworkers report and tombstones drop,
+    the memory searches read gives the file's newest confirmation and open report per home: in the
+    object that wrote, at once, and in another that loaded the file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "l.sqlite"
+        ledger = VacancyLedger(path)
+        ids = ["a", "b", "c"]
+        try:
+            assert ledger.latest(ids) == {}  # the memory exists before the writes, and follows them
+            for kind, home, minutes in words:
+                at = NOW + timedelta(minutes=minutes)
+                if kind == "confirm":
+                    ledger.confirm(home, minutes + 3, None, at, "hem", "provider")
+                elif kind == "report":
+                    ledger.report(home, "fullt", at, "handlaggare", "caseworker")
+                else:
+                    ledger.drop([home])
+            newest, reports = _asked_of_the_file(path, ids)
+            other = VacancyLedger(path)
+            try:
+                for memory in (ledger, other):
+                    assert {p: c.seq for p, c in memory.latest(ids).items()} == newest
+                    assert {p: c.seq for p, c in memory.latest().items()} == newest
+                    assert {p: r.seq for p, r in memory.open_reports(ids).items()} == reports
+            finally:
+                other.close()
+        finally:
+            ledger.close()
+
+
+def test_another_connections_words_reach_the_memory_within_the_bound(tmp_path: Path) -> None:
+    """Another API worker's confirmation, report and drop (another connection to the file) reach this
+    object's memory within CHECK_INTERVAL_S; the test polls up to a generous 5 s."""
+    reader, writer = VacancyLedger(tmp_path / "l.sqlite"), VacancyLedger(tmp_path / "l.sqlite")
+
+    def within_bound(seen: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 5
+        while not seen():
+            assert time.monotonic() < deadline, "never reached the other object's memory"
+            time.sleep(0.005)
+
+    try:
+        assert reader.latest(["a"]) == {} and reader.known_seq() == 0
+        confirmation = writer.confirm("a", 2, None, NOW, "hem", "provider")
+        within_bound(lambda: reader.known_seq() == confirmation.seq)
+        assert reader.latest(["a"])["a"].vacancies == 2
+        writer.report("a", "fullt", NOW + timedelta(hours=1), "handlaggare", "caseworker")
+        within_bound(lambda: "a" in reader.open_reports(["a"]))
+        writer.drop(["a"])
+        within_bound(lambda: reader.latest(["a"]) == {} and reader.open_reports(["a"]) == {})
+    finally:
+        reader.close()
+        writer.close()

@@ -2,8 +2,8 @@
 
 A search reads no file to learn whether anything changed (``engines.embedded.search``,
 ``core.vacancy_ledger``): another process's write (the CLI's sync, another API worker's vacancy
-confirmation) is found by a look at the disk every 50 ms, so it reaches this process's searches
-within that plus the time to apply it (the README's bound). The tests hold it to a generous 5 s, by
+confirmation) is found by a look at the disk (the index every 50 ms, the vacancy ledger every 20 ms),
+so it reaches this process's searches within that plus the time to apply it (the README's bound). The tests hold it to a generous 5 s, by
 polling, with the writes made by real second processes; a write made through this process (the API's
 confirmation) is in its very next search, without polling.
 """
@@ -25,7 +25,7 @@ from search_api.app import create_app
 from tests.conftest import CASEWORKER_KEY, GEOCODING_CACHE, PROVIDERS, test_settings
 from tests.indexer.test_cli import cli, fixture_records, reindex, write_lines
 
-# Generous: the bound is 50 ms plus applying the write; a loaded test machine must not fail this.
+# Generous: the bound is 50 ms (20 ms for the ledger) plus applying the write; a loaded test machine must not fail this.
 VISIBLE_WITHIN_S = 5.0
 HEADERS = {"X-API-Key": CASEWORKER_KEY}
 HOME_ID = "prv-000005"  # an HVB home the register lists with no free place
