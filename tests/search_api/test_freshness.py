@@ -3,9 +3,9 @@
 A search reads no file to learn whether anything changed (``engines.embedded.search``,
 ``core.vacancy_ledger``): another process's write (the CLI's sync, another API worker's vacancy
 confirmation) is found by a look at the disk (the index every 50 ms, the vacancy ledger every 20 ms),
-so it reaches this process's searches within that plus the time to apply it (the README's bound). The tests hold it to a generous 5 s, by
-polling, with the writes made by real second processes; a write made through this process (the API's
-confirmation) is in its very next search, without polling.
+so it reaches this process's searches within that plus the time to apply it (the README's bound).
+The tests hold it to a generous 5 s, by polling, with the writes made by real second processes; a
+write made through this process (the API's confirmation) is in its very next search, without polling.
 """
 
 from __future__ import annotations
