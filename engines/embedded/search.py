@@ -334,9 +334,9 @@ class EmbeddedBackend:
             served = self._first_open()
         snap = served.snapshot
         if self._overlay.catch_up(snap):
-            # Only masks over the vacancy columns are stale; the rest (roles, permits, places) stay.
-            for clause in [c for c in snap.masks if _reads_vacancies(c)]:
-                snap.masks.pop(clause, None)
+            # Only sets over the vacancy columns are stale (they are kept per ledger position: these
+            # would never be asked for again); the rest (roles, permits, places) stay.
+            snap.drop_sets(lambda key: isinstance(key, tuple) and len(key) == 2 and _reads_vacancies(key[0]))
         return snap
 
     def _first_open(self) -> Opened[Snapshot]:

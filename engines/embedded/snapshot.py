@@ -255,6 +255,12 @@ class Snapshot:
             found = self._status = status_bits(self.columns, seq, fresh_after)
         return found
 
+    def drop_sets(self, stale: Callable[[Any], bool]) -> None:
+        """Drop the kept sets whose keys ``stale`` picks (searches on other threads keep adding)."""
+        with self._cache_lock:
+            for key in [k for k in self.masks if stale(k)]:
+                del self.masks[key]
+
     def forget_texts(self) -> None:
         """Drop every text match set kept, with its rows' set (benchmarks: the cost of new words)."""
         with self._cache_lock:

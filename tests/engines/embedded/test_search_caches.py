@@ -105,6 +105,10 @@ def test_a_confirmation_after_a_search_changes_the_next_answer(tmp_path: Path, d
     assert flagged_after == keeping_nothing(tmp_path, flagged, ledger)
     assert (after[0], flagged_after[0]) == (before[0] - 1, flagged_before[0] - 1)
     assert after[1]["has_vacancy"]["false"] == before[1]["has_vacancy"]["false"] + 1
+    # The set kept for the position before is let go, not left to age out.
+    snap = backend._snapshot()
+    kept = [k for k in snap.masks if isinstance(k, tuple) and isinstance(k[0], Flag)]
+    assert kept == [(Flag("has_vacancy", True), snap.ledger_seq)]
     asyncio.run(backend.close())
     ledger.close()
 
