@@ -316,7 +316,10 @@ class EmbeddedBackend:
     def _run_refresher(self, stop: threading.Event) -> None:
         while not stop.wait(REFRESH_INTERVAL_S):
             try:
-                self._refresh()
+                with self._lock:
+                    if stop.is_set():
+                        return  # closed while waiting for the lock: open nothing more
+                    self._refresh_locked(False)
             except Exception:
                 continue
 
