@@ -76,6 +76,7 @@ from search_api.plan import (
     VacancyStatusIn,
     WithinKm,
 )
+from search_api.text_plan import TextSearch
 
 T = TypeVar("T")
 log = logging.getLogger("placeringssok.index")
@@ -359,17 +360,17 @@ class EmbeddedBackend:
                 standing &= clause_rows(snap, clause)
         matches = None
         if plan.text is not None:
-            key, query = self._text_query(snap, plan)
-            matches = snap.text_matches(key, query)
+            text, c = plan.text, snap.columns
+            narrowing = tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
+            key = (text, narrowing)
+            # Compiled only when the snapshot keeps no matches for these words and filters.
+            matches = snap.text_matches(key, lambda: self._text_query(snap, text, narrowing))
             standing &= snap.text_rows(key, matches)
         return _Candidates(standing, matches)
 
-    def _text_query(self, snap: Snapshot, plan: SearchPlan) -> tuple[Any, tantivy.Query]:
-        assert plan.text is not None
+    def _text_query(self, snap: Snapshot, text: TextSearch, narrowing: tuple[Clause, ...]) -> tantivy.Query:
         schema = snap.index.schema
-        c = snap.columns
-        narrowing = tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
-        return (plan.text, narrowing), with_filters(schema, compile_text(schema, plan.text), narrowing)
+        return with_filters(schema, compile_text(schema, text), narrowing)
 
     def _geo(self, snap: Snapshot, plan: SearchPlan, standing: Words) -> None:
         """Radius and exclusion circles, in place (each circle's set kept per snapshot: a caseworker
@@ -408,9 +409,9 @@ class EmbeddedBackend:
         tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
         ranked = page(plan, c, snap, hits_rows, candidates.text, tier)
         hits = [
-            BackendHit(snap.source(row), score, text)
-            for row, score, text in zip(
-                ranked.rows.tolist(), ranked.score.tolist(), ranked.text_score.tolist(), strict=True
+            BackendHit(source, score, text)
+            for source, score, text in zip(
+                snap.sources_of(ranked.rows.tolist()), ranked.score.tolist(), ranked.text_score.tolist(), strict=True
             )
         ]
         return BackendResult(total=count(hits_rows), hits=hits, facets=facets)

@@ -213,6 +213,11 @@ class Snapshot:
         source: StoredProvider = self.sources.document(row)  # type: ignore[assignment]  # the stored document
         return source
 
+    def sources_of(self, rows: list[int]) -> list[StoredProvider]:
+        """The stored documents of a page's rows, in order."""
+        documents: list[StoredProvider] = self.sources.documents(rows)  # type: ignore[assignment]  # stored documents
+        return documents
+
     def cached_bits(self, key: Any, make: Callable[[], Words]) -> Words:
         """A row set over the whole table, made once per snapshot (two threads may both make it: the
         same set). Whoever changes what ``make`` reads in place (vacancy confirmations) puts what
@@ -272,13 +277,14 @@ class Snapshot:
         """The rows of ``matches`` (``text_matches(key, ...)``) as a set."""
         return self.cached_bits(("text", key), lambda: of_rows(matches.rows, self.columns.n))
 
-    def text_matches(self, key: Any, query: tantivy.Query) -> TextMatches:
-        """Every document matching ``query`` as sorted rows and their scores, without a Python
-        object per match kept beyond the call."""
+    def text_matches(self, key: Any, query_of: Callable[[], tantivy.Query]) -> TextMatches:
+        """Every document matching the query (made by ``query_of`` when none is kept for ``key``) as
+        sorted rows and their scores, without a Python object per match kept beyond the call."""
         found = self.texts.get(key)
         if found is not None:
             self.texts.move_to_end(key)
             return found
+        query = query_of()
         searcher = self.searcher
         with _gc_paused():
             # One search for every match: a first search to count them costs a third more. Scores and
