@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,3 +126,73 @@ def test_entries_are_one_json_line_each_in_their_month_and_read_back_as_written(
     (tmp_path / "audit" / "audit-2026-11.jsonl").unlink()
     log.append(written[0])
     assert [e.subject for e in log.entries(datetime(2026, 11, 1).date())] == [odd, "\ud800"]
+
+
+def test_a_month_file_moved_deleted_or_replaced_gets_the_next_entry_in_a_new_file(tmp_path: Path) -> None:
+    """Whatever happens to a month's file under the running API, the next entry goes to the file its
+    name leads to then, and nothing more to a file moved or deleted (a rotation, a retention)."""
+    log = AuditLog(tmp_path / "audit")
+    month = tmp_path / "audit" / "audit-2026-11.jsonl"
+
+    def entry(subject: str) -> AuditEntry:
+        return AuditEntry(subject, None, "/r", "GET", 200, [], at="2026-11-15T12:00:00+00:00")
+
+    log.append(entry("first"))
+    moved = tmp_path / "reviewed.jsonl"
+    month.rename(moved)  # as a rotation would
+    log.append(entry("after-move"))
+    assert [json.loads(line)["subject"] for line in moved.read_text().splitlines()] == ["first"]
+    assert [json.loads(line)["subject"] for line in month.read_text().splitlines()] == ["after-move"]
+
+    kept = os.open(month, os.O_RDONLY)  # a reader holding the deleted file sees what it got
+    try:
+        month.unlink()
+        log.append(entry("after-delete"))
+        assert os.read(kept, 1000).decode().count("\n") == 1
+    finally:
+        os.close(kept)
+    assert [json.loads(line)["subject"] for line in month.read_text().splitlines()] == ["after-delete"]
+
+    replacement = tmp_path / "audit" / "replacement"
+    replacement.write_text("")
+    replacement.replace(month)
+    log.append(entry("after-replace"))
+    assert [json.loads(line)["subject"] for line in month.read_text().splitlines()] == ["after-replace"]
+
+    (tmp_path / "audit").rename(tmp_path / "archived")  # the whole folder moved away
+    log.append(entry("after-folder"))
+    assert [json.loads(line)["subject"] for line in month.read_text().splitlines()] == ["after-folder"]
+    assert "after-folder" not in (tmp_path / "archived" / month.name).read_text()
+
+
+def test_entries_from_threads_and_processes_sharing_one_file_stay_whole_lines(tmp_path: Path) -> None:
+    directory = tmp_path / "audit"
+    writer = (
+        "import sys\nfrom pathlib import Path\nfrom core.audit import AuditEntry, AuditLog\n"
+        "log = AuditLog(Path(sys.argv[1]))\n"
+        "for i in range(300):\n"
+        "    log.append(AuditEntry('p' + sys.argv[2], None, '/r', 'GET', 200, ['x' * 40] * 20,"
+        " at='2026-11-15T12:00:00+00:00'))\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", writer, str(directory), str(n)], cwd=Path(__file__).parents[2])
+        for n in range(3)
+    ]
+    log = AuditLog(directory)
+    threads = [
+        threading.Thread(
+            target=lambda n=n: [
+                log.append(AuditEntry(f"t{n}", None, "/r", "GET", 200, ["y" * 40] * 20, at="2026-11-15T12:00:00+00:00"))
+                for _ in range(300)
+            ]
+        )
+        for n in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(process.wait(timeout=120) == 0 for process in processes)
+    lines = (directory / "audit-2026-11.jsonl").read_text().splitlines()
+    subjects = [json.loads(line)["subject"] for line in lines]
+    assert sorted(set(subjects)) == ["p0", "p1", "p2", "t0", "t1", "t2"] and len(subjects) == 6 * 300
