@@ -6,7 +6,9 @@ the data dir; both sides read it from there. A school code is a locator for a pr
 
 from __future__ import annotations
 
-from functools import lru_cache
+import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -31,6 +33,7 @@ class School(BaseModel):
 def save_schools(path: Path, schools: list[School]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomically(path, [s.model_dump() for s in sorted(schools, key=lambda s: s.code)])
+    _loaded.pop(str(path), None)  # this process reads the new register at once
 
 
 class SchoolRegister:
@@ -72,15 +75,38 @@ class SchoolRegister:
         return ranked[:limit]
 
 
-@lru_cache(maxsize=4)
-def _cached_register(path: str, mtime: float) -> SchoolRegister:
-    return SchoolRegister.load(Path(path))
+# How long a loaded register is served before its file is looked at again (one ``stat``): a search
+# naming a school asked the file every time, for a register that changes a few times a year.
+RECHECK_S = 1.0
+
+
+@dataclass(slots=True)
+class _Loaded:
+    register: SchoolRegister
+    mtime_ns: int
+    checked_at: float
+
+
+_loaded: dict[str, _Loaded] = {}
 
 
 def school_register(path: Path) -> SchoolRegister:
-    """The register as last loaded; a new ``load-schools`` is picked up without a restart."""
+    """The register as last loaded. A new ``load-schools`` is picked up without a restart: by this
+    process at once (``save_schools`` forgets the loaded one), by any other within ``RECHECK_S``
+    seconds (the file's modification time is looked at no more often than that)."""
+    key = str(path)
+    now = time.monotonic()
+    loaded = _loaded.get(key)
+    if loaded is not None and now - loaded.checked_at < RECHECK_S:
+        return loaded.register
     try:
-        mtime = path.stat().st_mtime
+        mtime_ns = os.stat(key).st_mtime_ns
     except FileNotFoundError:
-        mtime = 0.0
-    return _cached_register(str(path), mtime)
+        mtime_ns = 0
+    if loaded is None or loaded.mtime_ns != mtime_ns:
+        loaded = _Loaded(SchoolRegister.load(path), mtime_ns, now)
+        if len(_loaded) >= 4:  # tests read many data dirs; a server reads one
+            _loaded.pop(next(iter(_loaded)), None)
+        _loaded[key] = loaded
+    loaded.checked_at = now
+    return loaded.register
