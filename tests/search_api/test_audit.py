@@ -179,15 +179,12 @@ def test_entries_from_threads_and_processes_sharing_one_file_stay_whole_lines(tm
         for n in range(3)
     ]
     log = AuditLog(directory)
-    threads = [
-        threading.Thread(
-            target=lambda n=n: [
-                log.append(AuditEntry(f"t{n}", None, "/r", "GET", 200, ["y" * 40] * 20, at="2026-11-15T12:00:00+00:00"))
-                for _ in range(300)
-            ]
-        )
-        for n in range(3)
-    ]
+
+    def write(subject: str) -> None:
+        for _ in range(300):
+            log.append(AuditEntry(subject, None, "/r", "GET", 200, ["y" * 40] * 20, at="2026-11-15T12:00:00+00:00"))
+
+    threads = [threading.Thread(target=write, args=(f"t{n}",)) for n in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
