@@ -12,6 +12,7 @@ the full key (the id last).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.geography import distance_km
-from core.ranking import decay_factor, freshness_factor, ranking_score
+from core.ranking import Decay, decay_factor, freshness_factor, ranking_score
 from engines.embedded.bitsets import count, holds, rows_of
 from engines.embedded.columns import ColumnStore, Words
 from engines.embedded.positions import Positions, km_at_least
@@ -39,6 +40,8 @@ _STEP = 1.25
 # at most this many times (each circle is a set the snapshot keeps).
 _ENOUGH = 16
 _NARROWING = 8
+# Bounds kept (``_bound``), for any search: a pure function of the best text score, radius and decay.
+_BOUNDS_KEPT = 4096
 
 
 class Circles(Protocol):
@@ -136,6 +139,14 @@ def _rows_in(part: Words, matches: TextMatches | None, floor: float | None) -> R
     return rows[holds(part, rows)]
 
 
+@functools.lru_cache(maxsize=_BOUNDS_KEPT)
+def _bound(best_text: float, radius: float, decay: Decay) -> float:
+    """The best score of a row farther than ``radius`` (rounding to 32 bits is monotone). Kept: the
+    circles step through the same radii search after search, and numpy on scalars costs about
+    as much as the page's other work."""
+    return float(ranking_score(best_text, 1.0, decay_factor(radius, decay))[()])
+
+
 def _near_origin(
     plan: SearchPlan, c: ColumnStore, circles: Circles, part: Words, matches: TextMatches | None, end: int
 ) -> _Measured:
@@ -146,9 +157,8 @@ def _near_origin(
     best_text = _best_text(matches, part) if plan.sort != "distance" else 1.0
 
     def bound(radius: float) -> float:
-        """The best score of a row farther than ``radius`` (rounding to 32 bits is monotone)."""
         assert plan.decay is not None
-        return float(ranking_score(best_text, 1.0, decay_factor(radius, plan.decay))[()])
+        return _bound(best_text, radius, plan.decay)
 
     radius, fewer, narrowing = _FIRST_RADIUS_KM, 0.0, _NARROWING
     page_last: float | None = None
