@@ -250,7 +250,11 @@ def page(
         wanted -= count(part)
         if wanted <= 0:
             break
-    joined = _Measured(*(np.concatenate([getattr(m, f) for m in measured]) for f in _MEASURED_FIELDS))
+    joined = (
+        measured[0]
+        if len(measured) == 1
+        else _Measured(*(np.concatenate([getattr(m, f) for m in measured]) for f in _MEASURED_FIELDS))
+    )
     ids = c.id_array()[joined.rows]
     keys = [ids, joined.distance]
     if plan.sort != "distance":

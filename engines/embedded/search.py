@@ -58,7 +58,7 @@ from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import page
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.snapshot import Snapshot, StatusBits, TextMatches
+from engines.embedded.snapshot import Snapshot, TextMatches
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
@@ -130,9 +130,13 @@ def _reads_vacancies(clause: Any) -> bool:
     return getattr(inner, "field", None) in VACANCY_COLUMNS
 
 
-def _status_counts(facet: str, rows: Counting, status: StatusBits) -> dict[str, int]:
+# How many rows a search's set holds, and how many of them are ``ja`` and ``nej``.
+Tally = tuple[int, int, int]
+
+
+def _status_counts(facet: str, tally: Tally) -> dict[str, int]:
     """Counts by vacancy status (``Snapshot.status``)."""
-    total, yes, full = rows.total(), rows.count_in(status.ja), rows.count_in(status.nej)
+    total, yes, full = tally
     if facet == "has_vacancy":
         return {k: n for k, n in (("true", yes), ("false", total - yes)) if n}
     counts = {JA: yes, NEJ: full, OKAND: total - yes - full}
@@ -181,10 +185,10 @@ def clause_rows(snap: Snapshot, clause: Clause) -> Words:
     return snap.cached_bits(key, lambda: pack(clause_mask(c, clause)))
 
 
-def _facet_counts(snap: Snapshot, facet: str, rows: Counting, status: Callable[[], StatusBits]) -> dict[str, int]:
+def _facet_counts(snap: Snapshot, facet: str, rows: Counting, tally: Callable[[Counting], Tally]) -> dict[str, int]:
     c = snap.columns
     if facet in STATUS_FACETS:
-        return _status_counts(facet, rows, status())
+        return _status_counts(facet, tally(rows))
     field = FACET_BY_NAME[facet].field
     if field in KEYWORD_FIELDS:
         values = c.keyword_values[field]
@@ -387,8 +391,18 @@ class EmbeddedBackend:
             hits &= selected
         facets: dict[str, dict[str, int]] = {}
         counting = Counting.of(hits)
-        # Vacancy status once for every status facet of this search.
+        # Vacancy status once for every status facet of this search, and its tally once per set
+        # counted (both status facets count the same set unless one is selected).
         status = functools.cache(lambda: snap.status(plan.stale_before))
+        tallies: dict[int, tuple[Counting, Tally]] = {}
+
+        def tally(rows: Counting) -> Tally:
+            found = tallies.get(id(rows))
+            if found is None:
+                bits = status()
+                found = tallies[id(rows)] = (rows, (rows.total(), rows.count_in(bits.ja), rows.count_in(bits.nej)))
+            return found[1]
+
         for facet in plan.facets:
             rows = counting
             if facet in selections:
@@ -397,7 +411,7 @@ class EmbeddedBackend:
                     if name != facet:
                         own &= selected
                 rows = Counting.of(own)
-            facets[facet] = _facet_counts(snap, facet, rows, status)
+            facets[facet] = _facet_counts(snap, facet, rows, tally)
         return facets, hits
 
     def _execute(self, plan: SearchPlan) -> BackendResult:
