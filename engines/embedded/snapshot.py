@@ -45,6 +45,9 @@ STATUS_WINDOW_S = 6 * 3600.0
 CHORDS_CACHE_SIZE = 2
 # Text match sets kept per snapshot: paging or ticking a facet repeats the same words.
 TEXT_CACHE_SIZE = 32
+# Parsed stored documents kept per snapshot (a few KB each): the homes near a school or matching
+# common words come back page after page.
+DOCUMENTS_KEPT = 2048
 # Matches at least this share of the rows (1/DENSE_SHARE) are ordered through a table of every row.
 DENSE_SHARE = 32
 
@@ -152,6 +155,7 @@ class Snapshot:
     alive: Words = dataclasses.field(init=False)
     _status: StatusBits | None = dataclasses.field(default=None, init=False)
     _chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(default_factory=OrderedDict, init=False)
+    _documents: OrderedDict[int, dict[str, Any]] = dataclasses.field(default_factory=OrderedDict, init=False)
     _cache_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -214,8 +218,26 @@ class Snapshot:
         return source
 
     def sources_of(self, rows: list[int]) -> list[StoredProvider]:
-        """The stored documents of a page's rows, in order."""
-        documents: list[StoredProvider] = self.sources.documents(rows)  # type: ignore[assignment]  # stored documents
+        """The stored documents of a page's rows, in order. Parsed ones are kept, least recently
+        used out (a row's document never changes within a snapshot: a delta appends rows and makes
+        a new snapshot); each hit gets its own top-level copy, nested values are only ever read."""
+        kept = self._documents
+        found: dict[int, dict[str, Any]] = {}
+        with self._cache_lock:
+            for row in rows:
+                document = kept.get(row)
+                if document is not None:
+                    kept.move_to_end(row)
+                    found[row] = document
+        missing = [row for row in dict.fromkeys(rows) if row not in found]
+        if missing:
+            parsed = dict(zip(missing, self.sources.documents(missing), strict=True))
+            found.update(parsed)
+            with self._cache_lock:
+                kept.update(parsed)
+                while len(kept) > DOCUMENTS_KEPT:
+                    kept.popitem(last=False)
+        documents: list[StoredProvider] = [dict(found[row]) for row in rows]  # type: ignore[misc]  # stored documents
         return documents
 
     def cached_bits(self, key: Any, make: Callable[[], Words]) -> Words:

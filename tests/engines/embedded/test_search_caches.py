@@ -256,3 +256,39 @@ def test_the_page_is_the_one_measuring_every_hit_gives(tmp_path: Path, docs: lis
         checked += len(expected.rows) > 0
     assert checked > len(bodies) // 2
     asyncio.run(backend.close())
+
+
+def test_kept_documents_are_the_stored_ones_and_a_small_write_shows_its_document(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    target = build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    plan = plan_of({"point": STOCKHOLM, "max_km": 300}, 1.7e9)
+
+    def sources() -> list[dict[str, Any]]:
+        result: BackendResult = asyncio.run(backend.search(plan))
+        return [dict(hit.source) for hit in result.hits]
+
+    first = sources()
+    snapshot = backend._snapshot()
+    assert first == [snapshot.sources.document(snapshot.columns.row_of(s["id"]) or 0) for s in first]
+    # A hit's document is its own: changing it changes no later answer.
+    hit = asyncio.run(backend.search(plan)).hits[0]
+    hit.source["name"] = "Ändrad i svaret"
+    assert sources() == first
+    # A small write puts the home's new document in a new row (and a new snapshot): the next page shows it.
+    renamed = changed(next(d for d in docs if d["id"] == first[0]["id"]), 1, name="Nytt namn efter skrivning")
+    target.apply([renamed], [])
+    after = sources()
+    assert {s["id"]: s["name"] for s in after}[first[0]["id"]] == "Nytt namn efter skrivning"
+    assert after == keeping_nothing_sources(tmp_path, plan)
+    asyncio.run(backend.close())
+
+
+def keeping_nothing_sources(root: Path, plan: SearchPlan) -> list[dict[str, Any]]:
+    backend = EmbeddedBackend(root)
+    try:
+        result: BackendResult = asyncio.run(backend.search(plan))
+        return [dict(hit.source) for hit in result.hits]
+    finally:
+        asyncio.run(backend.close())
