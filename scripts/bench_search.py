@@ -2,7 +2,7 @@
 
     python scripts/bench_search.py [--sizes 10000,100000,1000000] [--seconds 20] [--rebuild]
                                    [--workers N] [--backend embedded|elasticsearch]
-                                   [--in-process-only] [--per-query]
+                                   [--in-process-only] [--per-query] [--bodies 20]
 
 For each size: index the generated providers (once; kept in the bench data folder, see
 scripts/bench_load.py), measure the engine in process over the caseworker mix (20 rotating
@@ -19,7 +19,9 @@ Prints one table and the issue's targets:
 ``--rate-limits`` counts every request against the key's budget as shipped (a budget never reached):
 the cost of the shared counts. ``--in-process-only`` measures the engine alone (no server, no wrk);
 ``--per-query`` also prints each body's warm p50/max and cold p50, slowest cold first: which bodies
-make the p95 tails.
+make the p95 tails. ``--bodies N`` rotates N distinct bodies instead of 20: the engine keeps each
+circle's, clause's and page's work per index snapshot (a caseworker keeps the school while paging and
+ticking facets), and 20 bodies find all of it kept; thousands show the cost of new schools and criteria.
 
 In process, "warm" is as served (text match sets, filter and circle sets are kept per index
 snapshot, so paging and facet clicks reuse them); "cold" drops the text match sets (and their row
@@ -74,7 +76,7 @@ def _per_query(bodies: list[dict[str, Any]], took: list[float], cold: list[float
         )
 
 
-def in_process(data_dir: Path, rounds: int, per_query: bool = False) -> InProcess:
+def in_process(data_dir: Path, rounds: int, per_query: bool = False, mix: int = MIX) -> InProcess:
     """The embedded engine called directly with the plans the API would make for the mix."""
     from core.schools import SchoolRegister
     from engines.embedded.search import EmbeddedBackend
@@ -84,7 +86,7 @@ def in_process(data_dir: Path, rounds: int, per_query: bool = False) -> InProces
 
     schools = SchoolRegister.load(data_dir / "schools.json")
     plans = []
-    bodies = query_mix(MIX, schools_of(data_dir))
+    bodies = query_mix(mix, schools_of(data_dir))
     for body in bodies:
         criteria = SearchCriteria.model_validate(body)
         origin = resolve_origin(criteria, lambda: schools)
@@ -126,10 +128,10 @@ class SizeResult:
 
 def measure(size: int, args: argparse.Namespace) -> SizeResult:
     data_dir, built = ensure_index(size, args.backend, args.rebuild)
-    engine = in_process(data_dir, args.rounds, args.per_query) if args.backend == "embedded" else None
+    engine = in_process(data_dir, args.rounds, args.per_query, args.bodies) if args.backend == "embedded" else None
     if args.in_process_only:
         return SizeResult(size, built, engine, None, None)
-    bodies = query_mix(MIX, schools_of(data_dir))
+    bodies = query_mix(args.bodies, schools_of(data_dir))
     # Opaque public ids as served (every hit's id encrypted): this bench never looks a provider up.
     env = {"PLACERINGSSOK_OPAQUE_IDS": "true"}
     if args.rate_limits:
@@ -159,8 +161,9 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> None:
     limits = "rate limits counted" if args.rate_limits else "no rate limits"
     print(
         f"\nsearch benchmark: {args.backend} backend, {workers} server worker process(es){shipped}, "
-        f"wrk -c{args.connections} for {args.seconds:.0f} s, caseworker key, {MIX} rotating bodies, opaque public "
-        f"ids, {limits}; the same server answers /healthz; client and server share {os.cpu_count()} cores; "
+        f"wrk -c{args.connections} for {args.seconds:.0f} s, caseworker key, {args.bodies} rotating bodies, "
+        f"opaque public ids, {limits}; the same server answers /healthz; "
+        f"client and server share {os.cpu_count()} cores; "
         "cpu ms: the server's CPU time (supervisor + workers) per request"
     )
     head: tuple[str, ...] = (
@@ -240,6 +243,13 @@ def main() -> None:
     )
     parser.add_argument("--in-process-only", action="store_true", help="the engine alone: no server, no wrk")
     parser.add_argument("--per-query", action="store_true", help="each body's in-process p50/max, slowest first")
+    parser.add_argument(
+        "--bodies",
+        type=int,
+        default=MIX,
+        help="distinct bodies in the mix; many (e.g. 2000, with --rounds 1) keep the per-snapshot caches of "
+        "circles, clauses and documents from answering most searches, as new schools and criteria would",
+    )
     args = parser.parse_args()
     results = [measure(int(size), args) for size in args.sizes.split(",")]
     report(results, args)
