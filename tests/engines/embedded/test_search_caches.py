@@ -292,3 +292,27 @@ def keeping_nothing_sources(root: Path, plan: SearchPlan) -> list[dict[str, Any]
         return [dict(hit.source) for hit in result.hits]
     finally:
         asyncio.run(backend.close())
+
+
+def test_a_new_version_is_warmed_with_the_last_searches_made_on_its_own_data(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    plans = [plan_of(body, 1.7e9) for body in BODIES]
+    before = [answer(backend, plan) for plan in plans]
+    old = backend._snapshot()
+    # A version in which a sixth of the homes are gone and another sixth moved near Stockholm: the
+    # circles and text matches kept for the old one would answer wrongly here.
+    moved = [changed(d, 1, location={"lat": 59.34, "lon": 18.07}) for d in docs[100:200]]
+    build(tmp_path, moved + docs[200:])
+    new = backend._snapshot()
+    assert new is not old
+    # Made again on the new version before it served, not carried over from the old one.
+    assert set(new.texts) == set(old.texts) and new.texts
+    circles = [key for key in old.masks if isinstance(key, tuple) and key[0] == "within"]
+    assert circles and all(key in new.masks and new.masks[key] is not old.masks[key] for key in circles)
+    after = [answer(backend, plan) for plan in plans]
+    assert after == [keeping_nothing(tmp_path, plan) for plan in plans]
+    assert after != before
+    asyncio.run(backend.close())
