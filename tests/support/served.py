@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,22 +22,7 @@ from typing import Any
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return found
-    for child in map(int, children):
-        found += [child, *_descendants(child)]
-    return found
+from scripts.bench_load import descendants, free_port
 
 
 def _socket_inodes(pid: int) -> set[int]:
@@ -136,7 +120,7 @@ class Workers:
     def worker_pids(self) -> list[int]:
         """The processes under the supervisor that listen on the server's port (its workers)."""
         assert self.process is not None
-        return [pid for pid in _descendants(self.process.pid) if _socket_inodes(pid)]
+        return [pid for pid in descendants(self.process.pid) if _socket_inodes(pid)]
 
     def pin(self, source_address: str = "127.0.0.1") -> Pinned:
         """A new connection (from ``source_address``, any 127.x address) and the worker that took it."""
