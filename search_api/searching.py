@@ -45,7 +45,7 @@ class SearchResponse(BaseModel):
 
 class SearchResponseFields(TypedDict):
     """A ``SearchResponse`` as plain values, in the model's field order: the route serialises it once
-    (``pydantic_core.to_json``, the models' own serialiser) instead of validating every hit, label and
+    (orjson, writing what the models' own serialiser writes) instead of validating every hit, label and
     facet value again. ``tests/search_api/test_search_contract.py`` validates real responses of
     varied searches against ``SearchResponse``, so drift from the documented model fails the tests."""
 
