@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CASEWORKER_KEY, GEOCODING_CACHE, PROVIDERS, build_embedded
+from tests.conftest import CASEWORKER_KEY, PROVIDERS, build_embedded
+from tests.support.served import server_env
 
 HOME_KEY = "durability-home-key"
 
@@ -47,14 +48,7 @@ def _environment(data_dir: Path) -> dict[str, str]:
         CASEWORKER_KEY: {"role": "caseworker"},
         HOME_KEY: {"role": "provider", "providers": [HOME["id"]], "name": "hem-durability"},
     }
-    return {
-        **os.environ,
-        "PLACERINGSSOK_DATA_DIR": str(data_dir),
-        "PLACERINGSSOK_API_KEYS": json.dumps(keys),
-        "PLACERINGSSOK_GEOCODER": "none",
-        "PLACERINGSSOK_GEOCODING_CACHE": str(GEOCODING_CACHE),
-        "PLACERINGSSOK_OPAQUE_IDS": "false",
-    }
+    return server_env(data_dir, keys)
 
 
 def _free_port() -> int:

@@ -7,7 +7,6 @@ goes over a connection whose worker is known (read from /proc), so the tests sho
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -23,9 +22,9 @@ import pytest
 from core.documents import IndexedProvider
 from engines.embedded.target import EmbeddedTarget
 from indexer.exit_codes import ExitCode
-from tests.conftest import CASEWORKER_KEY, GEOCODING_CACHE, PUBLIC_KEY, build_embedded
+from tests.conftest import CASEWORKER_KEY, PUBLIC_KEY, build_embedded
 from tests.search_api.test_vacancy_durability import HOME, HOME_KEY
-from tests.support.served import Pinned, Workers
+from tests.support.served import Pinned, Workers, server_env
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc to see the workers")
 
@@ -43,14 +42,7 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
         PUBLIC_KEY: {"role": "public"},
         HOME_KEY: {"role": "provider", "providers": [HOME["id"]], "name": "hem-workers"},
     }
-    return {
-        "PLACERINGSSOK_DATA_DIR": str(data_dir),
-        "PLACERINGSSOK_API_KEYS": json.dumps(keys),
-        "PLACERINGSSOK_GEOCODER": "none",
-        "PLACERINGSSOK_GEOCODING_CACHE": str(GEOCODING_CACHE),
-        "PLACERINGSSOK_OPAQUE_IDS": "false",
-        **extra,
-    }
+    return server_env(data_dir, keys, **extra)
 
 
 @pytest.fixture(scope="module")

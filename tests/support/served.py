@@ -23,6 +23,21 @@ from typing import Any
 import httpx
 
 from scripts.bench_load import descendants, free_port
+from tests.conftest import GEOCODING_CACHE
+
+
+def server_env(data_dir: Path, keys: Mapping[str, object], **extra: str) -> dict[str, str]:
+    """A test server's environment: ``data_dir``, these API keys, no geocoder (the fixtures' cache),
+    register ids in paths, and ``extra``."""
+    return {
+        **os.environ,
+        "PLACERINGSSOK_DATA_DIR": str(data_dir),
+        "PLACERINGSSOK_API_KEYS": json.dumps(keys),
+        "PLACERINGSSOK_GEOCODER": "none",
+        "PLACERINGSSOK_GEOCODING_CACHE": str(GEOCODING_CACHE),
+        "PLACERINGSSOK_OPAQUE_IDS": "false",
+        **extra,
+    }
 
 
 def _socket_inodes(pid: int) -> set[int]:
