@@ -58,7 +58,7 @@ from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import page
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.snapshot import Snapshot, TextMatches
+from engines.embedded.snapshot import KeptSearch, Snapshot, TextMatches
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
@@ -197,6 +197,64 @@ def clause_rows(snap: Snapshot, clause: Clause) -> Words:
     # Confirmations rewrite the vacancy columns in place: a set made from them is kept per ledger position.
     key = (clause, snap.ledger_seq) if _reads_vacancies(clause) else clause
     return snap.cached_bits(key, lambda: pack(clause_mask(c, clause)))
+
+
+TextKey = tuple[TextSearch, tuple[Clause, ...]]
+
+
+def _text_key(snap: Snapshot, plan: SearchPlan) -> TextKey | None:
+    """What a text match set is kept under: the words, and the filters tantivy narrows them by."""
+    if plan.text is None:
+        return None
+    c = snap.columns
+    return plan.text, tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
+
+
+class _VacancyReads:
+    """What a search reads of the vacancy columns, as a kept search's key holds it: the ledger
+    position the columns were at, and for each status clause the ``StatusBits`` token in place of
+    its boundary. The boundary (now minus the TTL) moves with every search, yet the status sets are
+    the same until it passes a home's confirmation moment (``StatusBits.holds_at``): keyed by the
+    boundary nothing would be found again; by the token, exactly while the sets hold."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        # Read before any status set or column (``Snapshot.status``): a newer column only ever
+        # lands under an older position, which no later search asks for.
+        self.seq = snap.ledger_seq
+        self.read = False
+
+    def clause(self, clause: Clause) -> object:
+        if isinstance(clause, Not):
+            return ("not", self.clause(clause.clause))
+        if isinstance(clause, VacancyStatusIn):
+            self.read = True
+            return ("status", clause.statuses, self.snap.status(clause.fresh_after).token)
+        if getattr(clause, "field", None) in VACANCY_COLUMNS:
+            self.read = True
+        return clause
+
+    def facets(self, plan: SearchPlan) -> int | None:
+        """The status sets' token for the status facets, if any is counted."""
+        if any(FACET_BY_NAME[facet].field in VACANCY_COLUMNS for facet in plan.facets):
+            self.read = True
+        if any(facet in STATUS_FACETS for facet in plan.facets):
+            self.read = True
+            return self.snap.status(plan.stale_before).token
+        return None
+
+
+def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> tuple[object, ...]:
+    """Everything a search's hits, total and facet counts follow from, on this snapshot: the
+    filters, the text matches' key, the selections, the facets asked for (in order: the answer
+    keeps it) and what was read of the vacancy columns (first: None when nothing was, so a
+    confirmation drops only the searches that read them). Not the origin, tier, sort or page."""
+    reads = _VacancyReads(snap)
+    filters = tuple(reads.clause(clause) for clause in plan.filters)
+    selections = tuple((name, reads.clause(clause)) for name, clause in plan.selections)
+    status = reads.facets(plan)
+    vacancies = (reads.seq, status) if reads.read else None
+    return vacancies, filters, text_key, selections, plan.facets
 
 
 def _facet_counts(snap: Snapshot, facet: str, rows: Counting, tally: Callable[[Counting], Tally]) -> dict[str, int]:
@@ -380,7 +438,10 @@ class EmbeddedBackend:
         if self._overlay.catch_up(snap):
             # Only sets over the vacancy columns are stale (they are kept per ledger position: these
             # would never be asked for again); the rest (roles, permits, places) stay.
-            snap.drop_sets(lambda key: isinstance(key, tuple) and len(key) == 2 and _reads_vacancies(key[0]))
+            snap.drop_sets(
+                lambda key: isinstance(key, tuple) and len(key) == 2 and _reads_vacancies(key[0]),
+                lambda key: key[0] is not None,  # ``_search_key``'s ledger position
+            )
         return snap
 
     def _first_open(self) -> Opened[Snapshot]:
@@ -398,15 +459,17 @@ class EmbeddedBackend:
         for clause in plan.filters:
             if not _is_geo(clause):
                 standing &= clause_rows(snap, clause)
-        matches = None
-        if plan.text is not None:
-            text, c = plan.text, snap.columns
-            narrowing = tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
-            key = (text, narrowing)
-            # Compiled only when the snapshot keeps no matches for these words and filters.
-            matches = snap.text_matches(key, lambda: self._text_query(snap, text, narrowing))
+        key = _text_key(snap, plan)
+        matches = self._matches(snap, key)
+        if matches is not None:
             standing &= snap.text_rows(key, matches)
         return _Candidates(standing, matches)
+
+    def _matches(self, snap: Snapshot, key: TextKey | None) -> TextMatches | None:
+        if key is None:
+            return None
+        # Compiled only when the snapshot keeps no matches for these words and filters.
+        return snap.text_matches(key, lambda: self._text_query(snap, *key))
 
     def _text_query(self, snap: Snapshot, text: TextSearch, narrowing: tuple[Clause, ...]) -> tantivy.Query:
         schema = snap.index.schema
@@ -450,21 +513,33 @@ class EmbeddedBackend:
             facets[facet] = _facet_counts(snap, facet, rows, tally)
         return facets, hits
 
-    def _execute(self, plan: SearchPlan) -> BackendResult:
-        snap = self._snapshot()
-        c = snap.columns
+    def _kept(self, snap: Snapshot, plan: SearchPlan) -> tuple[KeptSearch, TextMatches | None]:
+        """The search's hits, total and facet counts, from what the snapshot keeps for its key, or
+        made and kept; and its text matches (for the page)."""
+        text_key = _text_key(snap, plan)
+        key = _search_key(snap, plan, text_key)
+        kept = snap.kept_search(key)
+        if kept is not None:
+            return kept, self._matches(snap, text_key)
         candidates = self._filter(snap, plan)
         self._geo(snap, plan, candidates.standing)
-        facets, hits_rows = self._counts(snap, plan, candidates.standing)
+        facets, hits = self._counts(snap, plan, candidates.standing)
+        return snap.keep_search(key, hits, count(hits), facets), candidates.text
+
+    def _execute(self, plan: SearchPlan) -> BackendResult:
+        snap = self._snapshot()
+        kept, matches = self._kept(snap, plan)
         tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
-        ranked = page(plan, c, snap, hits_rows, candidates.text, tier)
+        ranked = page(plan, snap.columns, snap, kept.hits, matches, tier)
         hits = [
             BackendHit(source, score, text)
             for source, score, text in zip(
                 snap.sources_of(ranked.rows.tolist()), ranked.score.tolist(), ranked.text_score.tolist(), strict=True
             )
         ]
-        return BackendResult(total=count(hits_rows), hits=hits, facets=facets)
+        # The kept counts stay as they are whatever the caller does with its answer.
+        facets = {name: dict(counts) for name, counts in kept.facets.items()}
+        return BackendResult(total=kept.total, hits=hits, facets=facets)
 
     # -- the backend interface ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -50,6 +51,11 @@ TEXT_CACHE_SIZE = 32
 DOCUMENTS_KEPT = 2048
 # Matches at least this share of the rows (1/DENSE_SHARE) are ordered through a table of every row.
 DENSE_SHARE = 32
+# Searches' hits, facet counts and totals kept per snapshot (``KeptSearch``), least recently used
+# out: 125 KB of hits and ~10-30 KB of counts each at 1,000,000 rows, about 20 MB in all.
+SEARCHES_KEPT = 128
+# Each ``StatusBits`` made gets the next of these: what a kept search read them as (``KeptSearch``).
+_status_tokens = itertools.count(1)
 
 
 _gc_lock = threading.Lock()
@@ -107,6 +113,9 @@ class StatusBits:
     oldest_fresh: float
     ja: Words
     nej: Words
+    # Tells these sets from any made before or after (for this or any snapshot): a search that read
+    # them is kept under it, and found again for every boundary at which they hold.
+    token: int = dataclasses.field(default_factory=lambda: next(_status_tokens), compare=False)
 
     def holds_at(self, ledger_seq: int, fresh_after: float) -> bool:
         return ledger_seq == self.ledger_seq and self.newest_stale < fresh_after <= self.oldest_fresh
@@ -124,6 +133,17 @@ def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> St
     oldest_fresh = float(later.min()) if len(later) else high
     newest_stale = float(earlier.max()) if len(earlier) else low
     return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej))
+
+
+@dataclass(frozen=True)
+class KeptSearch:
+    """What a search's criteria alone decide (its hits as a read-only set, their count, the facet
+    counts), kept per snapshot under a key holding everything they were computed from (the engine's
+    ``search._search_key``). The page is not: it moves with the sort, the page asked for and time."""
+
+    hits: Words
+    total: int
+    facets: dict[str, dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,8 @@ class Snapshot:
     ledger_seq: int = 0
     masks: OrderedDict[Any, Words] = dataclasses.field(default_factory=OrderedDict)
     texts: OrderedDict[Any, TextMatches] = dataclasses.field(default_factory=OrderedDict)
+    # Never carried to another snapshot: a delta or version starts with none.
+    searches: OrderedDict[Any, KeptSearch] = dataclasses.field(default_factory=OrderedDict)
     # Every row, and the live ones, as sets (``bitsets``).
     every: Words = dataclasses.field(init=False)
     alive: Words = dataclasses.field(init=False)
@@ -256,6 +278,24 @@ class Snapshot:
                 self.masks.popitem(last=False)
         return made
 
+    def kept_search(self, key: Any) -> KeptSearch | None:
+        with self._cache_lock:
+            found = self.searches.get(key)
+            if found is not None:
+                self.searches.move_to_end(key)
+            return found
+
+    def keep_search(self, key: Any, hits: Words, total: int, facets: dict[str, dict[str, int]]) -> KeptSearch:
+        """Keep a search's outcome under ``key``. ``hits`` becomes read-only: sets are ANDed in
+        place elsewhere, and a kept one changed by a caller would answer every later search wrongly."""
+        hits.flags.writeable = False
+        kept = KeptSearch(hits, total, facets)
+        with self._cache_lock:
+            self.searches[key] = kept
+            while len(self.searches) > SEARCHES_KEPT:
+                self.searches.popitem(last=False)
+        return kept
+
     def within(self, lat: float, lon: float, km: float) -> Words:
         """Every row ``distance_km`` puts within ``km`` of the point, as a kept set."""
         return self.cached_bits(("within", lat, lon, km), lambda: pack(self._within(lat, lon, km)))
@@ -282,11 +322,13 @@ class Snapshot:
             found = self._status = status_bits(self.columns, seq, fresh_after)
         return found
 
-    def drop_sets(self, stale: Callable[[Any], bool]) -> None:
-        """Drop the kept sets whose keys ``stale`` picks (searches on other threads keep adding)."""
+    def drop_sets(self, stale: Callable[[Any], bool], stale_search: Callable[[Any], bool]) -> None:
+        """Drop the kept sets and searches whose keys ``stale`` and ``stale_search`` pick (searches
+        on other threads keep adding)."""
         with self._cache_lock:
-            for key in [k for k in self.masks if stale(k)]:
-                del self.masks[key]
+            for kept, picks in ((self.masks, stale), (self.searches, stale_search)):
+                for key in [k for k in kept if picks(k)]:
+                    del kept[key]
 
     def forget_texts(self) -> None:
         """Drop every text match set kept, with its rows' set (benchmarks: the cost of new words)."""

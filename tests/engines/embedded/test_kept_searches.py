@@ -1,0 +1,183 @@
+"""A search's hits, total and facet counts kept per snapshot (``Snapshot.searches``) answer as a
+backend that keeps nothing: the same criteria again, another page or sort, after a confirmation, a
+small write or the staleness boundary passing a home's moment; and criteria that differ only in
+what the key must hold (selections, the facets asked for, the ledger position) never share one."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core.documents import IndexedProvider
+from core.vacancy_ledger import VacancyLedger
+from engines.embedded.search import EmbeddedBackend
+from engines.embedded.snapshot import Snapshot
+from search_api.plan import Flag, SearchPlan
+from tests.engines.embedded.test_search_caches import (
+    BODIES,
+    EVERY_FACET,
+    STOCKHOLM,
+    answer,
+    keeping_nothing,
+    moments,
+    plan_of,
+)
+from tests.engines.embedded.test_small_writes import build, changed
+
+
+@pytest.fixture()
+def docs(fixture_documents: list[IndexedProvider]) -> list[IndexedProvider]:
+    return fixture_documents[:600]
+
+
+def kept(backend: EmbeddedBackend) -> list[Any]:
+    snap: Snapshot = backend._snapshot()
+    return list(snap.searches)
+
+
+def test_the_same_criteria_again_are_answered_from_what_was_kept(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    stale_before = moments(docs)[len(docs) // 3]
+    plans = [plan_of(body, stale_before) for body in BODIES]
+    first = [answer(backend, plan) for plan in plans]
+    assert len(kept(backend)) == len(plans)
+    again = [answer(backend, plan) for plan in plans]
+    assert len(kept(backend)) == len(plans)  # found, not made again
+    assert again == first == [keeping_nothing(tmp_path, plan) for plan in plans]
+    asyncio.run(backend.close())
+
+
+def test_other_pages_and_sorts_of_the_same_criteria_share_one_kept_search(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    body: dict[str, Any] = {"q": "missbruk", "point": STOCKHOLM, "max_km": 500, "facets": EVERY_FACET, "size": 5}
+    pages = [{**body, "page": n, "sort": sort} for sort in ("relevance", "distance", "price") for n in (1, 2, 3)]
+    answers = [answer(backend, plan_of(b, 1.7e9)) for b in pages]
+    assert len(kept(backend)) == 1
+    assert answers == [keeping_nothing(tmp_path, plan_of(b, 1.7e9)) for b in pages]
+    assert answers[0][2] != answers[1][2] and answers[0][:2] == answers[1][:2]
+    asyncio.run(backend.close())
+
+
+def test_a_kept_search_cannot_be_changed_through_an_answer(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    plan = plan_of({"facets": EVERY_FACET, "county_codes": ["01"]}, 1.7e9)
+    first = answer(backend, plan)
+    result = asyncio.run(backend.search(plan))
+    result.facets["county_code"]["01"] = -1
+    result.facets.clear()
+    assert answer(backend, plan) == first
+    snap = backend._snapshot()
+    for search in snap.searches.values():
+        assert not search.hits.flags.writeable
+        with pytest.raises(ValueError):
+            search.hits &= np.uint64(0)
+    asyncio.run(backend.close())
+
+
+def test_criteria_differing_only_in_selections_or_facets_are_kept_apart(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    """Fails if the key leaves out the selections, the facets asked for or their order."""
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    base: dict[str, Any] = {"point": STOCKHOLM, "max_km": 400}
+    bodies: list[dict[str, Any]] = [
+        {**base, "facets": ["county_code", "target_groups"]},
+        {**base, "facets": ["target_groups", "county_code"]},
+        {**base, "facets": ["county_code"]},
+        {**base, "facets": ["county_code", "target_groups"], "county_codes": ["01"]},
+        {**base, "facets": ["county_code", "target_groups"], "county_codes": ["01", "03"]},
+        {**base, "facets": ["county_code", "target_groups"], "target_groups": ["missbruk"]},
+    ]
+    plans = [plan_of(body, 1.7e9) for body in bodies]
+    answers = [answer(backend, plan) for plan in plans]
+    expected = [keeping_nothing(tmp_path, plan) for plan in plans]
+    for got, wanted in zip(answers, expected, strict=True):
+        assert got == wanted
+        assert list(got[1]) == list(wanted[1])  # the facets in the order asked for
+    assert len({repr(a[:2]) for a in answers}) == len(answers)  # every one differs
+    assert len(kept(backend)) == len(plans)
+    asyncio.run(backend.close())
+
+
+def test_a_confirmation_makes_the_searches_that_read_vacancies_again(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    """Fails if the key leaves out the ledger position: the same criteria after a confirmation."""
+    build(tmp_path, docs)
+    ledger = VacancyLedger(tmp_path / "ledger.sqlite")
+    backend = EmbeddedBackend(tmp_path, ledger)
+    stale_before = moments(docs)[0] - 1  # every register figure is fresh
+    with_status = plan_of({"facets": ["has_vacancy", "county_code"]}, stale_before)
+    plain = plan_of({"facets": ["county_code"]}, stale_before)
+    flagged = replace(plain, filters=(*plain.filters, Flag("has_vacancy", True)))
+    plans = [with_status, flagged, plain]
+    before = [answer(backend, plan) for plan in plans]
+    home = next(d for d in docs if d["vacancies"] > 0 and d["vacancies_updated_at"] is not None)
+    ledger.confirm(home["id"], 0, None, datetime(2030, 1, 1, tzinfo=UTC), "test", "home")
+    after = [answer(backend, plan) for plan in plans]
+    assert after == [keeping_nothing(tmp_path, plan, ledger) for plan in plans]
+    assert after[0][1]["has_vacancy"]["false"] == before[0][1]["has_vacancy"]["false"] + 1
+    assert after[1][0] == before[1][0] - 1
+    assert after[2] == before[2]
+    # Those that read the vacancy columns were let go at once; the one that did not stays.
+    snap = backend._snapshot()
+    assert [key for key in snap.searches if key[0] is not None and key[0][0] != snap.ledger_seq] == []
+    assert sum(key[0] is None for key in snap.searches) == 1
+    asyncio.run(backend.close())
+    ledger.close()
+
+
+def test_the_staleness_boundary_reuses_a_kept_search_until_it_passes_a_moment(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    """Fails if the key holds the boundary itself (nothing found again) or not what it stands for
+    (the status sets' token: an answer from before the boundary passed a home's moment)."""
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    known = moments(docs)
+    moment = known[len(known) // 2]
+    gap = min(known[len(known) // 2 + 1] - moment, moment - known[len(known) // 2 - 1])
+    body = {"facets": EVERY_FACET, "vacancy_status": ["ja", "nej"]}
+
+    def plan(stale_before: float) -> SearchPlan:
+        return plan_of(body, stale_before)
+
+    # Boundaries at or just before the moment hold the same status sets: one kept search.
+    same = [moment - gap / 2, moment - gap / 4, moment]
+    answers = [answer(backend, plan(b)) for b in same]
+    assert len(kept(backend)) == 1 and answers[0] == answers[1] == answers[2]
+    # Past it, the home is stale: made again, as a backend keeping nothing answers.
+    past = answer(backend, plan(moment + gap / 4))
+    assert len(kept(backend)) == 2
+    assert past == keeping_nothing(tmp_path, plan(moment + gap / 4)) != answers[0]
+    assert answers[0] == keeping_nothing(tmp_path, plan(moment))
+    asyncio.run(backend.close())
+
+
+def test_a_small_write_starts_with_no_kept_search(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    target = build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    plan = plan_of({"point": STOCKHOLM, "max_km": 25, "facets": EVERY_FACET}, 1.7e9)
+    before = answer(backend, plan)
+    old = backend._snapshot()
+    assert old.searches
+    mover = next(d for d in docs if d["location"]["lat"] < 58.0)
+    target.apply([changed(mover, 1, location={"lat": 59.331, "lon": 18.061})], [])
+    new = backend._snapshot()
+    assert new is not old and not new.searches
+    after = answer(backend, plan)
+    assert after == keeping_nothing(tmp_path, plan)
+    assert after[0] == before[0] + 1
+    asyncio.run(backend.close())
