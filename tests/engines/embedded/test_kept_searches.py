@@ -81,7 +81,7 @@ def test_a_kept_search_cannot_be_changed_through_an_answer(tmp_path: Path, docs:
     for search in snap.searches.values():
         assert not search.hits.flags.writeable
         with pytest.raises(ValueError):
-            search.hits &= np.uint64(0)
+            np.bitwise_and(search.hits, np.uint64(0), out=search.hits)
     asyncio.run(backend.close())
 
 
