@@ -12,6 +12,15 @@ One candidate set, the snapshot's rows as packed bits (``bitsets``), goes throug
 4. ``page``: the permit tier, then ``core.ranking``'s score, measured only for rows that can reach
    the page (see ``page.py``); documents are read for the page only.
 
+Steps 1-3 follow from the criteria alone, so their outcome (the hits as a read-only set, the total,
+the facet counts) is kept per snapshot (``Snapshot.searches``, least recently used out) under a key
+holding everything it was computed from (``_search_key``): a caseworker paging, changing the sort or
+coming back from a home's page, or a portal's box asking again, gets only step 4 done. This is
+Elasticsearch's shard request cache (hit counts and aggregations kept until the next refresh): a new
+snapshot (version or delta) starts with none, a confirmation lets go of those that read the vacancy
+columns, and the ones that read the vacancy status are found again exactly while the staleness
+boundary passes no home's confirmation moment (``_VacancyReads``).
+
 New versions and small writes (deltas) are found by a background thread, which looks at the disk
 every ``REFRESH_INTERVAL_S`` (50 ms), opens or applies them and swaps them in as one reference. A
 search touches no file to learn whether anything changed: it takes the reference it finds, never
