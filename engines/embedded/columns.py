@@ -220,6 +220,25 @@ class ColumnStore:
         counts = rows.counts(self.multi_bits[name])
         return {v: int(c) for v, c in zip(self.multi_values[name], counts, strict=False) if c}
 
+    def rows_from(self, first: int) -> ColumnStore:
+        """Rows ``first..n-1`` as a store of their own (views, nothing copied; ``first`` at a word's
+        start, so the packed multi-valued bits line up): a rule over single rows (a filter clause)
+        evaluated here gives those rows' part of the whole store's answer. No id lookups."""
+        assert first % 64 == 0 and 0 <= first <= self.n, first
+        return replace(
+            self,
+            n=self.n - first,
+            ids=self.ids[first:],
+            alive=self.alive[first:],
+            numbers={k: v[first:] for k, v in self.numbers.items()},
+            flags={k: v[first:] for k, v in self.flags.items()},
+            keyword_codes={k: v[first:] for k, v in self.keyword_codes.items()},
+            multi_bits={k: v[:, first // 64 :] for k, v in self.multi_bits.items()},
+            id_sorted=self.id_sorted[:0],
+            id_sorted_rows=self.id_sorted_rows[:0],
+            moved={},
+        )
+
     # -- extending: the small-write path --------------------------------------------------------
 
     def extended(self, rows: Sequence[ColumnValues], kill: Iterable[int]) -> ColumnStore:

@@ -204,8 +204,14 @@ def clause_rows(snap: Snapshot, clause: Clause) -> Words:
     if isinstance(clause, WithinKm):
         return snap.within(clause.lat, clause.lon, clause.km)
     # Confirmations rewrite the vacancy columns in place: a set made from them is kept per ledger position.
-    key = (clause, snap.ledger_seq) if _reads_vacancies(clause) else clause
-    return snap.cached_bits(key, lambda: pack(clause_mask(c, clause)))
+    if _reads_vacancies(clause):
+        return snap.cached_bits((clause, snap.ledger_seq), lambda: pack(clause_mask(c, clause)))
+    # A rule over single rows: the set is carried over a delta, evaluated on the delta's rows only.
+    return snap.cached_bits(clause, lambda: pack(clause_mask(c, clause)), functools.partial(_clause_rule, clause))
+
+
+def _clause_rule(clause: Clause, columns: ColumnStore) -> Mask:
+    return clause_mask(columns, clause)
 
 
 TextKey = tuple[TextSearch, tuple[Clause, ...]]

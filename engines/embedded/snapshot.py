@@ -5,6 +5,15 @@ A snapshot never changes once searches can see it. A newer one is made off the r
 room for appended rows, documents mapped, name suggestions read, no document parsed), and a delta
 extends the current snapshot's columns past its last row and takes a fresh tantivy searcher. Text
 hits whose rows the columns do not hold (a write killed before it was acknowledged) are ignored.
+
+What a snapshot keeps between searches is carried into the snapshot a delta makes, updated for the
+delta's rows alone (``Snapshot.with_deltas``): a filter clause's set is its rule (``RowRule``)
+evaluated on the appended rows, a circle's likewise, chords and parsed documents of rows still
+alive stay. Killed rows' bits stay in those sets, as a set made afresh holds them (a dead row keeps
+its columns; every search starts from ``alive``). Text matches stay only over a delta that added no
+document to tantivy: its scores (BM25) depend on index-wide statistics, the number of documents and
+of those holding each term, which any added document changes, so every kept score would differ
+from the one a fresh search gives.
 """
 
 from __future__ import annotations
@@ -56,6 +65,10 @@ DENSE_SHARE = 32
 SEARCHES_KEPT = 128
 # Each ``StatusBits`` made gets the next of these: what a kept search read them as (``KeptSearch``).
 _status_tokens = itertools.count(1)
+
+# A kept set's rule over single rows (a filter clause over the columns): the same rule over a store of
+# some rows (``ColumnStore.rows_from``) gives those rows' part of the set.
+RowRule = Callable[[ColumnStore], Mask]
 
 
 _gc_lock = threading.Lock()
@@ -135,6 +148,31 @@ def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> St
     return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej))
 
 
+def _joined(words: Words, first: int, rest: Words) -> Words:
+    """A set's words before the one holding row ``first`` (a multiple of 64), then ``rest``."""
+    joined = np.empty(first // 64 + len(rest), dtype=np.uint64)
+    joined[: first // 64] = words[: first // 64]
+    joined[first // 64 :] = rest
+    return joined
+
+
+def _items(kept: OrderedDict[Any, TextMatches]) -> list[tuple[Any, TextMatches]]:
+    """A kept mapping's items; none if a search changed it while it was read (searches add text
+    matches without the lock; carrying them is an optimisation, never a reason to fail)."""
+    try:
+        return list(kept.items())
+    except RuntimeError:
+        return []
+
+
+def _is_circle(key: Any) -> bool:
+    return isinstance(key, tuple) and len(key) == 4 and key[0] == "within"
+
+
+def _is_text(key: Any) -> bool:
+    return isinstance(key, tuple) and key[:1] == ("text",)
+
+
 @dataclass(frozen=True)
 class KeptSearch:
     """What a search's criteria alone decide (its hits as a read-only set, their count, the facet
@@ -178,6 +216,8 @@ class Snapshot:
     _status: StatusBits | None = dataclasses.field(default=None, init=False)
     _chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(default_factory=OrderedDict, init=False)
     _documents: OrderedDict[int, dict[str, Any]] = dataclasses.field(default_factory=OrderedDict, init=False)
+    # The rules of the kept sets that have one (``cached_bits``): what a delta's rows are evaluated by.
+    _rules: dict[Any, RowRule] = dataclasses.field(default_factory=dict, init=False)
     _cache_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -222,7 +262,7 @@ class Snapshot:
             sources = sources.with_appended(documents)
             names = names.with_added((word, row) for word, row in delta["names"])
             applied = delta["seq"]
-        return Snapshot(
+        fresh = Snapshot(
             version=self.version,
             folder=self.folder,
             index=self.index,
@@ -234,6 +274,55 @@ class Snapshot:
             positions=self.positions.extended(columns.number("lat"), columns.number("lon")),
             keyword_bits=self.keyword_bits.extended(columns),
         )
+        self._carry_into(fresh)
+        return fresh
+
+    def _same_text(self, fresh: Snapshot) -> bool:
+        """Whether tantivy scores every document in ``fresh`` as in this snapshot: no row appended
+        (so no document added), and the same documents in the same segments (no orphaned document
+        deleted, no merge that purged deleted ones)."""
+        old, new = self.searcher, fresh.searcher
+        return fresh.columns.n == self.columns.n and (old.num_docs, old.num_segments) == (
+            new.num_docs,
+            new.num_segments,
+        )
+
+    def _carry_into(self, fresh: Snapshot) -> None:
+        """What this snapshot keeps, made valid for ``fresh`` (this plus deltas): see the module
+        docstring. A set with a rule or a circle is this one's words up to the word holding the first
+        appended row, then the rule or circle over the rows from that word on; searches on this
+        snapshot keep using its own sets meanwhile (a set is never changed once made)."""
+        old_n, n = self.columns.n, fresh.columns.n
+        first = old_n - old_n % 64
+        tail = fresh.columns.rows_from(first) if n > old_n else None
+        same_text = self._same_text(fresh)
+        with self._cache_lock:
+            masks, rules = list(self.masks.items()), dict(self._rules)
+            chords, documents = list(self._chords.items()), list(self._documents.items())
+        texts = _items(self.texts)
+        for key, words in masks:
+            rule = rules.get(key)
+            if rule is not None:
+                fresh.masks[key] = words if tail is None else _joined(words, first, pack(rule(tail)))
+                fresh._rules[key] = rule
+            elif _is_circle(key):
+                fresh.masks[key] = (
+                    words if tail is None else _joined(words, first, pack(fresh._within_from(first, *key[1:])))
+                )
+            elif same_text and _is_text(key):
+                fresh.masks[key] = words & fresh.alive
+        if same_text:
+            alive = fresh.columns.alive
+            for key, matches in texts:
+                live = alive[matches.rows]
+                fresh.texts[key] = TextMatches(matches.rows[live], matches.scores[live])
+        for point, chord2 in chords:
+            rows = np.arange(old_n, n)
+            fresh._chords[point] = (
+                np.concatenate([chord2, fresh.positions.chord2(*point, rows)]) if n > old_n else chord2
+            )
+        alive = fresh.columns.alive
+        fresh._documents.update((row, document) for row, document in documents if alive[row])
 
     def source(self, row: int) -> StoredProvider:
         source: StoredProvider = self.sources.document(row)  # type: ignore[assignment]  # the stored document
@@ -262,10 +351,11 @@ class Snapshot:
         documents: list[StoredProvider] = [dict(found[row]) for row in rows]  # type: ignore[misc]  # stored documents
         return documents
 
-    def cached_bits(self, key: Any, make: Callable[[], Words]) -> Words:
+    def cached_bits(self, key: Any, make: Callable[[], Words], rule: RowRule | None = None) -> Words:
         """A row set over the whole table, made once per snapshot (two threads may both make it: the
         same set). Whoever changes what ``make`` reads in place (vacancy confirmations) puts what
-        tells the versions apart (the ledger position) into ``key``."""
+        tells the versions apart (the ledger position) into ``key``, and gives no ``rule``: a set
+        with a rule (``make`` is ``pack(rule(columns))``) is carried over deltas."""
         with self._cache_lock:
             found = self.masks.get(key)
             if found is not None:
@@ -274,8 +364,11 @@ class Snapshot:
         made = make()
         with self._cache_lock:
             self.masks[key] = made
+            if rule is not None:
+                self._rules[key] = rule
             while len(self.masks) > MASK_CACHE_SIZE:
-                self.masks.popitem(last=False)
+                gone, _ = self.masks.popitem(last=False)
+                self._rules.pop(gone, None)
         return made
 
     def kept_search(self, key: Any) -> KeptSearch | None:
@@ -312,6 +405,12 @@ class Snapshot:
         c = self.columns
         return within(self.positions, c.number("lat"), c.number("lon"), lat, lon, km, chord2)
 
+    def _within_from(self, first: int, lat: float, lon: float, km: float) -> Mask:
+        """``_within`` for rows ``first..n-1`` only (a delta's rows): each row's decision is its own."""
+        chord2 = self.positions.chord2(lat, lon, np.arange(first, self.columns.n))
+        c = self.columns
+        return within(self.positions, c.number("lat")[first:], c.number("lon")[first:], lat, lon, km, chord2)
+
     def status(self, fresh_after: float) -> StatusBits:
         """Vacancy status sets at ``fresh_after``, remade only when a confirmation arrived or the
         boundary passed a row's moment (``StatusBits``)."""
@@ -329,6 +428,7 @@ class Snapshot:
             for kept, picks in ((self.masks, stale), (self.searches, stale_search)):
                 for key in [k for k in kept if picks(k)]:
                     del kept[key]
+                    self._rules.pop(key, None)
 
     def forget_texts(self) -> None:
         """Drop every text match set kept, with its rows' set (benchmarks: the cost of new words)."""
