@@ -24,7 +24,10 @@ $(BIN)/placeringssok: pyproject.toml uv.lock Makefile
 	$(BIN)/python -m core.lexicon
 	touch $@
 
+# The embedded engine's compiled facet counts (engines/embedded/popcounts.c, built for this processor
+# into engines/embedded/_native/; again whenever the source changes).
 setup: $(BIN)/placeringssok
+	$(BIN)/python -m engines.embedded.popcounts
 
 # After changing dependencies in pyproject.toml: resolve again and commit uv.lock.
 lock: setup

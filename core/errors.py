@@ -27,6 +27,7 @@ home's details: these texts reach terminals, logs and HTTP bodies.
     ├── BackendUnavailable        the engine cannot answer now: the API answers 503 with Retry-After
     ├── AuditUnavailable          the caseworkers' audit log cannot be written: the API answers 503
     ├── ServingMisconfigured      settings that cannot serve together (per-process rate counts, workers)
+    ├── NativeRoutineMissing      the engine's compiled routine (facet counts) cannot be built or loaded
     └── ConfidentialLeak          a response would expose a confidential home: the API answers 500
 """
 
@@ -146,3 +147,8 @@ class ConfidentialLeak(PlaceringssokError):
 
 class ServingMisconfigured(PlaceringssokError):
     """Settings the server cannot start with together; the message names the setting to change."""
+
+
+class NativeRoutineMissing(PlaceringssokError):
+    """The embedded engine's compiled routine (``engines/embedded/popcounts.c``) could not be built
+    or loaded; the message says what failed and what to install or run."""

@@ -217,8 +217,8 @@ class ColumnStore:
 
     def multi_counts(self, name: str, rows: Counting) -> dict[str, int]:
         """How many of ``rows`` hold each value."""
-        counts = rows.counts(self.multi_bits[name])
-        return {v: int(c) for v, c in zip(self.multi_values[name], counts, strict=False) if c}
+        counts = rows.counts(self.multi_bits[name]).tolist()
+        return {v: c for v, c in zip(self.multi_values[name], counts, strict=False) if c}
 
     def rows_from(self, first: int) -> ColumnStore:
         """Rows ``first..n-1`` as a store of their own (views, nothing copied; ``first`` at a word's

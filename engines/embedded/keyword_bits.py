@@ -68,5 +68,5 @@ class KeywordBits:
         bits = self.bits.get(name)
         if bits is None:
             return None
-        counts = rows.counts(bits)
-        return {v: int(c) for v, c in zip(values, counts, strict=False) if c}
+        counts = rows.counts(bits).tolist()
+        return {v: c for v, c in zip(values, counts, strict=False) if c}
