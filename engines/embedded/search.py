@@ -19,7 +19,8 @@ coming back from a home's page, or a portal's box asking again, gets only step 4
 Elasticsearch's shard request cache (hit counts and aggregations kept until the next refresh): a new
 snapshot (version or delta) starts with none, a confirmation lets go of those that read the vacancy
 columns, and the ones that read the vacancy status are found again exactly while the staleness
-boundary passes no home's confirmation moment (``_VacancyReads``).
+boundary passes no home's confirmation moment (``_VacancyReads``). Where only the status facets read
+the vacancy columns, they are counted per search over the kept hits (``_search_key``).
 
 New versions and small writes (deltas) are found by a background thread, which looks at the disk
 every ``REFRESH_INTERVAL_S`` (50 ms), opens or applies them and swaps them in as one reference. A
@@ -249,27 +250,41 @@ class _VacancyReads:
             self.read = True
         return clause
 
-    def facets(self, plan: SearchPlan) -> int | None:
-        """The status sets' token for the status facets, if any is counted."""
-        if any(FACET_BY_NAME[facet].field in VACANCY_COLUMNS for facet in plan.facets):
+    def facets(self, counted: tuple[str, ...], stale_before: float) -> int | None:
+        """The status sets' token if a status facet is among the ``counted``."""
+        if any(FACET_BY_NAME[facet].field in VACANCY_COLUMNS for facet in counted):
             self.read = True
-        if any(facet in STATUS_FACETS for facet in plan.facets):
+        if any(facet in STATUS_FACETS for facet in counted):
             self.read = True
-            return self.snap.status(plan.stale_before).token
+            return self.snap.status(stale_before).token
         return None
 
 
-def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> tuple[object, ...]:
+@dataclass(frozen=True)
+class _SearchKey:
+    """What a search's outcome is kept under (``key``), and the status facets it leaves out, counted
+    per search over the kept hits (``per_search``)."""
+
+    key: tuple[object, ...]
+    per_search: frozenset[str]
+
+
+def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> _SearchKey:
     """Everything a search's hits, total and facet counts follow from, on this snapshot: the
     filters, the text matches' key, the selections, the facets asked for (in order: the answer
     keeps it) and what was read of the vacancy columns (first: None when nothing was, so a
-    confirmation drops only the searches that read them). Not the origin, tier, sort or page."""
+    confirmation drops only the searches that read them). Not the origin, tier, sort or page.
+
+    When neither filters nor selections read the vacancy columns, the hits do not depend on them:
+    the status facets (asked for by default) are then counted per search over the kept hits (two
+    popcounts), and confirmations and the moving staleness boundary leave the kept search standing."""
     reads = _VacancyReads(snap)
     filters = tuple(reads.clause(clause) for clause in plan.filters)
     selections = tuple((name, reads.clause(clause)) for name, clause in plan.selections)
-    status = reads.facets(plan)
+    per_search = frozenset() if reads.read else STATUS_FACETS.intersection(plan.facets)
+    status = reads.facets(tuple(f for f in plan.facets if f not in per_search), plan.stale_before)
     vacancies = (reads.seq, status) if reads.read else None
-    return vacancies, filters, text_key, selections, plan.facets
+    return _SearchKey((vacancies, filters, text_key, selections, plan.facets), per_search)
 
 
 def _facet_counts(snap: Snapshot, facet: str, rows: Counting, tally: Callable[[Counting], Tally]) -> dict[str, int]:
@@ -289,6 +304,21 @@ def _facet_counts(snap: Snapshot, facet: str, rows: Counting, tally: Callable[[C
     yes = rows.count_in(clause_rows(snap, Flag(field, True)))
     no = rows.total() - yes
     return {k: n for k, n in (("true", yes), ("false", no)) if n}
+
+
+def _facets_of(
+    snap: Snapshot, plan: SearchPlan, kept: KeptSearch, per_search: frozenset[str]
+) -> dict[str, dict[str, int]]:
+    """The answer's facets in the order asked for: copies of the kept counts (they stay as they are
+    whatever the caller does with its answer), and the status facets counted now over the kept hits."""
+    tally: Tally | None = None
+    if per_search:
+        rows, bits = Counting.of(kept.hits), snap.status(plan.stale_before)
+        tally = (kept.total, rows.count_in(bits.ja), rows.count_in(bits.nej))
+    return {
+        facet: _status_counts(facet, tally) if tally is not None and facet in per_search else dict(kept.facets[facet])
+        for facet in plan.facets
+    }
 
 
 @dataclass
@@ -497,8 +527,10 @@ class EmbeddedBackend:
             if _is_geo(clause):
                 standing &= clause_rows(snap, clause)
 
-    def _counts(self, snap: Snapshot, plan: SearchPlan, standing: Words) -> tuple[dict[str, dict[str, int]], Words]:
-        """Facet counts (each facet applies every selection but its own) and the hits."""
+    def _counts(
+        self, snap: Snapshot, plan: SearchPlan, standing: Words, skip: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, dict[str, int]], Words]:
+        """Facet counts but those in ``skip`` (each facet applies every selection but its own) and the hits."""
         selections = {name: clause_rows(snap, clause) for name, clause in plan.selections}
         hits = standing.copy()
         for selected in selections.values():
@@ -518,6 +550,8 @@ class EmbeddedBackend:
             return found[1]
 
         for facet in plan.facets:
+            if facet in skip:
+                continue
             rows = counting
             if facet in selections:
                 own = standing.copy()
@@ -528,22 +562,24 @@ class EmbeddedBackend:
             facets[facet] = _facet_counts(snap, facet, rows, tally)
         return facets, hits
 
-    def _kept(self, snap: Snapshot, plan: SearchPlan) -> tuple[KeptSearch, TextMatches | None]:
+    def _kept(
+        self, snap: Snapshot, plan: SearchPlan, text_key: TextKey | None, key: _SearchKey
+    ) -> tuple[KeptSearch, TextMatches | None]:
         """The search's hits, total and facet counts, from what the snapshot keeps for its key, or
         made and kept; and its text matches (for the page)."""
-        text_key = _text_key(snap, plan)
-        key = _search_key(snap, plan, text_key)
-        kept = snap.kept_search(key)
+        kept = snap.kept_search(key.key)
         if kept is not None:
             return kept, self._matches(snap, text_key)
         candidates = self._filter(snap, plan)
         self._geo(snap, plan, candidates.standing)
-        facets, hits = self._counts(snap, plan, candidates.standing)
-        return snap.keep_search(key, hits, count(hits), facets), candidates.text
+        facets, hits = self._counts(snap, plan, candidates.standing, key.per_search)
+        return snap.keep_search(key.key, hits, count(hits), facets), candidates.text
 
     def _execute(self, plan: SearchPlan) -> BackendResult:
         snap = self._snapshot()
-        kept, matches = self._kept(snap, plan)
+        text_key = _text_key(snap, plan)
+        key = _search_key(snap, plan, text_key)
+        kept, matches = self._kept(snap, plan, text_key, key)
         tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
         ranked = page(plan, snap.columns, snap, kept.hits, matches, tier)
         hits = [
@@ -552,9 +588,7 @@ class EmbeddedBackend:
                 snap.sources_of(ranked.rows.tolist()), ranked.score.tolist(), ranked.text_score.tolist(), strict=True
             )
         ]
-        # The kept counts stay as they are whatever the caller does with its answer.
-        facets = {name: dict(counts) for name, counts in kept.facets.items()}
-        return BackendResult(total=kept.total, hits=hits, facets=facets)
+        return BackendResult(total=kept.total, hits=hits, facets=_facets_of(snap, plan, kept, key.per_search))
 
     # -- the backend interface ----------------------------------------------------------------
 

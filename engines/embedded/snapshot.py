@@ -61,7 +61,7 @@ DOCUMENTS_KEPT = 2048
 # Matches at least this share of the rows (1/DENSE_SHARE) are ordered through a table of every row.
 DENSE_SHARE = 32
 # Searches' hits, facet counts and totals kept per snapshot (``KeptSearch``), least recently used
-# out: 125 KB of hits and ~10-30 KB of counts each at 1,000,000 rows, about 20 MB in all.
+# out: at 1,000,000 rows 125 KB of hits and up to ~40 KB of counts (every facet) each, 21 MB at most.
 SEARCHES_KEPT = 128
 # Each ``StatusBits`` made gets the next of these: what a kept search read them as (``KeptSearch``).
 _status_tokens = itertools.count(1)

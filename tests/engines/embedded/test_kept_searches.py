@@ -119,24 +119,43 @@ def test_a_confirmation_makes_the_searches_that_read_vacancies_again(
     ledger = VacancyLedger(tmp_path / "ledger.sqlite")
     backend = EmbeddedBackend(tmp_path, ledger)
     stale_before = moments(docs)[0] - 1  # every register figure is fresh
-    with_status = plan_of({"facets": ["has_vacancy", "county_code"]}, stale_before)
-    plain = plan_of({"facets": ["county_code"]}, stale_before)
-    flagged = replace(plain, filters=(*plain.filters, Flag("has_vacancy", True)))
-    plans = [with_status, flagged, plain]
+    counted = plan_of({"facets": ["has_vacancy", "county_code", "vacancy_status"]}, stale_before)
+    selected = plan_of({"facets": ["has_vacancy", "county_code"], "has_vacancy": False}, stale_before)
+    flagged = replace(counted, filters=(*counted.filters, Flag("has_vacancy", True)))
+    plans = [counted, selected, flagged]
     before = [answer(backend, plan) for plan in plans]
     home = next(d for d in docs if d["vacancies"] > 0 and d["vacancies_updated_at"] is not None)
     ledger.confirm(home["id"], 0, None, datetime(2030, 1, 1, tzinfo=UTC), "test", "home")
     after = [answer(backend, plan) for plan in plans]
     assert after == [keeping_nothing(tmp_path, plan, ledger) for plan in plans]
+    assert after[0][0] == before[0][0]
     assert after[0][1]["has_vacancy"]["false"] == before[0][1]["has_vacancy"]["false"] + 1
-    assert after[1][0] == before[1][0] - 1
-    assert after[2] == before[2]
-    # Those that read the vacancy columns were let go at once; the one that did not stays.
+    assert after[0][1]["vacancy_status"] != before[0][1]["vacancy_status"]
+    assert (after[1][0], after[2][0]) == (before[1][0] + 1, before[2][0] - 1)
+    # Those whose hits read the vacancy columns were let go at once; the one whose hits did not
+    # (its status counts are made per search) stays.
     snap = backend._snapshot()
     assert [key for key in snap.searches if key[0] is not None and key[0][0] != snap.ledger_seq] == []
     assert sum(key[0] is None for key in snap.searches) == 1
     asyncio.run(backend.close())
     ledger.close()
+
+
+def test_status_counts_of_a_search_that_selects_no_status_follow_the_boundary(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    """One kept search (its hits read no vacancy column) whose status facets are counted per
+    search: fails if they were kept with it."""
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    known = moments(docs)
+    moment = known[len(known) // 2]
+    body = {"facets": EVERY_FACET, "point": STOCKHOLM, "max_km": 600}
+    answers = [answer(backend, plan_of(body, b)) for b in (moment, moment + 0.5, moment)]
+    assert len(kept(backend)) == 1
+    assert answers == [keeping_nothing(tmp_path, plan_of(body, b)) for b in (moment, moment + 0.5, moment)]
+    assert answers[0] == answers[2] and answers[0][1]["vacancy_status"] != answers[1][1]["vacancy_status"]
+    asyncio.run(backend.close())
 
 
 def test_the_staleness_boundary_reuses_a_kept_search_until_it_passes_a_moment(
