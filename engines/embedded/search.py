@@ -99,6 +99,11 @@ REFRESH_INTERVAL_S = 0.05
 WARM_TEXTS = 16
 WARM_SETS = 64
 WARM_BUDGET_S = 1.0
+# A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
+# budget: the write becomes visible once it is done. Deltas arriving meanwhile are applied together
+# with the next, so under a stream of writes the matches are made again once per warm-up, not once
+# per write.
+WARM_DELTA_BUDGET_S = 0.5
 
 
 def clause_mask(c: ColumnStore, clause: Clause) -> Mask:
@@ -395,28 +400,32 @@ class EmbeddedBackend:
             fresh = served.snapshot.with_deltas()
             if fresh is not served.snapshot:
                 self._overlay.start(fresh)
+                # The kept sets came along (``Snapshot.with_deltas``); text matches, whose scores
+                # follow every added document, are made again before it serves.
+                self._warm(fresh, served.snapshot, WARM_DELTA_BUDGET_S, sets=False)
                 self._served = Opened(fresh, served.version)
         else:
             opened = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
                 if served is not None:
-                    self._warm(opened.snapshot, served.snapshot)
+                    self._warm(opened.snapshot, served.snapshot, WARM_BUDGET_S)
             self._served = opened
         self._seen = stamp
 
-    def _warm(self, new: Snapshot, old: Snapshot) -> None:
+    def _warm(self, new: Snapshot, old: Snapshot, budget_s: float, *, sets: bool = True) -> None:
         """Make the searches ``old`` answered last again on ``new`` before it serves (as Solr warms a
-        new searcher): otherwise each worker's first search of each kind after a version switch pays
-        for new text matches (70 ms at 1M) and circles, and the search tail follows the switches. Off
-        the request path (the old version serves meanwhile), bounded by WARM_BUDGET_S."""
-        deadline = time.monotonic() + WARM_BUDGET_S
+        new searcher): otherwise each worker's first search of each kind after a version switch or
+        a delta pays for new text matches (70 ms at 1M) and, after a switch, circles, and the search
+        tail follows the writes. Off the request path (the old snapshot serves meanwhile), bounded
+        by ``budget_s``; ``sets``: the row sets too (a delta carries them)."""
+        deadline = time.monotonic() + budget_s
         for key in _newest_keys(old.texts, WARM_TEXTS):
             if time.monotonic() > deadline:
                 return
             query = functools.partial(self._text_query, new, *key)
             new.text_rows(key, new.text_matches(key, query))
-        for key in _newest_keys(old.masks, WARM_SETS):
+        for key in _newest_keys(old.masks, WARM_SETS if sets else 0):
             if time.monotonic() > deadline:
                 return
             if isinstance(key, tuple) and len(key) == 4 and key[0] == "within":

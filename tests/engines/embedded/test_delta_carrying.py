@@ -104,13 +104,14 @@ def test_kept_sets_carried_over_deltas_answer_as_a_backend_keeping_nothing(
         nonlocal version
         version += 1
         before = backend._snapshot()
-        kept = kept_keys(backend)
-        assert kept
+        kept, texts = kept_keys(backend), set(before.texts)
+        assert kept and texts
         target.apply([changed(d, version) for d in upserts], merge_in_background=False)
         after = backend._snapshot()
         assert after is not before and after.columns.n == before.columns.n + len(upserts)
-        # Carried before any search asks: the sets kept before the write, made valid for it.
-        assert kept <= kept_keys(backend)
+        # Carried before any search asks: the sets kept before the write, made valid for it; the
+        # text matches made again (warmed) before the snapshot served.
+        assert kept <= kept_keys(backend) and texts <= set(after.texts)
         assert carried_as_made_afresh(backend) >= len(kept)
 
     first = search_all()
