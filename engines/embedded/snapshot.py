@@ -431,9 +431,11 @@ class Snapshot:
                     self._rules.pop(key, None)
 
     def forget_texts(self) -> None:
-        """Drop every text match set kept, with its rows' set (benchmarks: the cost of new words)."""
+        """Drop every text match set kept, with its rows' set, and the searches kept (benchmarks:
+        the cost of new words; a search for them finds none of these)."""
         with self._cache_lock:
             self.texts.clear()
+            self.searches.clear()
             for key in [k for k in self.masks if isinstance(k, tuple) and k[:1] == ("text",)]:
                 del self.masks[key]
 

@@ -83,7 +83,9 @@ def test_kept_sets_answer_as_a_backend_keeping_nothing(tmp_path: Path, docs: lis
     # Text sets dropped (the benchmark's cold searches): made again, the same answers.
     snap = backend._snapshot()
     snap.forget_texts()
-    assert not snap.texts and not [k for k in snap.masks if isinstance(k, tuple) and k[0] == "text"]
+    assert (
+        not snap.texts and not snap.searches and not [k for k in snap.masks if isinstance(k, tuple) and k[0] == "text"]
+    )
     for plan in plans:
         assert answer(backend, plan) == keeping_nothing(tmp_path, plan), plan
     asyncio.run(backend.close())
