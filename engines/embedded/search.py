@@ -318,8 +318,14 @@ def _facets_of(
     whatever the caller does with its answer), and the status facets counted now over the kept hits."""
     tally: Tally | None = None
     if per_search:
-        rows, bits = Counting.of(kept.hits), snap.status(plan.stale_before)
-        tally = (kept.total, rows.count_in(bits.ja), rows.count_in(bits.nej))
+        # The same status sets (their token) give the same tally of the same hits.
+        bits = snap.status(plan.stale_before)
+        tally = kept.tallies.get(bits.token)
+        if tally is None:
+            rows = Counting.of(kept.hits)
+            tally = (kept.total, rows.count_in(bits.ja), rows.count_in(bits.nej))
+            kept.tallies.clear()
+            kept.tallies[bits.token] = tally
     return {
         facet: _status_counts(facet, tally) if tally is not None and facet in per_search else dict(kept.facets[facet])
         for facet in plan.facets

@@ -182,6 +182,9 @@ class KeptSearch:
     hits: Words
     total: int
     facets: dict[str, dict[str, int]]
+    # The hits' vacancy status tally (rows, ja, nej) by the ``StatusBits.token`` it was counted
+    # with, for searches whose status facets are counted per search: only the newest is kept.
+    tallies: dict[int, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
