@@ -278,7 +278,9 @@ def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> _
     """Everything a search's hits, total and facet counts follow from, on this snapshot: the
     filters, the text matches' key, the selections, the facets asked for (in order: the answer
     keeps it) and what was read of the vacancy columns (first: None when nothing was, so a
-    confirmation drops only the searches that read them). Not the origin, tier, sort or page.
+    confirmation drops only the searches that read them). Not the origin, tier, decay, sort or page:
+    only ``page`` reads them. A step before the page that comes to read another field of the plan
+    must add it here (``test_kept_searches`` lists the fields).
 
     When neither filters nor selections read the vacancy columns, the hits do not depend on them:
     the status facets (asked for by default) are then counted per search over the kept hits (two

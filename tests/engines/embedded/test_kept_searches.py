@@ -6,7 +6,7 @@ what the key must hold (selections, the facets asked for, the ledger position) n
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -200,3 +200,10 @@ def test_a_small_write_starts_with_no_kept_search(tmp_path: Path, docs: list[Ind
     assert after == keeping_nothing(tmp_path, plan)
     assert after[0] == before[0] + 1
     asyncio.run(backend.close())
+
+
+def test_every_field_of_the_plan_is_in_the_key_or_read_by_the_page_alone() -> None:
+    """A new field of the plan fails this until ``search._search_key`` holds it or the page alone reads it."""
+    keyed = {"text", "filters", "selections", "facets", "stale_before"}
+    page_only = {"origin", "tier", "decay", "sort", "offset", "size"}
+    assert {field.name for field in fields(SearchPlan)} == keyed | page_only
