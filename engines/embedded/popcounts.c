@@ -37,3 +37,27 @@ void popcounts_and_at(const uint64_t *bits, size_t values, size_t stride, const 
         counts[v] = count;
     }
 }
+
+/* The set of rows whose code the table marks: bit r of ``words`` is ``table[codes[r]]`` for r < n (a
+ * code outside the table marks nothing). One pass over the codes, where numpy indexes the table into
+ * a mask and packs that. */
+void pack_codes_in(const int32_t *codes, size_t n, const uint8_t *table, size_t table_len, uint64_t *words) {
+    size_t w = 0;
+    for (; (w + 1) * 64 <= n; w++) {
+        const int32_t *word_codes = codes + w * 64;
+        uint64_t bits = 0;
+        for (unsigned j = 0; j < 64; j++) {
+            uint32_t code = (uint32_t)word_codes[j];
+            bits |= (uint64_t)(code < table_len ? table[code] != 0 : 0) << j;
+        }
+        words[w] = bits;
+    }
+    if (w * 64 < n) {
+        uint64_t bits = 0;
+        for (size_t row = w * 64; row < n; row++) {
+            uint32_t code = (uint32_t)codes[row];
+            bits |= (uint64_t)(code < table_len ? table[code] != 0 : 0) << (row - w * 64);
+        }
+        words[w] = bits;
+    }
+}

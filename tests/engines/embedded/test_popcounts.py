@@ -1,6 +1,7 @@
 """Facet counts over packed bitsets (the compiled ``popcounts`` routine, through ``bitsets.Counting``)
 equal a plain boolean-mask count, on either path (streamed or gathered words), at every edge: rows
-not a multiple of 64, an empty set, every row, bitsets wider than the set (room for rows to come)."""
+not a multiple of 64, an empty set, every row, bitsets wider than the set (room for rows to come).
+A keyword clause's set packed from the codes equals the packed mask."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from numpy.typing import NDArray
 from core.errors import NativeRoutineMissing
 from engines.embedded import popcounts
 from engines.embedded.bitsets import GATHER_SHARE, Counting, count, pack
-from engines.embedded.columns import words_for
-from engines.embedded.popcounts import and_counts, and_counts_at
+from engines.embedded.columns import ColumnStore, words_for
+from engines.embedded.popcounts import and_counts, and_counts_at, codes_in
+from engines.embedded.search import clause_mask, clause_set
+from search_api.plan import AllOf, AnyOf, Clause
 
 Masks = NDArray[np.bool_]
 
@@ -146,3 +149,55 @@ def test_a_source_that_does_not_compile_is_reported(tmp_path: Path, monkeypatch:
     with pytest.raises(NativeRoutineMissing, match=r"failed.*make setup"):
         popcounts.build()
     assert not list((tmp_path / "built").glob("*.so"))
+
+
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 64 * 40 + 9])
+def test_codes_in_equals_the_packed_table_lookup(n: int) -> None:
+    rng = np.random.default_rng(n)
+    codes = rng.integers(0, 6, n).astype(np.int32)
+    for table in ([False] * 6, [True] * 6, [False, True, False, False, True, False], [True] + [False] * 5):
+        marks = np.array(table)
+        assert codes_in(codes, marks).tolist() == pack(marks[codes]).tolist()
+
+
+def test_codes_outside_the_table_mark_nothing() -> None:
+    outside = np.array([0, 5, -1, 2**31 - 1, 1, 6, 7], dtype=np.int32)
+    codes = np.concatenate([outside, np.full(64 - len(outside), 6, dtype=np.int32), outside])  # a whole word, then 7
+    table = np.ones(8, dtype=bool)[:6]  # the memory just past the table marks everything
+    assert rows_of_set(codes_in(codes, table)) == [0, 1, 4, 64, 65, 68]
+
+
+def rows_of_set(words: NDArray[np.uint64]) -> list[int]:
+    return [r for r in range(len(words) * 64) if int(words[r // 64]) >> (r % 64) & 1]
+
+
+def test_a_keyword_clause_set_equals_its_packed_mask() -> None:
+    """``clause_rows`` packs a keyword clause from the codes (a value not in the column selects
+    nothing; AllOf on a single-valued field is AnyOf); the store's arrays have room past ``n``."""
+    n, room = 64 * 7 + 3, 100
+    rng = np.random.default_rng(11)
+    codes = np.full(n + room, 2, dtype=np.int32)
+    codes[:n] = rng.integers(0, 4, n)  # code 3: no value (the table's last entry)
+    values = {"ownership": ["enskild", "kommunal", "region"]}
+    store = ColumnStore(
+        n=n,
+        ids=np.zeros(n + room, dtype="S8"),
+        alive=np.ones(n, dtype=bool),
+        numbers={},
+        flags={},
+        keyword_values=values,
+        keyword_codes={"ownership": codes},
+        multi_values={},
+        multi_bits={},
+        id_sorted=np.zeros(0, dtype="S8"),
+        id_sorted_rows=np.zeros(0, dtype=np.int64),
+    )
+    clauses: list[Clause] = [
+        AnyOf("ownership", ("kommunal",)),
+        AnyOf("ownership", ("enskild", "region")),
+        AnyOf("ownership", ("okänd",)),
+        AllOf("ownership", ("region",)),
+    ]
+    for clause in clauses:
+        assert clause_set(store, clause).tolist() == pack(clause_mask(store, clause)).tolist(), clause
+    assert count(clause_set(store, clauses[0])) == int((codes[:n] == 1).sum())
