@@ -69,7 +69,7 @@ from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import page
 from engines.embedded.popcounts import codes_in
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.snapshot import KeptSearch, Snapshot, TextMatches
+from engines.embedded.snapshot import KeptSearch, Snapshot, TextKey, TextMatches
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
@@ -231,9 +231,6 @@ def clause_rows(snap: Snapshot, clause: Clause) -> Words:
 
 def _clause_rule(clause: Clause, columns: ColumnStore) -> Mask:
     return clause_mask(columns, clause)
-
-
-TextKey = tuple[TextSearch, tuple[Clause, ...]]
 
 
 def _text_key(snap: Snapshot, plan: SearchPlan) -> TextKey | None:
@@ -536,7 +533,7 @@ class EmbeddedBackend:
                 standing &= clause_rows(snap, clause)
         key = _text_key(snap, plan)
         matches = self._matches(snap, key)
-        if matches is not None:
+        if key is not None and matches is not None:
             standing &= snap.text_rows(key, matches)
         return _Candidates(standing, matches)
 

@@ -19,12 +19,10 @@ from the one a fresh search gives.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -44,6 +42,8 @@ from engines.embedded.names import NameIndex
 from engines.embedded.positions import Floats32, Positions, within
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
+from search_api.plan import Clause
+from search_api.text_plan import TextSearch
 
 # Whole-table row sets (filters, circles, text matches) kept per snapshot, least recently used out
 # (packed bits: 1,000,000 rows are 125 KB each, 32 MB in all).
@@ -69,32 +69,6 @@ _status_tokens = itertools.count(1)
 # A kept set's rule over single rows (a filter clause over the columns): the same rule over a store of
 # some rows (``ColumnStore.rows_from``) gives those rows' part of the set.
 RowRule = Callable[[ColumnStore], Mask]
-
-
-_gc_lock = threading.Lock()
-_gc_pausing = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while tantivy hands over every match as a Python tuple: the
-    hundreds of thousands of new tuples trigger full collections that traverse them all again and
-    again (a cold text search at 1M rows spent half its time there). Tuples hold no cycles; the
-    collector resumes when the last search collecting matches (on any thread) is done."""
-    global _gc_pausing, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausing == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausing += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausing -= 1
-            if _gc_pausing == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _by_row(rows: NDArray[np.int64], scores: NDArray[np.float64], n: int) -> TextMatches:
@@ -187,6 +161,10 @@ class KeptSearch:
     tallies: dict[int, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
 
 
+# A text match set's key: the words, and the filters that narrowed tantivy's query (``narrowing``).
+TextKey = tuple[TextSearch, tuple[Clause, ...]]
+
+
 @dataclass(frozen=True)
 class TextMatches:
     rows: NDArray[np.int64]  # sorted
@@ -210,7 +188,7 @@ class Snapshot:
     # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
     ledger_seq: int = 0
     masks: OrderedDict[Any, Words] = dataclasses.field(default_factory=OrderedDict)
-    texts: OrderedDict[Any, TextMatches] = dataclasses.field(default_factory=OrderedDict)
+    texts: OrderedDict[TextKey, TextMatches] = dataclasses.field(default_factory=OrderedDict)
     # Never carried to another snapshot: a delta or version starts with none.
     searches: OrderedDict[Any, KeptSearch] = dataclasses.field(default_factory=OrderedDict)
     # Every row, and the live ones, as sets (``bitsets``).
@@ -366,13 +344,16 @@ class Snapshot:
                 return found
         made = make()
         with self._cache_lock:
-            self.masks[key] = made
-            if rule is not None:
-                self._rules[key] = rule
-            while len(self.masks) > MASK_CACHE_SIZE:
-                gone, _ = self.masks.popitem(last=False)
-                self._rules.pop(gone, None)
+            self._keep_bits(key, made, rule)
         return made
+
+    def _keep_bits(self, key: Any, bits: Words, rule: RowRule | None = None) -> None:
+        self.masks[key] = bits
+        if rule is not None:
+            self._rules[key] = rule
+        while len(self.masks) > MASK_CACHE_SIZE:
+            gone, _ = self.masks.popitem(last=False)
+            self._rules.pop(gone, None)
 
     def kept_search(self, key: Any) -> KeptSearch | None:
         with self._cache_lock:
@@ -442,32 +423,60 @@ class Snapshot:
             for key in [k for k in self.masks if isinstance(k, tuple) and k[:1] == ("text",)]:
                 del self.masks[key]
 
-    def text_rows(self, key: Any, matches: TextMatches) -> Words:
+    def text_rows(self, key: TextKey, matches: TextMatches) -> Words:
         """The rows of ``matches`` (``text_matches(key, ...)``) as a set."""
         return self.cached_bits(("text", key), lambda: of_rows(matches.rows, self.columns.n))
 
-    def text_matches(self, key: Any, query_of: Callable[[], tantivy.Query]) -> TextMatches:
+    def text_matches(self, key: TextKey, query_of: Callable[[], tantivy.Query]) -> TextMatches:
         """Every document matching the query (made by ``query_of`` when none is kept for ``key``) as
-        sorted rows and their scores, without a Python object per match kept beyond the call."""
-        found = self.texts.get(key)
-        if found is not None:
-            self.texts.move_to_end(key)
-            return found
-        query = query_of()
+        sorted rows and their scores, without a Python object per match kept beyond the call. The
+        matches kept for the same words under fewer narrowing filters serve as they are: narrowing
+        only has to leave a superset (every filter applies exactly afterwards), and a filter adds
+        nothing to a match's score (``narrowing``)."""
+        with self._cache_lock:
+            found = self.texts.get(key)
+            if found is not None:
+                self.texts.move_to_end(key)
+                return found
+            broader = self._broader_text(key)
+            if broader is not None:
+                found = self.texts[broader]
+                bits = self.masks.get(("text", broader))
+                if bits is not None:
+                    self._keep_bits(("text", key), bits)
+                self._keep_text(key, found)
+                return found
+        found = self._collect(query_of())
+        with self._cache_lock:
+            self._keep_text(key, found)
+        return found
+
+    def _keep_text(self, key: TextKey, matches: TextMatches) -> None:
+        self.texts[key] = matches
+        while len(self.texts) > TEXT_CACHE_SIZE:
+            self.texts.popitem(last=False)
+
+    def _broader_text(self, key: TextKey) -> TextKey | None:
+        """A kept key for the same words whose narrowing filters are among ``key``'s (the caller
+        holds the lock)."""
+        text, narrowing = key
+        for kept in reversed(self.texts):
+            if kept[0] == text and set(kept[1]) <= set(narrowing):
+                return kept
+        return None
+
+    def _collect(self, query: tantivy.Query) -> TextMatches:
+        # One search for every match: a first search to count them costs a third more. Scores and
+        # addresses are taken out of the hits without unzipping them into more tuples. (The hits'
+        # tuples hold no cycles: the first young collection untracks them, so collecting them
+        # costs the cycle collector little.)
         searcher = self.searcher
-        with _gc_paused():
-            # One search for every match: a first search to count them costs a third more. Scores and
-            # addresses are taken out of the hits without unzipping them into more tuples.
-            hits = searcher.search(query, limit=max(1, searcher.num_docs), count=False).hits
-            scores = np.fromiter(map(itemgetter(0), hits), dtype=np.float64, count=len(hits))
-            found_rows = searcher.fast_field_values("row", list(map(itemgetter(1), hits))) if hits else []
-            rows = np.fromiter(found_rows, dtype=np.int64, count=len(hits))
-            del hits, found_rows
+        hits = searcher.search(query, limit=max(1, searcher.num_docs), count=False).hits
+        scores = np.fromiter(map(itemgetter(0), hits), dtype=np.float64, count=len(hits))
+        found_rows = searcher.fast_field_values("row", list(map(itemgetter(1), hits))) if hits else []
+        rows = np.fromiter(found_rows, dtype=np.int64, count=len(hits))
+        del hits, found_rows
         known = rows < self.columns.n
         rows, scores = rows[known], scores[known]
         live = self.columns.alive[rows]
-        found = _by_row(rows[live], scores[live], self.columns.n)
-        self.texts[key] = found
-        if len(self.texts) > TEXT_CACHE_SIZE:
-            self.texts.popitem(last=False)
-        return found
+        return _by_row(rows[live], scores[live], self.columns.n)
