@@ -241,6 +241,10 @@ def _text_key(snap: Snapshot, plan: SearchPlan) -> TextKey | None:
     return plan.text, tuple(f for f in plan.filters if narrowable(f) and not _selects_every_value(c, f))
 
 
+# Facets counted over a column a confirmation writes (the status facets among them).
+_VACANCY_FACETS = frozenset(name for name, facet in FACET_BY_NAME.items() if facet.field in VACANCY_COLUMNS)
+
+
 class _VacancyReads:
     """What a search reads of the vacancy columns, as a kept search's key holds it: the ledger
     position the columns were at, and for each status clause the ``StatusBits`` token in place of
@@ -265,11 +269,11 @@ class _VacancyReads:
             self.read = True
         return clause
 
-    def facets(self, counted: tuple[str, ...], stale_before: float) -> int | None:
+    def facets(self, counted: frozenset[str], stale_before: float) -> int | None:
         """The status sets' token if a status facet is among the ``counted``."""
-        if any(FACET_BY_NAME[facet].field in VACANCY_COLUMNS for facet in counted):
+        if not counted.isdisjoint(_VACANCY_FACETS):
             self.read = True
-        if any(facet in STATUS_FACETS for facet in counted):
+        if not counted.isdisjoint(STATUS_FACETS):
             self.read = True
             return self.snap.status(stale_before).token
         return None
@@ -298,8 +302,9 @@ def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> _
     reads = _VacancyReads(snap)
     filters = tuple(reads.clause(clause) for clause in plan.filters)
     selections = tuple((name, reads.clause(clause)) for name, clause in plan.selections)
-    per_search = frozenset() if reads.read else STATUS_FACETS.intersection(plan.facets)
-    status = reads.facets(tuple(f for f in plan.facets if f not in per_search), plan.stale_before)
+    asked = frozenset(plan.facets)
+    per_search = frozenset() if reads.read else STATUS_FACETS & asked
+    status = reads.facets(asked - per_search, plan.stale_before)
     vacancies = (reads.seq, status) if reads.read else None
     return _SearchKey((vacancies, filters, text_key, selections, plan.facets), per_search)
 
@@ -554,10 +559,8 @@ class EmbeddedBackend:
             if _is_geo(clause):
                 standing &= clause_rows(snap, clause)
 
-    def _counts(
-        self, snap: Snapshot, plan: SearchPlan, standing: Words, skip: frozenset[str] = frozenset()
-    ) -> tuple[dict[str, dict[str, int]], Words]:
-        """Facet counts but those in ``skip`` (each facet applies every selection but its own) and the hits."""
+    def _counts(self, snap: Snapshot, plan: SearchPlan, standing: Words) -> tuple[dict[str, dict[str, int]], Words]:
+        """Facet counts (each facet applies every selection but its own) and the hits."""
         selections = {name: clause_rows(snap, clause) for name, clause in plan.selections}
         hits = standing.copy()
         for selected in selections.values():
@@ -577,8 +580,6 @@ class EmbeddedBackend:
             return found[1]
 
         for facet in plan.facets:
-            if facet in skip:
-                continue
             rows = counting
             if facet in selections:
                 own = standing.copy()
@@ -591,22 +592,25 @@ class EmbeddedBackend:
 
     def _kept(
         self, snap: Snapshot, plan: SearchPlan, text_key: TextKey | None, key: _SearchKey
-    ) -> tuple[KeptSearch, TextMatches | None]:
+    ) -> tuple[KeptSearch, TextMatches | None, dict[str, dict[str, int]]]:
         """The search's hits, total and facet counts, from what the snapshot keeps for its key, or
-        made and kept; and its text matches (for the page)."""
+        made and kept; its text matches (for the page); and the answer's facets."""
         kept = snap.kept_search(key.key)
         if kept is not None:
-            return kept, self._matches(snap, text_key)
+            return kept, self._matches(snap, text_key), _facets_of(snap, plan, kept, key.per_search)
         candidates = self._filter(snap, plan)
         self._geo(snap, plan, candidates.standing)
-        facets, hits = self._counts(snap, plan, candidates.standing, key.per_search)
-        return snap.keep_search(key.key, hits, count(hits), facets), candidates.text
+        # Every facet (the status facets too, from the same count of the hits) for this answer; the
+        # kept ones are copies, so no caller can change them.
+        facets, hits = self._counts(snap, plan, candidates.standing)
+        keeping = {name: dict(counts) for name, counts in facets.items() if name not in key.per_search}
+        return snap.keep_search(key.key, hits, count(hits), keeping), candidates.text, facets
 
     def _execute(self, plan: SearchPlan) -> BackendResult:
         snap = self._snapshot()
         text_key = _text_key(snap, plan)
         key = _search_key(snap, plan, text_key)
-        kept, matches = self._kept(snap, plan, text_key, key)
+        kept, matches, facets = self._kept(snap, plan, text_key, key)
         tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
         ranked = page(plan, snap.columns, snap, kept.hits, matches, tier)
         hits = [
@@ -615,7 +619,7 @@ class EmbeddedBackend:
                 snap.sources_of(ranked.rows.tolist()), ranked.score.tolist(), ranked.text_score.tolist(), strict=True
             )
         ]
-        return BackendResult(total=kept.total, hits=hits, facets=_facets_of(snap, plan, kept, key.per_search))
+        return BackendResult(total=kept.total, hits=hits, facets=facets)
 
     # -- the backend interface ----------------------------------------------------------------
 
