@@ -1,4 +1,4 @@
-"""Rows' places as 32-bit unit vectors: a cheap, conservative prefilter for distances.
+"""Rows' places as 32-bit unit vectors in spatial order: a circle reads only the rows near it.
 
 ``core.geography.distance_km`` defines every distance. Deciding "within r km" for a million rows
 with it costs a haversine (five transcendental functions in 64 bits) per row. The squared chord
@@ -9,13 +9,22 @@ chord, so "within r km" is "chord <= 2 sin(r / 2R)" on the exact values; the 32-
 decided by the chord; the rest are measured with ``distance_km``: every decision is the one
 ``distance_km`` makes, and only a thin ring of rows pays for a haversine.
 
-Vectors are made when a snapshot opens and extended with the rows a delta appends (rows never move),
-never on the request path.
+Even the chord of every row is a pass over a million rows per new circle (a new school, a new
+exclusion zone, each of the page's growing circles). So the vectors are kept in spatial order:
+by latitude band (``BANDS_PER_DEGREE``), then by longitude within the band. A circle's bounding box
+is one run of positions per band it crosses (found by one ``searchsorted``), and only those rows'
+chords are taken: a circle costs about the rows in its box, not the table.
+
+Vectors are placed when a snapshot opens. Rows a delta appends (rows never move) go after the placed
+ones in row order, and every circle reads all of them (a few thousand at most between versions);
+``extended`` places everything again, off the request path, once they grow past an eighth of the
+placed rows.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,15 +32,40 @@ from numpy.typing import NDArray
 
 from core.geography import EARTH_RADIUS_KM, distance_km
 from engines.embedded.bitsets import pack, rows_of
-from engines.embedded.columns import Mask
+from engines.embedded.columns import Mask, Words, words_for
 
 Floats32 = NDArray[np.float32]
+Rows = NDArray[np.int64]
+Positions32 = NDArray[np.int32]
+# Positions to read: a run, or scattered ones.
+Where = slice | NDArray[np.int32] | NDArray[np.intp]
 # Each 32-bit component is within 2^-24 (6e-8) of the exact one, for the rows and the point alike,
 # so the difference vector is off by at most sqrt(3) x 1.2e-7 (2.1e-7, what rows at every distance
 # show); the squares and sums add a few 32-bit roundings relative to the result. 2e-6 of the radius
 # (13 m) plus 1e-5 relative is about ten times that.
 CHORD_SLACK = 2e-6
 RELATIVE_SLACK = 1e-5
+# Latitude bands 1/32 degree (3.5 km) high: a 5 km circle crosses 3 or 4 of them, a 300 km one 175.
+BANDS_PER_DEGREE = 32
+# The sort key is band x _BAND_SPAN + (lon + 180 modulo 360): a band's keys (0..360 past its start)
+# never reach the next band's.
+_BAND_SPAN = 1024.0
+# A circle's box is drawn for a radius this much larger (relative, and 1 m): every row distance_km
+# puts within the radius is inside it despite the box's own rounding. Rows in the box are decided
+# by their chords as before, so a wider box costs rows read, never a wrong decision.
+_BOX_RELATIVE = 1e-9
+_BOX_KM = 1e-3
+# Runs spanning at most this many times the rows they hold are read as one run.
+_SPAN_SHARE = 2
+# A circle whose box holds more than this share of the placed rows is decided over every row's
+# chord from its point: one pass for the point's circles (the page grows several around one point),
+# then a comparison per row and circle, with no rows to scatter into the set.
+_WIDE_SHARE = 4
+# Sets of rows fewer than 1/_SORTED_SHARE of the table are made from the sorted rows, not a mask.
+_SORTED_SHARE = 64
+# Appended rows past this share of the placed ones (and this many at least) are placed again.
+_TAIL_SHARE = 8
+_TAIL_MIN = 4096
 
 
 def _unit(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[Floats32, Floats32, Floats32]:
@@ -42,6 +76,19 @@ def _unit(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[Floats32,
         (cos_phi * np.sin(lam)).astype(np.float32),
         np.sin(phi).astype(np.float32),
     )
+
+
+def _key(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Spatial sort key (NaN, last in any sort, for a row without a place)."""
+    key: NDArray[np.float64] = np.floor((lat + 90.0) * BANDS_PER_DEGREE) * _BAND_SPAN
+    key += np.remainder(lon + 180.0, 360.0)
+    return key
+
+
+def _band(lat: float) -> int:
+    """The band of ``lat``, as ``_key`` computes it (the same roundings, each monotone: a row north
+    of a latitude is never in a band south of its band)."""
+    return math.floor((lat + 90.0) * BANDS_PER_DEGREE)
 
 
 def chord_cut(km: float) -> tuple[float, float]:
@@ -64,76 +111,198 @@ def km_at_least(chord2: Floats32) -> NDArray[np.float64]:
     return km
 
 
+def box(lat: float, lon: float, km: float) -> tuple[float, float, float, float] | None:
+    """(south, north, west, east) in degrees holding every point within ``km`` of the point (west
+    -inf and east inf: every longitude); None when the circle holds the whole earth."""
+    angle = (km * (1.0 + _BOX_RELATIVE) + _BOX_KM) / EARTH_RADIUS_KM
+    if angle >= math.pi:
+        return None
+    reach = math.degrees(angle)
+    phi = math.radians(lat)
+    # The widest a cap reaches in longitude is asin(sin(angle) / cos(lat)), unless it holds a pole
+    # (or all but touches one, where that asin has no precision left).
+    if angle + abs(phi) >= math.pi / 2 - 1e-6:
+        return lat - reach, lat + reach, -math.inf, math.inf
+    spread = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(phi))) * (1.0 + _BOX_RELATIVE))
+    west, east = lon - spread, lon + spread
+    if west < -180.0 or east > 180.0:  # across the antimeridian: a band's whole run
+        return lat - reach, lat + reach, -math.inf, math.inf
+    return lat - reach, lat + reach, west, east
+
+
+def _runs(starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Every position in the runs ``starts[i]..ends[i]`` (ascending, not overlapping)."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if len(starts) == 1:
+        return np.arange(starts[0], ends[0])
+    # Each position is its run's start plus its place among all the runs' positions less the
+    # positions in the runs before.
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    shift += np.arange(total)
+    return shift
+
+
 @dataclass(frozen=True)
 class Positions:
-    """Unit vectors of rows ``0..n-1`` (arrays may be longer: room for rows a delta appends)."""
+    """Unit vectors of rows ``0..n-1`` in row order (arrays may be longer: room for rows a delta
+    appends), and of the first ``placed`` rows again in spatial order."""
 
     n: int
     x: Floats32
     y: Floats32
     z: Floats32
+    placed: int
+    # Spatial order: each placed position's sort key (ascending, NaN last: rows without a place),
+    # its row, and its unit vector.
+    key: NDArray[np.float64]
+    row: Positions32
+    px: Floats32
+    py: Floats32
+    pz: Floats32
 
     @classmethod
     def of(cls, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> Positions:
-        """Positions of rows ``0..len(lat)-1`` (a column store's ``number("lat")``, ``number("lon")``)."""
-        empty = np.zeros(0, dtype=np.float32)
-        return cls(0, empty, empty, empty).extended(lat, lon)
+        """Positions of rows ``0..len(lat)-1`` (a column store's ``number("lat")``, ``number("lon")``),
+        every one placed."""
+        n = len(lat)
+        # Room for the deltas to come, as the columns keep.
+        x, y, z = (np.zeros(n + n // 8, dtype=np.float32) for _ in range(3))
+        x[:n], y[:n], z[:n] = _unit(lat[:n], lon[:n])
+        return cls._placed(n, x, y, z, lat, lon)
+
+    @classmethod
+    def _placed(
+        cls, n: int, x: Floats32, y: Floats32, z: Floats32, lat: NDArray[np.float64], lon: NDArray[np.float64]
+    ) -> Positions:
+        key = _key(lat[:n], lon[:n])
+        order = np.argsort(key)
+        return cls(n, x, y, z, n, key[order], order.astype(np.int32), x[order], y[order], z[order])
 
     def extended(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> Positions:
-        """These positions and those of the rows past ``n`` in the columns ``lat`` and ``lon``. As with
-        the columns, arrays with room are shared: the new rows go past this object's ``n``, which
-        none of its readers look at."""
+        """These positions and those of the rows past ``n`` in the columns ``lat`` and ``lon`` (the one
+        way rows are added: a delta's appended rows). As with the columns, arrays with room are
+        shared: the new rows go past this object's ``n``, which none of its readers look at."""
         if len(lat) <= self.n:
             return self
-        x, y, z = self.x, self.y, self.z
-        if len(lat) > len(x):
-            # Room for the deltas to come, as the columns keep (an eighth more, or half as many again).
-            capacity = max(len(lat) + len(lat) // 8, len(x) + len(x) // 2)
-            x, y, z = (np.zeros(capacity, dtype=np.float32) for _ in range(3))
-            x[: self.n], y[: self.n], z[: self.n] = self.x[: self.n], self.y[: self.n], self.z[: self.n]
         start, end = self.n, len(lat)
-        new_x, new_y, new_z = _unit(lat[start:end], lon[start:end])
-        x[start:end], y[start:end], z[start:end] = new_x, new_y, new_z
-        return Positions(end, x, y, z)
+        x, y, z = self.x, self.y, self.z
+        if end > len(x):
+            # Room for the deltas to come, as the columns keep (an eighth more, or half as many again).
+            capacity = max(end + end // 8, len(x) + len(x) // 2)
+            x, y, z = (np.concatenate([a[:start], np.zeros(capacity - start, dtype=np.float32)]) for a in (x, y, z))
+        x[start:end], y[start:end], z[start:end] = _unit(lat[start:end], lon[start:end])
+        if end - self.placed > max(_TAIL_MIN, self.placed // _TAIL_SHARE):
+            return Positions._placed(end, x, y, z, lat, lon)
+        return Positions(end, x, y, z, self.placed, self.key, self.row, self.px, self.py, self.pz)
 
     def chord2(self, lat: float, lon: float, rows: NDArray[np.int64] | None = None) -> Floats32:
         """Squared chord (unit sphere, 32 bits) from the point to every row, or to ``rows``; NaN for a
         row without a place."""
-        qx, qy, qz = (np.float32(v[0]) for v in _unit(np.array([lat]), np.array([lon])))
-        if rows is None:
-            dx, dy, dz = self.x[: self.n] - qx, self.y[: self.n] - qy, self.z[: self.n] - qz
-        else:
-            dx, dy, dz = self.x[rows], self.y[rows], self.z[rows]
-            dx -= qx
-            dy -= qy
-            dz -= qz
-        dx *= dx
-        dy *= dy
-        dz *= dz
-        dx += dy
-        dx += dz
-        return dx
+        return _chord2(lat, lon, self.x, self.y, self.z, slice(0, self.n) if rows is None else rows)
+
+    def _box_runs(self, lat: float, lon: float, km: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Runs of placed positions (starts, ends) holding every placed row in the circle's box."""
+        bounds = box(lat, lon, km)
+        if bounds is None:
+            return np.array([0]), np.array([self.placed])
+        south, north, west, east = bounds
+        bands = np.arange(_band(south), _band(north) + 1, dtype=np.float64) * _BAND_SPAN
+        # (-inf, inf): the band's whole run, whose keys lie within 0..360 past its start.
+        keys = self.key
+        starts = np.searchsorted(keys, bands + (max(west, -181.0) + 180.0), side="left")
+        ends = np.searchsorted(keys, bands + (min(east, 181.0) + 180.0), side="right")
+        keep = ends > starts
+        return starts[keep], ends[keep]
+
+    def within(
+        self,
+        lat: float,
+        lon: float,
+        km: float,
+        row_lat: NDArray[np.float64],
+        row_lon: NDArray[np.float64],
+        chords: Callable[[], Floats32],
+    ) -> Words:
+        """The rows that ``distance_km`` puts within ``km`` of the point, as a set (``bitsets``);
+        ``row_lat`` and ``row_lon`` are the columns the positions were made from. A circle whose box
+        holds few rows reads only those (and the appended ones); a wider one reads every row's chord
+        from the point, from ``chords`` (``chord2`` of the point: its caller keeps them for the
+        point's next circles)."""
+        starts, ends = self._box_runs(lat, lon, km)
+        total = int((ends - starts).sum())
+        if total * _WIDE_SHARE > self.placed:
+            return pack(_decided(chords(), lat, lon, km, row_lat, row_lon))
+        found = [np.zeros(0, dtype=np.int32)]
+        if total:
+            first, last = int(starts[0]), int(ends[-1])
+            # Runs close together are read as one (rows between them are decided as well, by their
+            # chords): a view costs nothing, a gather of scattered positions a copy of each vector.
+            at = slice(first, last) if last - first <= _SPAN_SHARE * total else _runs(starts, ends)
+            rows = self.row[at]
+            chord2 = _chord2(lat, lon, self.px, self.py, self.pz, at)
+            found.append(rows[_decided(chord2, lat, lon, km, row_lat, row_lon, rows)])
+        if self.n > self.placed:
+            tail = slice(self.placed, self.n)
+            chord2 = _chord2(lat, lon, self.x, self.y, self.z, tail)
+            inside = _decided(chord2, lat, lon, km, row_lat[tail], row_lon[tail])
+            found.append((self.placed + np.flatnonzero(inside)).astype(np.int32))
+        return _set_of(np.concatenate(found) if len(found) > 2 else found[-1], self.n)
+
+    def within_appended(
+        self, since: int, lat: float, lon: float, km: float, row_lat: NDArray[np.float64], row_lon: NDArray[np.float64]
+    ) -> Mask:
+        """For the rows from ``since`` on (rows a delta appended; rows never move), whether
+        ``distance_km`` puts each within ``km`` of the point: what a circle's set over the rows
+        before ``since`` needs to hold every row."""
+        at = slice(since, self.n)
+        return _decided(_chord2(lat, lon, self.x, self.y, self.z, at), lat, lon, km, row_lat[at], row_lon[at])
 
 
-def within(
-    positions: Positions,
-    row_lat: NDArray[np.float64],
-    row_lon: NDArray[np.float64],
+def _set_of(rows: Positions32, n: int) -> Words:
+    """The set of ``rows`` (distinct, in any order) over ``n`` rows."""
+    if len(rows) * _SORTED_SHARE >= n:
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        return pack(mask)
+    # Few rows: sorted, each word's bits are OR-ed together, and no million flags are made and packed.
+    rows = np.sort(rows)
+    word = rows >> 6
+    bits = np.left_shift(np.uint64(1), (rows & 63).astype(np.uint64))
+    first = np.flatnonzero(np.diff(word, prepend=-1))
+    words = np.zeros(words_for(n), dtype=np.uint64)
+    words[word[first]] = np.bitwise_or.reduceat(bits, first)
+    return words
+
+
+def _chord2(lat: float, lon: float, x: Floats32, y: Floats32, z: Floats32, at: Where) -> Floats32:
+    qx, qy, qz = (np.float32(v[0]) for v in _unit(np.array([lat]), np.array([lon])))
+    dx, dy, dz = x[at] - qx, y[at] - qy, z[at] - qz
+    dx *= dx
+    dy *= dy
+    dz *= dz
+    dx += dy
+    dx += dz
+    return dx
+
+
+def _decided(
+    chord2: Floats32,
     lat: float,
     lon: float,
     km: float,
-    chord2: Floats32 | None = None,
+    row_lat: NDArray[np.float64],
+    row_lon: NDArray[np.float64],
+    rows: NDArray[np.int32] | None = None,
 ) -> Mask:
-    """The rows (every one of ``positions``) that ``distance_km`` puts within ``km`` of the point;
-    ``row_lat`` and ``row_lon`` are the columns the positions were made from, ``chord2`` the point's
-    ``positions.chord2`` if already made."""
-    if chord2 is None:
-        chord2 = positions.chord2(lat, lon)
+    """Which of the rows (``rows`` of the columns ``row_lat``, ``row_lon``, or the columns' own) whose
+    squared chords from the point are ``chord2`` ``distance_km`` puts within ``km``."""
     low, high = chord_cut(km)
+    # NaN (no place) is neither surely in nor possibly in: outside, as distance_km's NaN is.
     inside: Mask = chord2 < low
-    # NaN (no place) is neither surely in nor possibly in: outside, as distance_km's NaN is. The
-    # ring near the cut is thin: found through its packed words, not by scanning a million flags.
+    # The ring near the cut is thin: found through its packed words, not by scanning a million flags.
     near = rows_of(pack((chord2 <= high) ^ inside))
-    exact = distance_km(lat, lon, row_lat[near], row_lon[near]) <= km
-    inside[near[exact]] = True
+    if len(near):
+        measured = near if rows is None else rows[near]
+        inside[near[distance_km(lat, lon, row_lat[measured], row_lon[measured]) <= km]] = True
     return inside

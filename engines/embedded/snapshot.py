@@ -35,11 +35,11 @@ from numpy.typing import NDArray
 from core.documents import StoredProvider
 from core.vacancies import status_masks
 from engines.embedded.bitsets import every_row, of_rows, pack
-from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
+from engines.embedded.columns import ColumnStore, ColumnValues, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
-from engines.embedded.positions import Floats32, Positions, within
+from engines.embedded.positions import Floats32, Positions
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
 from search_api.plan import Clause
@@ -50,7 +50,7 @@ from search_api.text_plan import TextSearch
 MASK_CACHE_SIZE = 256
 # How far from the staleness boundary the moments on either side of it are looked for (seconds).
 STATUS_WINDOW_S = 6 * 3600.0
-# Points whose chords to every row are kept per snapshot (4 MB each at 1,000,000 rows): the
+# Points whose chords to every row are kept per snapshot (4 MB each at 1,000,000 rows): the wide
 # circles of one search (its radius, the page's growing circles) share their point's chords.
 CHORDS_CACHE_SIZE = 2
 # Text match sets kept per snapshot: paging or ticking a facet repeats the same words.
@@ -195,7 +195,9 @@ class Snapshot:
     every: Words = dataclasses.field(init=False)
     alive: Words = dataclasses.field(init=False)
     _status: StatusBits | None = dataclasses.field(default=None, init=False)
-    _chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(default_factory=OrderedDict, init=False)
+    _kept_chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(
+        default_factory=OrderedDict, init=False
+    )
     _documents: OrderedDict[int, dict[str, Any]] = dataclasses.field(default_factory=OrderedDict, init=False)
     # The rules of the kept sets that have one (``cached_bits``): what a delta's rows are evaluated by.
     _rules: dict[Any, RowRule] = dataclasses.field(default_factory=dict, init=False)
@@ -374,20 +376,25 @@ class Snapshot:
         return kept
 
     def within(self, lat: float, lon: float, km: float) -> Words:
-        """Every row ``distance_km`` puts within ``km`` of the point, as a kept set."""
-        return self.cached_bits(("within", lat, lon, km), lambda: pack(self._within(lat, lon, km)))
+        """Every row ``distance_km`` puts within ``km`` of the point, as a kept set (``Positions.within``:
+        a circle reads the rows near it)."""
+        return self.cached_bits(("within", lat, lon, km), lambda: self._within(lat, lon, km))
 
-    def _within(self, lat: float, lon: float, km: float) -> Mask:
+    def _within(self, lat: float, lon: float, km: float) -> Words:
+        c = self.columns
+        return self.positions.within(lat, lon, km, c.number("lat"), c.number("lon"), lambda: self._chords(lat, lon))
+
+    def _chords(self, lat: float, lon: float) -> Floats32:
+        """The point's chords to every row, kept for its next wide circles."""
         with self._cache_lock:
-            chord2 = self._chords.get((lat, lon))
+            chord2 = self._kept_chords.get((lat, lon))
         if chord2 is None:
             chord2 = self.positions.chord2(lat, lon)
             with self._cache_lock:
-                self._chords[(lat, lon)] = chord2
-                while len(self._chords) > CHORDS_CACHE_SIZE:
-                    self._chords.popitem(last=False)
-        c = self.columns
-        return within(self.positions, c.number("lat"), c.number("lon"), lat, lon, km, chord2)
+                self._kept_chords[(lat, lon)] = chord2
+                while len(self._kept_chords) > CHORDS_CACHE_SIZE:
+                    self._kept_chords.popitem(last=False)
+        return chord2
 
     def _within_from(self, first: int, lat: float, lon: float, km: float) -> Mask:
         """``_within`` for rows ``first..n-1`` only (a delta's rows): each row's decision is its own."""

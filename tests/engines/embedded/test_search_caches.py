@@ -16,6 +16,7 @@ import pytest
 
 from core.documents import IndexedProvider
 from core.facets import FACETS
+from core.geography import distance_km
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded.bitsets import Counting, holds, of_rows, pack, rows_of
 from engines.embedded.columns import ColumnStore
@@ -317,4 +318,30 @@ def test_a_new_version_is_warmed_with_the_last_searches_made_on_its_own_data(
     after = [answer(backend, plan) for plan in plans]
     assert after == [keeping_nothing(tmp_path, plan) for plan in plans]
     assert after != before
+    asyncio.run(backend.close())
+
+
+def test_circles_hold_every_row_within_them_after_small_writes(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    """A snapshot's circles (rows in spatial order, then the rows deltas appended) against the plain
+    haversine over every row, dead rows included (circles are whole-table sets)."""
+    target = build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    rng = np.random.default_rng(5)
+    movers = [
+        changed(d, 1, location={"lat": float(rng.uniform(55, 69)), "lon": float(rng.uniform(11, 24))})
+        for d in docs[:40]
+    ]
+    for step in range(3):
+        snap = backend._snapshot()
+        c = snap.columns
+        lat, lon = c.number("lat")[: c.n], c.number("lon")[: c.n]
+        for _ in range(30):
+            row = int(rng.integers(0, c.n))
+            point = (float(lat[row]), float(lon[row])) if rng.random() < 0.5 else (59.33, 18.06)
+            km = float(rng.choice([0.0, 1.0, 10.0, 40.0, 300.0, 3000.0, 30_000.0]))
+            expected = of_rows(np.flatnonzero(distance_km(point[0], point[1], lat, lon) <= km), c.n)
+            assert np.array_equal(snap.within(point[0], point[1], km), expected)
+        target.apply(movers[step * 10 : step * 10 + 10], [])
+        backend.install_written()
+    assert backend._snapshot().columns.n == len(docs) + 30
     asyncio.run(backend.close())
