@@ -40,6 +40,9 @@ _STEP = 1.25
 # at most this many times (each circle is a set the snapshot keeps).
 _ENOUGH = 16
 _NARROWING = 8
+# Fewer rows than this are measured outright: screening them (chords, best scores, a partition, a
+# first measure) takes more numpy calls than measuring them all, whatever their number.
+_MEASURED_OUTRIGHT = 256
 # Bounds kept (``_bound``), for any search: a pure function of the best text score, radius and decay.
 _BOUNDS_KEPT = 4096
 
@@ -102,7 +105,7 @@ def _screened(
     exceed (every factor is monotone, and so is rounding to 32 bits); the ``end`` rows with the best
     of these are measured first, and a row whose best is below all their scores is left out (sorting
     by distance: a row surely farther than all of them)."""
-    if len(rows) <= 4 * end:
+    if len(rows) <= max(4 * end, _MEASURED_OUTRIGHT):
         return _measure(plan, c, matches, rows)
     assert plan.origin is not None
     at_least = km_at_least(circles.positions.chord2(plan.origin.lat, plan.origin.lon, rows))
@@ -123,10 +126,14 @@ def _kth(values: Floats, k: int) -> float:
     return float(np.partition(values, k - 1)[k - 1])
 
 
-def _best_text(matches: TextMatches | None, part: Words) -> float:
+def _best_text(matches: TextMatches | None, part: Words, held: int) -> float:
+    """The best text score of the ``held`` rows of ``part`` (every one a match: the hits are)."""
     if matches is None:
         return 1.0
-    scores = matches.scores[holds(part, matches.rows)]
+    # Through the part's rows when they are few against the matches, else through the matches.
+    scores = (
+        _text_of(matches, rows_of(part)) if held * 8 < len(matches.rows) else matches.scores[holds(part, matches.rows)]
+    )
     return float(scores.max()) if len(scores) else 1.0
 
 
@@ -148,13 +155,19 @@ def _bound(best_text: float, radius: float, decay: Decay) -> float:
 
 
 def _near_origin(
-    plan: SearchPlan, c: ColumnStore, circles: Circles, part: Words, matches: TextMatches | None, end: int
+    plan: SearchPlan,
+    c: ColumnStore,
+    circles: Circles,
+    part: Words,
+    held_in_part: int,
+    matches: TextMatches | None,
+    end: int,
 ) -> _Measured:
-    """The rows of ``part`` measured circle by growing circle around the origin, until no row
-    outside the circle can reach the first ``end`` of the part."""
+    """The rows of ``part`` (``held_in_part`` of them) measured circle by growing circle around the
+    origin, until no row outside the circle can reach the first ``end`` of the part."""
     assert plan.origin is not None
     lat, lon = plan.origin.lat, plan.origin.lon
-    best_text = _best_text(matches, part) if plan.sort != "distance" else 1.0
+    best_text = _best_text(matches, part, held_in_part) if plan.sort != "distance" else 1.0
 
     def bound(radius: float) -> float:
         assert plan.decay is not None
@@ -222,8 +235,8 @@ def _pool(
     if plan.sort in ("price", "vacancies_updated"):
         rows = rows_of(part)
         measured = _measure(plan, c, matches, rows[_at_or_above(_primary(plan, c, rows, None), end)])
-    elif plan.origin is not None and count(part) > 4 * end:
-        measured = _near_origin(plan, c, circles, part, matches, end)
+    elif plan.origin is not None and (held := count(part)) > max(4 * end, _MEASURED_OUTRIGHT):
+        measured = _near_origin(plan, c, circles, part, held, matches, end)
     else:
         measured = _measure(plan, c, matches, rows_of(part))
     if len(measured.rows) <= end:

@@ -20,6 +20,7 @@ from core.geography import distance_km
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded.bitsets import Counting, holds, of_rows, pack, rows_of
 from engines.embedded.columns import ColumnStore
+from engines.embedded import page as page_module
 from engines.embedded.page import Page, _measure, _primary, page
 from engines.embedded.search import EmbeddedBackend, clause_rows
 from engines.embedded.snapshot import STATUS_WINDOW_S, status_bits
@@ -228,11 +229,9 @@ def _every_row_measured(backend: EmbeddedBackend, plan: SearchPlan) -> tuple[Pag
     return served, Page(every.rows[order], every.score[order], every.text_score[order], every.distance[order])
 
 
-def test_the_page_is_the_one_measuring_every_hit_gives(tmp_path: Path, docs: list[IndexedProvider]) -> None:
-    """Small pages (so growing, halved and screened circles decide them) deep and shallow, around
-    crowded and empty places, by relevance and distance, with text, permit tiers and minimum distances."""
-    # Two homes in three crowded around Stockholm (a few hundred metres to 60 km off), so circles
-    # hold many more than a page.
+def _crowded(tmp_path: Path, docs: list[IndexedProvider]) -> EmbeddedBackend:
+    """Two homes in three crowded around Stockholm (a few hundred metres to 60 km off), so circles
+    hold many more than a page."""
     rng = np.random.default_rng(4)
     spread = rng.choice([0.01, 0.05, 0.5], len(docs))
     crowded = [
@@ -240,7 +239,22 @@ def test_the_page_is_the_one_measuring_every_hit_gives(tmp_path: Path, docs: lis
         for i, (d, s) in enumerate(zip(docs, spread, strict=True))
     ]
     build(tmp_path, crowded)  # type: ignore[arg-type]
-    backend = EmbeddedBackend(tmp_path)
+    return EmbeddedBackend(tmp_path)
+
+
+@pytest.fixture(params=["as shipped", "screening every set"])
+def screening(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As shipped, sets of a few hundred rows are measured outright; with 600 homes, screening them
+    (and growing circles around the origin) is tested with that floor taken away."""
+    if request.param != "as shipped":
+        monkeypatch.setattr(page_module, "_MEASURED_OUTRIGHT", 0)
+
+
+@pytest.mark.usefixtures("screening")
+def test_the_page_is_the_one_measuring_every_hit_gives(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    """Small pages (so growing, halved and screened circles decide them) deep and shallow, around
+    crowded and empty places, by relevance and distance, with text, permit tiers and minimum distances."""
+    backend = _crowded(tmp_path, docs)
     places = [STOCKHOLM, {"lat": 57.7, "lon": 11.97}, {"lat": 67.85, "lon": 20.22}, {"lat": 62.0, "lon": 15.0}]
     bodies: list[dict[str, Any]] = []
     for place, sort, size, page_no in itertools.product(places, ["relevance", "distance"], [1, 3], [1, 4]):
@@ -258,6 +272,46 @@ def test_the_page_is_the_one_measuring_every_hit_gives(tmp_path: Path, docs: lis
         assert np.array_equal(served.score, expected.score) and np.array_equal(served.distance, expected.distance)
         checked += len(expected.rows) > 0
     assert checked > len(bodies) // 2
+    asyncio.run(backend.close())
+
+
+@pytest.mark.usefixtures("screening")
+def test_random_plans_page_as_sorting_every_hit_by_the_full_key(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    """Random plans: any sort, page and size, with or without an origin, text, radius, minimum
+    distance, exclusion zones, needs with the permit tier and facet selections."""
+    backend = _crowded(tmp_path, docs)
+    rng = np.random.default_rng(31)
+    places = [STOCKHOLM, {"lat": 59.4, "lon": 17.9}, {"lat": 57.7, "lon": 11.97}, {"lat": 65.0, "lon": 21.0}]
+    checked = 0
+    for _ in range(80):
+        body: dict[str, Any] = {
+            "sort": str(rng.choice(["relevance", "distance", "price", "vacancies_updated"])),
+            "size": int(rng.choice([1, 2, 5, 20])),
+            "page": int(rng.choice([1, 2, 7])),
+        }
+        if rng.random() < 0.8:
+            body["point"] = places[int(rng.integers(len(places)))]
+            if rng.random() < 0.4:
+                body["max_km"] = float(rng.choice([5, 30, 200, 2000]))
+            if rng.random() < 0.3:
+                body["min_km"] = min(float(rng.choice([1, 20, 100])), body.get("max_km", 1e9) / 2)
+            if rng.random() < 0.3:
+                body["exclude"] = [{"lat": 59.33, "lon": 18.06, "radius_km": float(rng.choice([2, 15]))}]
+        elif body["sort"] == "distance":
+            body["sort"] = "relevance"
+        if rng.random() < 0.4:
+            body["q"] = str(rng.choice(["missbruk", "trauma ungdomar", "familjehem", "DBT"]))
+        if rng.random() < 0.3:
+            body |= {"needs": ["missbruk"], "age": 15}
+        if rng.random() < 0.2:
+            body["has_vacancy"] = bool(rng.random() < 0.5)
+        served, expected = _every_row_measured(backend, plan_of(body, moments(docs)[len(docs) // 3]))
+        assert np.array_equal(served.rows, expected.rows), body
+        assert np.array_equal(served.score, expected.score), body
+        assert np.array_equal(served.text_score, expected.text_score), body
+        assert np.array_equal(served.distance, expected.distance), body
+        checked += len(expected.rows) > 1
+    assert checked > 40
     asyncio.run(backend.close())
 
 
