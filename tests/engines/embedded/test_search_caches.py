@@ -18,9 +18,9 @@ from core.documents import IndexedProvider
 from core.facets import FACETS
 from core.geography import distance_km
 from core.vacancy_ledger import VacancyLedger
+from engines.embedded import page as page_module
 from engines.embedded.bitsets import Counting, holds, of_rows, pack, rows_of
 from engines.embedded.columns import ColumnStore
-from engines.embedded import page as page_module
 from engines.embedded.page import Page, _measure, _primary, page
 from engines.embedded.search import EmbeddedBackend, clause_rows
 from engines.embedded.snapshot import STATUS_WINDOW_S, status_bits
