@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from core.documents import StoredProvider
 from core.vacancies import status_masks
 from engines.embedded.bitsets import every_row, of_rows, pack
-from engines.embedded.columns import ColumnStore, ColumnValues, Words
+from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
@@ -195,9 +195,7 @@ class Snapshot:
     every: Words = dataclasses.field(init=False)
     alive: Words = dataclasses.field(init=False)
     _status: StatusBits | None = dataclasses.field(default=None, init=False)
-    _kept_chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(
-        default_factory=OrderedDict, init=False
-    )
+    _chords: OrderedDict[tuple[float, float], Floats32] = dataclasses.field(default_factory=OrderedDict, init=False)
     _documents: OrderedDict[int, dict[str, Any]] = dataclasses.field(default_factory=OrderedDict, init=False)
     # The rules of the kept sets that have one (``cached_bits``): what a delta's rows are evaluated by.
     _rules: dict[Any, RowRule] = dataclasses.field(default_factory=dict, init=False)
@@ -382,25 +380,26 @@ class Snapshot:
 
     def _within(self, lat: float, lon: float, km: float) -> Words:
         c = self.columns
-        return self.positions.within(lat, lon, km, c.number("lat"), c.number("lon"), lambda: self._chords(lat, lon))
+        return self.positions.within(
+            lat, lon, km, c.number("lat"), c.number("lon"), lambda: self._point_chords(lat, lon)
+        )
 
-    def _chords(self, lat: float, lon: float) -> Floats32:
+    def _point_chords(self, lat: float, lon: float) -> Floats32:
         """The point's chords to every row, kept for its next wide circles."""
         with self._cache_lock:
-            chord2 = self._kept_chords.get((lat, lon))
+            chord2 = self._chords.get((lat, lon))
         if chord2 is None:
             chord2 = self.positions.chord2(lat, lon)
             with self._cache_lock:
-                self._kept_chords[(lat, lon)] = chord2
-                while len(self._kept_chords) > CHORDS_CACHE_SIZE:
-                    self._kept_chords.popitem(last=False)
+                self._chords[(lat, lon)] = chord2
+                while len(self._chords) > CHORDS_CACHE_SIZE:
+                    self._chords.popitem(last=False)
         return chord2
 
     def _within_from(self, first: int, lat: float, lon: float, km: float) -> Mask:
         """``_within`` for rows ``first..n-1`` only (a delta's rows): each row's decision is its own."""
-        chord2 = self.positions.chord2(lat, lon, np.arange(first, self.columns.n))
         c = self.columns
-        return within(self.positions, c.number("lat")[first:], c.number("lon")[first:], lat, lon, km, chord2)
+        return self.positions.within_appended(first, lat, lon, km, c.number("lat"), c.number("lon"))
 
     def status(self, fresh_after: float) -> StatusBits:
         """Vacancy status sets at ``fresh_after``, remade only when a confirmation arrived or the
