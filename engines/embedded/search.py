@@ -101,10 +101,9 @@ WARM_TEXTS = 16
 WARM_SETS = 64
 WARM_BUDGET_S = 1.0
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
-# budget: the write becomes visible once it is done. Deltas arriving meanwhile are applied together
-# with the next, so under a stream of writes the matches are made again once per warm-up, not once
-# per write.
-WARM_DELTA_BUDGET_S = 0.5
+# budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
+# next snapshot is warmed in turn), so a write shows at most about one text search later.
+WARM_DELTA_BUDGET_S = 0.25
 
 
 def _keyword_table(c: ColumnStore, clause: AnyOf | AllOf) -> Mask:
@@ -425,7 +424,7 @@ class EmbeddedBackend:
                 self._overlay.start(fresh)
                 # The kept sets came along (``Snapshot.with_deltas``); text matches, whose scores
                 # follow every added document, are made again before it serves.
-                self._warm(fresh, served.snapshot, WARM_DELTA_BUDGET_S, sets=False)
+                self._warm(fresh, served.snapshot, WARM_DELTA_BUDGET_S, sets=False, until=self._deltas_moved(stamp))
                 self._served = Opened(fresh, served.version)
         else:
             opened = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
@@ -436,15 +435,35 @@ class EmbeddedBackend:
             self._served = opened
         self._seen = stamp
 
-    def _warm(self, new: Snapshot, old: Snapshot, budget_s: float, *, sets: bool = True) -> None:
+    def _deltas_moved(self, stamp: tuple[object, ...]) -> Callable[[], bool]:
+        """Whether the disk holds more than ``stamp`` saw (a newer delta: stop warming and serve)."""
+
+        def moved() -> bool:
+            try:
+                return self._stamp() != stamp
+            except BackendUnavailable:
+                return True
+
+        return moved
+
+    def _warm(
+        self,
+        new: Snapshot,
+        old: Snapshot,
+        budget_s: float,
+        *,
+        sets: bool = True,
+        until: Callable[[], bool] = lambda: False,
+    ) -> None:
         """Make the searches ``old`` answered last again on ``new`` before it serves (as Solr warms a
         new searcher): otherwise each worker's first search of each kind after a version switch or
         a delta pays for new text matches (70 ms at 1M) and, after a switch, circles, and the search
         tail follows the writes. Off the request path (the old snapshot serves meanwhile), bounded
-        by ``budget_s``; ``sets``: the row sets too (a delta carries them)."""
+        by ``budget_s`` and stopped once ``until`` holds; ``sets``: the row sets too (a delta
+        carries them)."""
         deadline = time.monotonic() + budget_s
         for key in _newest_keys(old.texts, WARM_TEXTS):
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or until():
                 return
             query = functools.partial(self._text_query, new, *key)
             new.text_rows(key, new.text_matches(key, query))
