@@ -25,7 +25,7 @@ from engines.embedded.bitsets import count, holds, rows_of
 from engines.embedded.columns import ColumnStore, Words
 from engines.embedded.positions import Positions, km_at_least
 from engines.embedded.snapshot import TextMatches
-from search_api.plan import SearchPlan
+from search_api.plan import Not, SearchPlan, WithinKm
 
 Rows = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -154,6 +154,16 @@ def _bound(best_text: float, radius: float, decay: Decay) -> float:
     return float(ranking_score(best_text, 1.0, decay_factor(radius, decay))[()])
 
 
+def _excluded_around(plan: SearchPlan, lat: float, lon: float) -> float:
+    """The widest circle around the point that the plan's filters leave no row in (0 if none)."""
+    around = [
+        f.clause.km
+        for f in plan.filters
+        if isinstance(f, Not) and isinstance(f.clause, WithinKm) and (f.clause.lat, f.clause.lon) == (lat, lon)
+    ]
+    return max(around, default=0.0)
+
+
 def _near_origin(
     plan: SearchPlan,
     c: ColumnStore,
@@ -173,7 +183,9 @@ def _near_origin(
         assert plan.decay is not None
         return _bound(best_text, radius, plan.decay)
 
-    radius, fewer, narrowing = _FIRST_RADIUS_KM, 0.0, _NARROWING
+    # No hit lies within a minimum distance from the origin: the first circle is past it.
+    fewer = _excluded_around(plan, lat, lon)
+    radius, narrowing = max(_FIRST_RADIUS_KM, fewer * _GROWTH), _NARROWING
     page_last: float | None = None
     while radius < _EVERYWHERE_KM:
         inside = part & circles.within(lat, lon, radius)
@@ -188,10 +200,11 @@ def _near_origin(
                 break
             middle = (fewer + radius) / 2
             narrower = part & circles.within(lat, lon, middle)
-            if count(narrower) < end:
+            held_narrower = count(narrower)
+            if held_narrower < end:
                 fewer = middle
             else:
-                radius, inside, held = middle, narrower, count(narrower)
+                radius, inside, held = middle, narrower, held_narrower
         # (This circle holds the last one's measured rows: its page is at least that one's.)
         measured = _screened(plan, c, circles, matches, _rows_in(inside, matches, page_last), end)
         # Rows outside the circle are farther than ``radius``: they lose the distance tie-break too.
