@@ -88,23 +88,6 @@ def distance_km(
     return distances
 
 
-def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) of a box that contains every point within ``km``.
-
-    A cheap prefilter only: whatever it keeps is then measured exactly with ``distance_km``.
-    """
-    dlat = math.degrees(km / EARTH_RADIUS_KM)
-    low, high = lat - dlat, lat + dlat
-    widest = max(abs(low), abs(high))
-    if widest >= 89.0:
-        return low, high, -180.0, 180.0
-    dlon = math.degrees(km / (EARTH_RADIUS_KM * math.cos(math.radians(widest))))
-    if lon - dlon < -180.0 or lon + dlon > 180.0:
-        # Across the antimeridian a single longitude range cannot hold the circle.
-        return low, high, -180.0, 180.0
-    return low, high, lon - dlon, lon + dlon
-
-
 # pyproj is imported when a coordinate is first converted: most processes (a search server, a sync of
 # records that carry lat/lon) never convert one, and importing it costs tens of milliseconds.
 @cache
