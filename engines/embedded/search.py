@@ -66,7 +66,7 @@ from engines.embedded.columns import (
 from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
 from engines.embedded.narrowing import narrowable, with_filters
-from engines.embedded.page import page
+from engines.embedded.page import Page, page
 from engines.embedded.popcounts import codes_in
 from engines.embedded.recovery import Opened, open_live_or_fallback
 from engines.embedded.snapshot import KeptSearch, Snapshot, TextKey, TextMatches
@@ -306,6 +306,15 @@ def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> _
     status = reads.facets(asked - per_search, plan.stale_before)
     vacancies = (reads.seq, status) if reads.read else None
     return _SearchKey((vacancies, filters, text_key, selections, plan.facets), per_search)
+
+
+def _page_key(snap: Snapshot, plan: SearchPlan) -> tuple[object, ...]:
+    """What a page reads beyond its kept search's hits and text matches: the tier, origin, decay,
+    sort and the page asked for, and the rows' freshness as the status sets' token (as in
+    ``_search_key``: the boundary moves with every search, which rows are fresh only when it passes
+    a home's moment or a confirmation arrives; both make new status sets)."""
+    token = snap.status(plan.stale_before).token
+    return token, plan.tier, plan.origin, plan.decay, plan.sort, plan.offset, plan.size
 
 
 def _facet_counts(snap: Snapshot, facet: str, rows: Counting, tally: Callable[[Counting], Tally]) -> dict[str, int]:
@@ -625,13 +634,16 @@ class EmbeddedBackend:
         keeping = {name: dict(counts) for name, counts in facets.items() if name not in key.per_search}
         return snap.keep_search(key.key, hits, count(hits), keeping), candidates.text, facets
 
+    def _page(self, snap: Snapshot, plan: SearchPlan, hits: Words, matches: TextMatches | None) -> Page:
+        tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
+        return page(plan, snap.columns, snap, hits, matches, tier)
+
     def _execute(self, plan: SearchPlan) -> BackendResult:
         snap = self._snapshot()
         text_key = _text_key(snap, plan)
         key = _search_key(snap, plan, text_key)
         kept, matches, facets = self._kept(snap, plan, text_key, key)
-        tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
-        ranked = page(plan, snap.columns, snap, kept.hits, matches, tier)
+        ranked = kept.page(_page_key(snap, plan), lambda: self._page(snap, plan, kept.hits, matches))
         hits = [
             BackendHit(source, score, text)
             for source, score, text in zip(

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tantivy
@@ -44,6 +44,9 @@ from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
 from search_api.plan import Clause
 from search_api.text_plan import TextSearch
+
+if TYPE_CHECKING:  # (page.py reads the snapshot's text matches: imported for the type alone)
+    from engines.embedded.page import Page
 
 # Whole-table row sets (filters, circles, text matches) kept per snapshot, least recently used out
 # (packed bits: 1,000,000 rows are 125 KB each, 32 MB in all).
@@ -63,6 +66,8 @@ DENSE_SHARE = 32
 # Searches' hits, facet counts and totals kept per snapshot (``KeptSearch``), least recently used
 # out: at 1,000,000 rows 125 KB of hits and up to ~40 KB of counts (every facet) each, 21 MB at most.
 SEARCHES_KEPT = 128
+# Pages kept with each kept search (``KeptSearch.page``): a few hundred bytes each.
+PAGES_KEPT = 16
 # Each ``StatusBits`` made gets the next of these: what a kept search read them as (``KeptSearch``).
 _status_tokens = itertools.count(1)
 
@@ -159,6 +164,27 @@ class KeptSearch:
     # The hits' vacancy status tally (rows, ja, nej) by the ``StatusBits.token`` it was counted
     # with, for searches whose status facets are counted per search: only the newest is kept.
     tallies: dict[int, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
+    # The pages made from these hits, by what the page reads beyond them (``search._page_key``), as
+    # Solr's query result cache keeps a query's ordered ids: asking again, or paging back, orders
+    # nothing again. Least recently used out, PAGES_KEPT of them.
+    pages: OrderedDict[Any, Page] = dataclasses.field(default_factory=OrderedDict, compare=False, repr=False)
+    _pages_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def page(self, key: Any, make: Callable[[], Page]) -> Page:
+        """The page kept under ``key``, or made and kept (its arrays read-only: answers read them)."""
+        with self._pages_lock:
+            found = self.pages.get(key)
+            if found is not None:
+                self.pages.move_to_end(key)
+                return found
+        made = make()
+        for array in (made.rows, made.score, made.text_score, made.distance):
+            array.flags.writeable = False
+        with self._pages_lock:
+            self.pages[key] = made
+            while len(self.pages) > PAGES_KEPT:
+                self.pages.popitem(last=False)
+        return made
 
 
 # A text match set's key: the words, and the filters that narrowed tantivy's query (``narrowing``).

@@ -16,7 +16,7 @@ import pytest
 
 from core.documents import IndexedProvider
 from core.vacancy_ledger import VacancyLedger
-from engines.embedded.search import EmbeddedBackend
+from engines.embedded.search import EmbeddedBackend, _page_key
 from engines.embedded.snapshot import Snapshot
 from search_api.plan import Flag, SearchPlan
 from tests.engines.embedded.test_search_caches import (
@@ -206,8 +206,45 @@ def test_a_small_write_starts_with_no_kept_search(tmp_path: Path, docs: list[Ind
     asyncio.run(backend.close())
 
 
-def test_every_field_of_the_plan_is_in_the_key_or_read_by_the_page_alone() -> None:
-    """A new field of the plan fails this until ``search._search_key`` holds it or the page alone reads it."""
+def test_every_field_of_the_plan_is_in_the_key_or_read_by_the_page_alone(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    """A new field of the plan fails this until ``search._search_key`` holds it or the page alone
+    reads it; and every field the page alone reads is in the kept page's key (``_page_key``)."""
     keyed = {"text", "filters", "selections", "facets", "stale_before"}
     page_only = {"origin", "tier", "decay", "sort", "offset", "size"}
     assert {field.name for field in fields(SearchPlan)} == keyed | page_only
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    plan = plan_of({"q": "trauma", "point": STOCKHOLM, "needs": ["trauma"], "page": 2, "size": 7}, 1.7e9)
+    key = _page_key(backend._snapshot(), plan)
+    assert all(getattr(plan, name) is not None for name in page_only)
+    assert [name for name in page_only if not any(part is getattr(plan, name) for part in key)] == []
+    asyncio.run(backend.close())
+
+
+def test_a_kept_page_is_asked_again_until_a_home_turns_stale_or_confirms(
+    tmp_path: Path, docs: list[IndexedProvider]
+) -> None:
+    """The same page again is the kept one; fails if its key left out the rows' freshness (the
+    status sets' token): the boundary passing the first hit's moment, or the home confirming
+    again, reorders it."""
+    build(tmp_path, docs)
+    ledger = VacancyLedger(tmp_path / "ledger.sqlite")
+    backend = EmbeddedBackend(tmp_path, ledger)
+    body: dict[str, Any] = {"point": STOCKHOLM, "max_km": 800, "size": 10}
+    every_fresh = moments(docs)[0] - 1
+    first = answer(backend, plan_of(body, every_fresh))
+    assert answer(backend, plan_of(body, every_fresh + 0.5)) == first  # the same status sets
+    (search,) = backend._snapshot().searches.values()
+    assert len(search.pages) == 1
+    moment_of = {d["id"]: at.timestamp() for d in docs if (at := d["vacancies_updated_at"]) is not None}
+    top = next(hit for hit, _ in first[2] if hit in moment_of)
+    stale = plan_of(body, moment_of[top] + 0.5)
+    turned = answer(backend, stale)
+    assert turned == keeping_nothing(tmp_path, stale, ledger) and turned[2] != first[2]
+    ledger.confirm(top, 1, None, datetime(2030, 1, 1, tzinfo=UTC), "test", "home")
+    confirmed = answer(backend, stale)
+    assert confirmed == keeping_nothing(tmp_path, stale, ledger) and confirmed[2] != turned[2]
+    asyncio.run(backend.close())
+    ledger.close()
