@@ -15,7 +15,8 @@ One candidate set, the snapshot's rows as packed bits (``bitsets``), goes throug
 Steps 1-3 follow from the criteria alone, so their outcome (the hits as a read-only set, the total,
 the facet counts) is kept per snapshot (``Snapshot.searches``, least recently used out) under a key
 holding everything it was computed from (``_search_key``): a caseworker paging, changing the sort or
-coming back from a home's page, or a portal's box asking again, gets only step 4 done. This is
+coming back from a home's page, or a portal's box asking again, gets only step 4 done, and a page
+asked for again is itself kept with the search (``KeptSearch.page``, by ``_page_key``). This is
 Elasticsearch's shard request cache (hit counts and aggregations kept until the next refresh): a new
 snapshot (version or delta) starts with none, a confirmation lets go of those that read the vacancy
 columns, and the ones that read the vacancy status are found again exactly while the staleness
@@ -622,10 +623,11 @@ class EmbeddedBackend:
         self, snap: Snapshot, plan: SearchPlan, text_key: TextKey | None, key: _SearchKey
     ) -> tuple[KeptSearch, TextMatches | None, dict[str, dict[str, int]]]:
         """The search's hits, total and facet counts, from what the snapshot keeps for its key, or
-        made and kept; its text matches (for the page); and the answer's facets."""
+        made and kept; its text matches when they were looked up here (a kept page needs none); and
+        the answer's facets."""
         kept = snap.kept_search(key.key)
         if kept is not None:
-            return kept, self._matches(snap, text_key), _facets_of(snap, plan, kept, key.per_search)
+            return kept, None, _facets_of(snap, plan, kept, key.per_search)
         candidates = self._filter(snap, plan)
         self._geo(snap, plan, candidates.standing)
         # Every facet (the status facets too, from the same count of the hits) for this answer; the
@@ -642,8 +644,13 @@ class EmbeddedBackend:
         snap = self._snapshot()
         text_key = _text_key(snap, plan)
         key = _search_key(snap, plan, text_key)
-        kept, matches, facets = self._kept(snap, plan, text_key, key)
-        ranked = kept.page(_page_key(snap, plan), lambda: self._page(snap, plan, kept.hits, matches))
+        kept, looked_up, facets = self._kept(snap, plan, text_key, key)
+
+        def made() -> Page:
+            matches = looked_up if looked_up is not None else self._matches(snap, text_key)
+            return self._page(snap, plan, kept.hits, matches)
+
+        ranked = kept.page(_page_key(snap, plan), made)
         hits = [
             BackendHit(source, score, text)
             for source, score, text in zip(
