@@ -156,7 +156,8 @@ def _is_text(key: Any) -> bool:
 class KeptSearch:
     """What a search's criteria alone decide (its hits as a read-only set, their count, the facet
     counts), kept per snapshot under a key holding everything they were computed from (the engine's
-    ``search._search_key``). The page is not: it moves with the sort, the page asked for and time."""
+    ``search._search_key``), and the pages made from them, each under what the page reads beyond
+    the hits (the sort, the page asked for, the origin, the rows' freshness: ``search._page_key``)."""
 
     hits: Words
     total: int
