@@ -39,7 +39,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +100,8 @@ REFRESH_INTERVAL_S = 0.05
 # sets (filters, circles) the version before it used last, within a time budget.
 WARM_TEXTS = 16
 WARM_SETS = 64
+# ... and the searches it kept (hits, facet counts) with their pages, newest first.
+WARM_SEARCHES = 32
 WARM_BUDGET_S = 1.0
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
@@ -158,9 +160,9 @@ def _permit_covers(c: ColumnStore, clause: PermitCovers) -> Mask:
     return result
 
 
-def _newest_keys(kept: Mapping[Any, object], most: int) -> list[Any]:
-    """The keys of a least-recently-used mapping, most recent first; none if searches changed it
-    while it was read (a warm-up is an optimisation, never a reason to fail)."""
+def _newest(kept: Iterable[T], most: int) -> list[T]:
+    """The keys (or values) of a least-recently-used mapping, most recent first; none if searches
+    changed it while it was read (a warm-up is an optimisation, never a reason to fail)."""
     try:
         return list(kept)[::-1][:most]
     except RuntimeError:
@@ -467,23 +469,31 @@ class EmbeddedBackend:
     ) -> None:
         """Make the searches ``old`` answered last again on ``new`` before it serves (as Solr warms a
         new searcher): otherwise each worker's first search of each kind after a version switch or
-        a delta pays for new text matches (70 ms at 1M) and, after a switch, circles, and the search
-        tail follows the writes. Off the request path (the old snapshot serves meanwhile), bounded
-        by ``budget_s`` and stopped once ``until`` holds; ``sets``: the row sets too (a delta
-        carries them)."""
+        a delta pays for new text matches (70 ms at 1M) and, after a switch, circles and whole
+        searches, and the search tail follows the writes. Off the request path (the old snapshot
+        serves meanwhile), bounded by ``budget_s`` and stopped once ``until`` holds; ``sets``: the
+        row sets and the kept searches too (a delta carries the sets, and searches it again on the
+        next search: warming them would hold a write's visibility back)."""
         deadline = time.monotonic() + budget_s
-        for key in _newest_keys(old.texts, WARM_TEXTS):
+        for key in _newest(old.texts, WARM_TEXTS):
             if time.monotonic() > deadline or until():
                 return
             query = functools.partial(self._text_query, new, *key)
             new.text_rows(key, new.text_matches(key, query))
-        for key in _newest_keys(old.masks, WARM_SETS if sets else 0):
+        for key in _newest(old.masks, WARM_SETS if sets else 0):
             if time.monotonic() > deadline:
                 return
             if isinstance(key, tuple) and len(key) == 4 and key[0] == "within":
                 new.within(*key[1:])
             elif isinstance(key, Clause) and not _reads_vacancies(key):
                 clause_rows(new, key)
+        for search in _newest(old.searches.values(), WARM_SEARCHES if sets else 0):
+            if time.monotonic() > deadline:
+                return
+            try:
+                self._answer(new, search.plan)
+            except Exception:  # a warm-up is an optimisation: the search itself will say what is wrong
+                return
 
     def _served_files_changed(self) -> bool:
         """Sizes of the served version's files, at most once a second: a file truncated under an open
@@ -634,14 +644,14 @@ class EmbeddedBackend:
         # kept ones are copies, so no caller can change them.
         facets, hits = self._counts(snap, plan, candidates.standing)
         keeping = {name: dict(counts) for name, counts in facets.items() if name not in key.per_search}
-        return snap.keep_search(key.key, hits, count(hits), keeping), candidates.text, facets
+        return snap.keep_search(key.key, hits, count(hits), keeping, plan), candidates.text, facets
 
     def _page(self, snap: Snapshot, plan: SearchPlan, hits: Words, matches: TextMatches | None) -> Page:
         tier = clause_rows(snap, plan.tier) if plan.tier is not None else None
         return page(plan, snap.columns, snap, hits, matches, tier)
 
-    def _execute(self, plan: SearchPlan) -> BackendResult:
-        snap = self._snapshot()
+    def _answer(self, snap: Snapshot, plan: SearchPlan) -> tuple[KeptSearch, Page, dict[str, dict[str, int]]]:
+        """The plan's kept search (found or made), its page (found or made) and the answer's facets."""
         text_key = _text_key(snap, plan)
         key = _search_key(snap, plan, text_key)
         kept, looked_up, facets = self._kept(snap, plan, text_key, key)
@@ -650,7 +660,11 @@ class EmbeddedBackend:
             matches = looked_up if looked_up is not None else self._matches(snap, text_key)
             return self._page(snap, plan, kept.hits, matches)
 
-        ranked = kept.page(_page_key(snap, plan), made)
+        return kept, kept.page(_page_key(snap, plan), made), facets
+
+    def _execute(self, plan: SearchPlan) -> BackendResult:
+        snap = self._snapshot()
+        kept, ranked, facets = self._answer(snap, plan)
         hits = [
             BackendHit(source, score, text)
             for source, score, text in zip(

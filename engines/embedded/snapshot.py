@@ -42,7 +42,7 @@ from engines.embedded.names import NameIndex
 from engines.embedded.positions import Floats32, Positions
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
-from search_api.plan import Clause
+from search_api.plan import Clause, SearchPlan
 from search_api.text_plan import TextSearch
 
 if TYPE_CHECKING:  # (page.py reads the snapshot's text matches: imported for the type alone)
@@ -162,6 +162,8 @@ class KeptSearch:
     hits: Words
     total: int
     facets: dict[str, dict[str, int]]
+    # The plan that made it: a new version is warmed by searching it again (``EmbeddedBackend._warm``).
+    plan: SearchPlan
     # The hits' vacancy status tally (rows, ja, nej) by the ``StatusBits.token`` it was counted
     # with, for searches whose status facets are counted per search: only the newest is kept.
     tallies: dict[int, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
@@ -389,11 +391,14 @@ class Snapshot:
                 self.searches.move_to_end(key)
             return found
 
-    def keep_search(self, key: Any, hits: Words, total: int, facets: dict[str, dict[str, int]]) -> KeptSearch:
-        """Keep a search's outcome under ``key``. ``hits`` becomes read-only: sets are ANDed in
-        place elsewhere, and a kept one changed by a caller would answer every later search wrongly."""
+    def keep_search(
+        self, key: Any, hits: Words, total: int, facets: dict[str, dict[str, int]], plan: SearchPlan
+    ) -> KeptSearch:
+        """Keep a search's outcome under ``key`` (with the ``plan`` that made it, for warming the
+        next version). ``hits`` becomes read-only: sets are ANDed in place elsewhere, and a kept one
+        changed by a caller would answer every later search wrongly."""
         hits.flags.writeable = False
-        kept = KeptSearch(hits, total, facets)
+        kept = KeptSearch(hits, total, facets, plan)
         with self._cache_lock:
             self.searches[key] = kept
             while len(self.searches) > SEARCHES_KEPT:

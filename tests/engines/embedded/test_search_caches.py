@@ -369,6 +369,11 @@ def test_a_new_version_is_warmed_with_the_last_searches_made_on_its_own_data(
     assert set(new.texts) == set(old.texts) and new.texts
     circles = [key for key in old.masks if isinstance(key, tuple) and key[0] == "within"]
     assert circles and all(key in new.masks and new.masks[key] is not old.masks[key] for key in circles)
+    # So were the kept searches (hits, counts, pages), searched again: the answers below come from them.
+    # (Their keys differ in the status sets' token where they read the vacancy status.)
+    assert len(new.searches) == len(old.searches) > 0
+    assert all(kept.pages for kept in new.searches.values())
+    assert not {id(kept) for kept in new.searches.values()} & {id(kept) for kept in old.searches.values()}
     after = [answer(backend, plan) for plan in plans]
     assert after == [keeping_nothing(tmp_path, plan) for plan in plans]
     assert after != before
