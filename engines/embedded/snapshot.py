@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import tantivy
@@ -70,6 +70,9 @@ SEARCHES_KEPT = 128
 PAGES_KEPT = 16
 # Each ``StatusBits`` made gets the next of these: what a kept search read them as (``KeptSearch``).
 _status_tokens = itertools.count(1)
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # A kept set's rule over single rows (a filter clause over the columns): the same rule over a store of
 # some rows (``ColumnStore.rows_from``) gives those rows' part of the set.
@@ -127,6 +130,23 @@ def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> St
     return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej))
 
 
+def _recent(kept: OrderedDict[K, V], key: K) -> V | None:
+    """``kept[key]`` marked most recently used, or None (every kept mapping here is least recently
+    used out; the caller holds the lock that guards ``kept``)."""
+    found = kept.get(key)
+    if found is not None:
+        kept.move_to_end(key)
+    return found
+
+
+def _trim(kept: OrderedDict[K, V], most: int) -> list[K]:
+    """Drop the least recently used entries past ``most``; the keys dropped."""
+    gone: list[K] = []
+    while len(kept) > most:
+        gone.append(kept.popitem(last=False)[0])
+    return gone
+
+
 def _joined(words: Words, first: int, rest: Words) -> Words:
     """A set's words before the one holding row ``first`` (a multiple of 64), then ``rest``."""
     joined = np.empty(first // 64 + len(rest), dtype=np.uint64)
@@ -176,17 +196,15 @@ class KeptSearch:
     def page(self, key: Any, make: Callable[[], Page]) -> Page:
         """The page kept under ``key``, or made and kept (its arrays read-only: answers read them)."""
         with self._pages_lock:
-            found = self.pages.get(key)
-            if found is not None:
-                self.pages.move_to_end(key)
-                return found
+            found = _recent(self.pages, key)
+        if found is not None:
+            return found
         made = make()
         for array in (made.rows, made.score, made.text_score, made.distance):
             array.flags.writeable = False
         with self._pages_lock:
             self.pages[key] = made
-            while len(self.pages) > PAGES_KEPT:
-                self.pages.popitem(last=False)
+            _trim(self.pages, PAGES_KEPT)
         return made
 
 
@@ -346,9 +364,8 @@ class Snapshot:
         found: dict[int, dict[str, Any]] = {}
         with self._cache_lock:
             for row in rows:
-                document = kept.get(row)
+                document = _recent(kept, row)
                 if document is not None:
-                    kept.move_to_end(row)
                     found[row] = document
         missing = [row for row in dict.fromkeys(rows) if row not in found]
         if missing:
@@ -356,8 +373,7 @@ class Snapshot:
             found.update(parsed)
             with self._cache_lock:
                 kept.update(parsed)
-                while len(kept) > DOCUMENTS_KEPT:
-                    kept.popitem(last=False)
+                _trim(kept, DOCUMENTS_KEPT)
         documents: list[StoredProvider] = [dict(found[row]) for row in rows]  # type: ignore[misc]  # stored documents
         return documents
 
@@ -367,10 +383,9 @@ class Snapshot:
         tells the versions apart (the ledger position) into ``key``, and gives no ``rule``: a set
         with a rule (``make`` is ``pack(rule(columns))``) is carried over deltas."""
         with self._cache_lock:
-            found = self.masks.get(key)
-            if found is not None:
-                self.masks.move_to_end(key)
-                return found
+            found = _recent(self.masks, key)
+        if found is not None:
+            return found
         made = make()
         with self._cache_lock:
             self._keep_bits(key, made, rule)
@@ -380,16 +395,12 @@ class Snapshot:
         self.masks[key] = bits
         if rule is not None:
             self._rules[key] = rule
-        while len(self.masks) > MASK_CACHE_SIZE:
-            gone, _ = self.masks.popitem(last=False)
+        for gone in _trim(self.masks, MASK_CACHE_SIZE):
             self._rules.pop(gone, None)
 
     def kept_search(self, key: Any) -> KeptSearch | None:
         with self._cache_lock:
-            found = self.searches.get(key)
-            if found is not None:
-                self.searches.move_to_end(key)
-            return found
+            return _recent(self.searches, key)
 
     def keep_search(
         self, key: Any, hits: Words, total: int, facets: dict[str, dict[str, int]], plan: SearchPlan
@@ -401,8 +412,7 @@ class Snapshot:
         kept = KeptSearch(hits, total, facets, plan)
         with self._cache_lock:
             self.searches[key] = kept
-            while len(self.searches) > SEARCHES_KEPT:
-                self.searches.popitem(last=False)
+            _trim(self.searches, SEARCHES_KEPT)
         return kept
 
     def within(self, lat: float, lon: float, km: float) -> Words:
@@ -424,8 +434,7 @@ class Snapshot:
             chord2 = self.positions.chord2(lat, lon)
             with self._cache_lock:
                 self._chords[(lat, lon)] = chord2
-                while len(self._chords) > CHORDS_CACHE_SIZE:
-                    self._chords.popitem(last=False)
+                _trim(self._chords, CHORDS_CACHE_SIZE)
         return chord2
 
     def _within_from(self, first: int, lat: float, lon: float, km: float) -> Mask:
@@ -458,7 +467,7 @@ class Snapshot:
         with self._cache_lock:
             self.texts.clear()
             self.searches.clear()
-            for key in [k for k in self.masks if isinstance(k, tuple) and k[:1] == ("text",)]:
+            for key in [k for k in self.masks if _is_text(k)]:
                 del self.masks[key]
 
     def text_rows(self, key: TextKey, matches: TextMatches) -> Words:
@@ -472,9 +481,8 @@ class Snapshot:
         only has to leave a superset (every filter applies exactly afterwards), and a filter adds
         nothing to a match's score (``narrowing``)."""
         with self._cache_lock:
-            found = self.texts.get(key)
+            found = _recent(self.texts, key)
             if found is not None:
-                self.texts.move_to_end(key)
                 return found
             broader = self._broader_text(key)
             if broader is not None:
@@ -491,8 +499,7 @@ class Snapshot:
 
     def _keep_text(self, key: TextKey, matches: TextMatches) -> None:
         self.texts[key] = matches
-        while len(self.texts) > TEXT_CACHE_SIZE:
-            self.texts.popitem(last=False)
+        _trim(self.texts, TEXT_CACHE_SIZE)
 
     def _broader_text(self, key: TextKey) -> TextKey | None:
         """A kept key for the same words whose narrowing filters are among ``key``'s (the caller
