@@ -70,7 +70,7 @@ from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.page import Page, page
 from engines.embedded.popcounts import codes_in
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.snapshot import KeptSearch, Snapshot, TextKey, TextMatches
+from engines.embedded.snapshot import KeptSearch, Snapshot, TextKey, TextMatches, is_circle
 from engines.embedded.text_query import compile_text
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
@@ -483,7 +483,7 @@ class EmbeddedBackend:
         for key in _newest(old.masks, WARM_SETS if sets else 0):
             if time.monotonic() > deadline:
                 return
-            if isinstance(key, tuple) and len(key) == 4 and key[0] == "within":
+            if is_circle(key):
                 new.within(*key[1:])
             elif isinstance(key, Clause) and not _reads_vacancies(key):
                 clause_rows(new, key)

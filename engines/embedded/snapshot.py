@@ -164,7 +164,7 @@ def _items(kept: OrderedDict[Any, TextMatches]) -> list[tuple[Any, TextMatches]]
         return []
 
 
-def _is_circle(key: Any) -> bool:
+def is_circle(key: Any) -> bool:
     return isinstance(key, tuple) and len(key) == 4 and key[0] == "within"
 
 
@@ -333,7 +333,7 @@ class Snapshot:
             if rule is not None:
                 fresh.masks[key] = words if tail is None else _joined(words, first, pack(rule(tail)))
                 fresh._rules[key] = rule
-            elif _is_circle(key):
+            elif is_circle(key):
                 fresh.masks[key] = (
                     words if tail is None else _joined(words, first, pack(fresh._within_from(first, *key[1:])))
                 )
