@@ -22,6 +22,9 @@ SPARSE_SHARE = 8
 # Below this share of words holding rows, counts gather those words instead of streaming every word
 # (the compiled loop reads a gathered word at about a quarter of the speed of a streamed one).
 GATHER_SHARE = 8
+# Sets of at least 1/MASK_SHARE of the rows are made through a mask of every row, fewer from the
+# sorted rows (at 1M, 30,000-80,000 rows OR-ed into words one by one took 0.16-0.44 ms, more than the mask).
+MASK_SHARE = 64
 _ONE = np.uint64(1)
 
 
@@ -29,14 +32,19 @@ def pack(mask: Mask) -> Words:
     return pack_mask(mask, words_for(len(mask)))
 
 
-def of_rows(rows: Rows, n: int) -> Words:
-    """The set holding ``rows`` (each below ``n``)."""
-    if len(rows) * SPARSE_SHARE >= n:
+def of_rows(rows: NDArray[np.integer], n: int) -> Words:
+    """The set holding ``rows`` (distinct, each below ``n``, in any order)."""
+    if len(rows) * MASK_SHARE >= n:
         mask = np.zeros(n, dtype=bool)
         mask[rows] = True
         return pack(mask)
+    # Few rows: sorted, each word's bits are OR-ed together, and no million flags are made and packed.
+    rows = np.sort(rows)
+    word = rows >> 6
+    bits = np.left_shift(_ONE, (rows & 63).astype(np.uint64))
+    first = np.flatnonzero(np.diff(word, prepend=-1))
     words = np.zeros(words_for(n), dtype=np.uint64)
-    np.bitwise_or.at(words, rows >> 6, _ONE << (rows & 63).astype(np.uint64))
+    words[word[first]] = np.bitwise_or.reduceat(bits, first)
     return words
 
 

@@ -31,8 +31,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.geography import EARTH_RADIUS_KM, distance_km
-from engines.embedded.bitsets import pack, rows_of
-from engines.embedded.columns import Mask, Words, words_for
+from engines.embedded.bitsets import of_rows, pack, rows_of
+from engines.embedded.columns import Mask, Words
 
 Floats32 = NDArray[np.float32]
 Rows = NDArray[np.int64]
@@ -64,8 +64,6 @@ _SPAN_SHARE = 4
 # with an eighth, 0.43 with a quarter, 0.41 when every circle read every row's chord; with a quarter,
 # runs read as one up to 4x their rows: 0.40.)
 _WIDE_SHARE = 8
-# Sets of rows fewer than 1/_SORTED_SHARE of the table are made from the sorted rows, not a mask.
-_SORTED_SHARE = 64
 # Appended rows past this share of the placed ones (and this many at least) are placed again.
 _TAIL_SHARE = 8
 _TAIL_MIN = 4096
@@ -250,7 +248,7 @@ class Positions:
             chord2 = _chord2(lat, lon, self.x, self.y, self.z, tail)
             inside = _decided(chord2, lat, lon, km, row_lat[tail], row_lon[tail])
             found.append((self.placed + np.flatnonzero(inside)).astype(np.int32))
-        return _set_of(np.concatenate(found) if len(found) > 2 else found[-1], self.n)
+        return of_rows(np.concatenate(found) if len(found) > 2 else found[-1], self.n)
 
     def within_appended(
         self, since: int, lat: float, lon: float, km: float, row_lat: NDArray[np.float64], row_lon: NDArray[np.float64]
@@ -260,22 +258,6 @@ class Positions:
         before ``since`` needs to hold every row."""
         at = slice(since, self.n)
         return _decided(_chord2(lat, lon, self.x, self.y, self.z, at), lat, lon, km, row_lat[at], row_lon[at])
-
-
-def _set_of(rows: Positions32, n: int) -> Words:
-    """The set of ``rows`` (distinct, in any order) over ``n`` rows."""
-    if len(rows) * _SORTED_SHARE >= n:
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        return pack(mask)
-    # Few rows: sorted, each word's bits are OR-ed together, and no million flags are made and packed.
-    rows = np.sort(rows)
-    word = rows >> 6
-    bits = np.left_shift(np.uint64(1), (rows & 63).astype(np.uint64))
-    first = np.flatnonzero(np.diff(word, prepend=-1))
-    words = np.zeros(words_for(n), dtype=np.uint64)
-    words[word[first]] = np.bitwise_or.reduceat(bits, first)
-    return words
 
 
 def _chord2(lat: float, lon: float, x: Floats32, y: Floats32, z: Floats32, at: Where) -> Floats32:

@@ -202,6 +202,7 @@ def test_row_sets_hold_exactly_their_rows(share: float) -> None:
         rows = np.flatnonzero(mask)
         words = pack(mask)
         assert np.array_equal(of_rows(rows, n), words)
+        assert np.array_equal(of_rows(rng.permutation(rows), n), words)
         assert np.array_equal(rows_of(words), rows)
         probe = rng.integers(0, n, 50)
         assert np.array_equal(holds(words, probe), mask[probe])
