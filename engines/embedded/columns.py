@@ -4,10 +4,11 @@ tantivy answers "which documents match these Swedish words, how well"; filters, 
 counts and sorting run here, vectorised, the way Elasticsearch uses doc values.
 
 Rows are only ever appended. A replaced or deleted document's row is marked dead, and the tantivy
-document carries its row number so text hits join to columns. A store may be *extended* in place:
-arrays have room at the end, new rows are written past every existing reader's ``n``, and the
-extended store is a new object with its own ``n`` and ``alive``, so a search holding the old store
-never sees a half-applied write.
+document carries its row number so text hits join to columns. A store may be *extended*: a store
+opened from disk maps its files copy-on-write, with no room, so the first rows appended copy the
+arrays grown by half; from then on arrays have room at the end, new rows are written past every
+existing reader's ``n``, and the extended store is a new object with its own ``n`` and ``alive``, so
+a search holding the old store never sees a half-applied write.
 
 Layout on disk (``columns/`` in a version folder), every array an ``.npy`` a reader maps lazily:
 ids as compact byte strings, numbers as float64, flags as bool, single-valued keywords as int32
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -123,6 +124,16 @@ def column_values(doc: IndexedProvider) -> ColumnValues:
         permit_required(doc["provider_type"], doc["ownership"]),
         [] if permit is None else permit["target_groups"],
     )
+
+
+def mapped(path: Path, mode: Literal["c", "r"] = "r") -> NDArray[Any]:
+    """The array in an ``.npy`` file, mapped (read-only, or copy-on-write: writes stay in this
+    process, the file is never changed): pages are read when touched, nothing when opened. A plain
+    array over the mapping: a numpy memmap costs microseconds per slice. The file must keep its
+    size while mapped (a read past a truncated file's end kills the process): versions are never
+    written again, and ``integrity.sizes_changed`` watches the served one."""
+    array: NDArray[Any] = np.load(path, mmap_mode=mode).view(np.ndarray)
+    return array
 
 
 def words_for(rows: int) -> int:
@@ -245,8 +256,8 @@ class ColumnStore:
         """A new store with ``rows`` appended and the ``kill`` rows dead; this one is unchanged.
 
         Arrays are shared when they have room (the new rows go past this store's ``n``, which no
-        reader of this store looks at), otherwise grown by half, so a stream of small writes costs
-        amortised O(rows written), not O(index).
+        reader of this store looks at), otherwise (a store mapped from disk has none) grown by half,
+        so a stream of small writes costs amortised O(rows written), not O(index).
         """
         start, end = self.n, self.n + len(rows)
         store = self._with_room(end)
@@ -327,30 +338,19 @@ class ColumnStore:
 
     @classmethod
     def load(cls, folder: Path, *, extendable: bool = False) -> ColumnStore:
-        """The store in ``folder``: ``extendable``, copied into memory with an eighth more rows of room
-        (a reader that applies small writes), else mapped read-only (a writer that only looks up)."""
+        """The store in ``folder``, its arrays mapped: ``extendable`` (a reader that applies small
+        writes and homes' confirmations) copy-on-write, so what it writes stays in this process and
+        the files stay as built, and only the pages it writes cost memory; else read-only (a writer
+        that only looks up). Nothing is copied: the first rows appended grow the arrays
+        (``extended``)."""
         meta = json.loads((folder / "values.json").read_text(encoding="utf-8"))
-        n = int(meta["rows"])
-        room = max(1024, n // 8) if extendable else 0
+        mode: Literal["c", "r"] = "c" if extendable else "r"
 
         def read(name: str) -> NDArray[Any]:
-            array: NDArray[Any] = np.load(folder / f"{name}.npy", mmap_mode="r")
-            if not room:
-                return array
-            copy = np.zeros(n + room, dtype=array.dtype)
-            copy[:n] = array
-            return copy
-
-        def read_bits(name: str) -> Words:
-            array: Words = np.load(folder / f"mb.{name}.npy", mmap_mode="r")
-            if not room:
-                return array
-            copy = np.zeros((array.shape[0], words_for(n + room)), dtype=np.uint64)
-            copy[:, : array.shape[1]] = array
-            return copy
+            return mapped(folder / f"{name}.npy", mode)
 
         return cls(
-            n=n,
+            n=int(meta["rows"]),
             ids=read("ids"),
             alive=np.array(np.load(folder / "alive.npy")),
             numbers={k: read(f"n.{k}") for k in NUMBER_FIELDS},
@@ -358,9 +358,9 @@ class ColumnStore:
             keyword_values={k: list(meta["keyword_values"][k]) for k in KEYWORD_FIELDS},
             keyword_codes={k: read(f"kc.{k}") for k in KEYWORD_FIELDS},
             multi_values={k: list(meta["multi_values"][k]) for k in STORED_MULTI},
-            multi_bits={k: read_bits(k) for k in STORED_MULTI},
-            id_sorted=np.load(folder / "id_sorted.npy", mmap_mode="r"),
-            id_sorted_rows=np.load(folder / "id_sorted_rows.npy", mmap_mode="r"),
+            multi_bits={k: read(f"mb.{k}") for k in STORED_MULTI},
+            id_sorted=mapped(folder / "id_sorted.npy"),
+            id_sorted_rows=mapped(folder / "id_sorted_rows.npy"),
         )
 
 

@@ -3,11 +3,11 @@
 Every small write leaves a delta file; readers and the next writer replay them all. When they
 pile up (``merge_due``), ``merge_deltas`` makes a new version without copying what it can share:
 tantivy's segment files and the document parts are hardlinked (neither is ever modified in place;
-tantivy replaces its meta files by rename), the columns and name words are written once with the
-deltas applied, the documents the deltas appended become one new part, and the tantivy documents
-of dead rows are deleted in the new version only. It is verified, then made live by the pointer
-switch; until then readers keep the old version with its deltas. A kill at any point leaves an
-orphan folder, removed by the next writer.
+tantivy replaces its meta files by rename), the columns (and their rows' positions) and name words
+are written once with the deltas applied, the documents the deltas appended become one new part,
+and the tantivy documents of dead rows are deleted in the new version only. It is verified, then
+made live by the pointer switch; until then readers keep the old version with its deltas. A kill
+at any point leaves an orphan folder, removed by the next writer.
 
 Merging costs O(index) in time (the columns are rewritten) but runs after the small write was
 acknowledged, off every search's path.
@@ -31,7 +31,7 @@ from engines.embedded.names import ROWS, WORDS, encode_words, save_names
 from engines.embedded.sources import SourceWriter
 from engines.embedded.text_index import open_index
 from engines.embedded.versions import MANIFEST, IndexVersions
-from engines.embedded.writer import documents_by_type, read_manifest, verify_version
+from engines.embedded.writer import documents_by_type, read_manifest, save_columns, verify_version
 
 # Merge when this many deltas wait, or when they hold this many bytes. A merge holds the writer lock
 # (seconds at a million providers), so small writes wait for it: rare, as replaying deltas is cheap.
@@ -86,7 +86,7 @@ def merge_deltas(versions: IndexVersions, live: Path) -> str:
         word_rows.append(np.array([row for _, row in delta["names"]], dtype=np.int64))
         tombstones |= delta["tombstones"]
     appended.close()
-    columns.save(folder / "columns")
+    save_columns(folder, columns)
     save_names(folder, words, word_rows)
     _delete_dead(folder, columns)
     live_tombstones = {i: stamp for i, stamp in tombstones.items() if columns.row_of(i) is None}

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from core.documents import IndexedProvider
 from core.name_suggestions import name_words as words_of
 from core.vocabularies import INSTITUTIONAL_TYPES
+from engines.embedded.columns import mapped
 
 WORDS = "names.words.npy"
 ROWS = "names.rows.npy"
@@ -53,7 +54,8 @@ class NameIndex:
 
     @classmethod
     def open(cls, folder: Path) -> NameIndex:
-        return cls(np.load(folder / WORDS), np.load(folder / ROWS))
+        # Mapped: a prefix's binary search reads a few pages; nothing is read when a version opens.
+        return cls(mapped(folder / WORDS), mapped(folder / ROWS))
 
     def with_added(self, words: Iterable[tuple[str, int]]) -> NameIndex:
         added = list(self.added)

@@ -15,10 +15,12 @@ by latitude band (``BANDS_PER_DEGREE``), then by longitude within the band. A ci
 is one run of positions per band it crosses (found by one ``searchsorted``), and only those rows'
 chords are taken: a circle costs about the rows in its box, not the table.
 
-Vectors are placed when a snapshot opens. Rows a delta appends (rows never move) go after the placed
-ones in row order, and every circle reads all of them (a few thousand at most between versions);
-``extended`` places everything again, off the request path, once they grow past an eighth of the
-placed rows.
+Vectors are placed when a version is written (a build, or a merge of small writes) and stored
+beside its columns (``save``); a snapshot maps them (``load``), so opening a version computes
+nothing. A version written before positions were stored has none: its rows are placed when it
+opens (``of``). Rows a delta appends (rows never move) go after the placed ones in row order, and
+every circle reads all of them (a few thousand at most between versions); ``extended`` places
+everything again, off the request path, once they grow past an eighth of the placed rows.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from core.errors import IndexDamaged
 from core.geography import EARTH_RADIUS_KM, distance_km
 from engines.embedded.bitsets import of_rows, pack, rows_of
-from engines.embedded.columns import Mask, Words
+from engines.embedded.columns import Mask, Words, mapped
 
 Floats32 = NDArray[np.float32]
 Rows = NDArray[np.int64]
@@ -67,6 +71,9 @@ _WIDE_SHARE = 8
 # Appended rows past this share of the placed ones (and this many at least) are placed again.
 _TAIL_SHARE = 8
 _TAIL_MIN = 4096
+# A version's stored positions (``Positions.save``): one ``.npy`` per array, in this folder of it.
+FOLDER = "positions"
+_STORED = ("x", "y", "z", "key", "row", "px", "py", "pz")
 
 
 def _unit(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[Floats32, Floats32, Floats32]:
@@ -165,12 +172,35 @@ class Positions:
     @classmethod
     def of(cls, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> Positions:
         """Positions of rows ``0..len(lat)-1`` (a column store's ``number("lat")``, ``number("lon")``),
-        every one placed."""
-        n = len(lat)
-        # Room for the deltas to come, as the columns keep.
-        x, y, z = (np.zeros(n + n // 8, dtype=np.float32) for _ in range(3))
-        x[:n], y[:n], z[:n] = _unit(lat[:n], lon[:n])
-        return cls._placed(n, x, y, z, lat, lon)
+        every one placed. No room: as the columns a version maps, the first delta grows them."""
+        x, y, z = _unit(lat, lon)
+        return cls._placed(len(lat), x, y, z, lat, lon)
+
+    def save(self, folder: Path) -> None:
+        """Store these positions (every row placed, as ``of`` makes them) as ``.npy`` files in
+        ``folder``, for ``load``."""
+        if self.placed != self.n:
+            raise ValueError(f"only positions with every row placed are stored ({self.placed} of {self.n})")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _STORED:
+            array: NDArray[np.generic] = getattr(self, name)
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(array[: self.n]))
+
+    @classmethod
+    def load(cls, folder: Path, n: int) -> Positions | None:
+        """The positions ``save`` stored in ``folder``, mapped read-only (a delta's rows grow them
+        into new arrays); None if there are none (a version written before they were stored).
+        ``n``: the rows of the columns they were made from."""
+        if not folder.is_dir():
+            return None
+        x, y, z, key, row, px, py, pz = (mapped(folder / f"{name}.npy") for name in _STORED)
+        short = [name for name, array in zip(_STORED, (x, y, z, key, row, px, py, pz), strict=True) if len(array) != n]
+        if short:
+            raise IndexDamaged(
+                f"the stored positions ({', '.join(short)}) do not hold the columns' {n} rows; "
+                "roll back ('placeringssok rollback') or reindex"
+            )
+        return cls(n, x, y, z, n, key, row, px, py, pz)
 
     @classmethod
     def _placed(

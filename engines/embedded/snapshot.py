@@ -1,10 +1,12 @@
 """One readable state of the embedded index: a version plus the small writes (deltas) applied to it.
 
 A snapshot never changes once searches can see it. A newer one is made off the request path (see
-``search.EmbeddedBackend``): a version switch opens the new folder (columns mapped and copied with
-room for appended rows, documents mapped, name suggestions read, no document parsed), and a delta
-extends the current snapshot's columns past its last row and takes a fresh tantivy searcher. Text
-hits whose rows the columns do not hold (a write killed before it was acknowledged) are ignored.
+``search.EmbeddedBackend``): a version switch opens the new folder (columns mapped copy-on-write,
+so homes' confirmations written into them stay in this process; documents, name suggestions and the
+rows' stored positions mapped; no document parsed, nothing copied or computed), and a delta extends
+the current snapshot's columns past its last row (the first delta copies them, grown with room for
+the next) and takes a fresh tantivy searcher. Text hits whose rows the columns do not hold (a write
+killed before it was acknowledged) are ignored.
 
 What a snapshot keeps between searches is carried into the snapshot a delta makes, updated for the
 delta's rows alone (``Snapshot.with_deltas``): a filter clause's set is its rule (``RowRule``)
@@ -39,6 +41,7 @@ from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
+from engines.embedded.positions import FOLDER as POSITIONS
 from engines.embedded.positions import Floats32, Positions
 from engines.embedded.sources import SourceStore
 from engines.embedded.text_index import open_index
@@ -259,6 +262,7 @@ class Snapshot:
         # Read the delta list before taking the searcher: tantivy then holds every listed delta's rows.
         index.reload()
         columns = ColumnStore.load(folder / "columns", extendable=True)
+        lat, lon = columns.number("lat"), columns.number("lon")
         snapshot = cls(
             version=folder.name,
             folder=folder,
@@ -268,7 +272,7 @@ class Snapshot:
             sources=SourceStore.open(folder / "sources"),
             names=NameIndex.open(folder),
             applied=0,
-            positions=Positions.of(columns.number("lat"), columns.number("lon")),
+            positions=Positions.load(folder / POSITIONS, columns.n) or Positions.of(lat, lon),
             keyword_bits=KeywordBits.of(columns),
         )
         return snapshot.with_deltas(deltas)

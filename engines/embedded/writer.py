@@ -4,8 +4,9 @@ Both paths apply the same rule per document: a record replaces the indexed one o
 (``updated_at``), and a tombstone deletes only what is older than itself.
 
 - ``EmbeddedWriter`` (reindex) builds a new version folder: columns collected per chunk and joined
-  once, documents streamed to the sources file, name suggestions stored; nothing becomes live until
-  the version has been verified and the pointer switched. Linear in the number of records.
+  once, rows' positions placed and stored, documents streamed to the sources file, name suggestions
+  stored; nothing becomes live until the version has been verified and the pointer switched. Linear
+  in the number of records.
 - ``DeltaWriter`` (sync, and any small write) changes the live version without copying it: new
   tantivy documents are committed as a new segment with rows past every known row, then one delta
   file (``deltas/delta-<seq>.json``: the new rows' columns, documents and name words, the rows that
@@ -43,6 +44,8 @@ from engines.embedded.columns import ColumnBuilder, ColumnStore, ColumnValues
 from engines.embedded.deltas import DELTAS, delta_files, read_delta
 from engines.embedded.integrity import record_checksums
 from engines.embedded.names import encode_words, save_names
+from engines.embedded.positions import FOLDER as POSITIONS
+from engines.embedded.positions import Positions
 from engines.embedded.sources import SourceWriter
 from engines.embedded.text_index import PreparedProvider, open_index, with_row
 from engines.embedded.versions import MANIFEST, IndexVersions
@@ -231,7 +234,7 @@ class EmbeddedWriter:
         self.writer.wait_merging_threads()
         self.sources.close()
         columns = self.columns.finish()
-        columns.save(self.dir / "columns")
+        save_columns(self.dir, columns)
         save_names(self.dir, self.name_words, self.name_rows)
         self.row_of.clear()
         manifest = {
@@ -255,6 +258,13 @@ class EmbeddedWriter:
             self.writer.rollback()
             self.writer.wait_merging_threads()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def save_columns(version_dir: Path, columns: ColumnStore) -> None:
+    """A new version's columns, and its rows' positions placed once here rather than by every
+    reader that opens it (``positions``)."""
+    columns.save(version_dir / "columns")
+    Positions.of(columns.number("lat"), columns.number("lon")).save(version_dir / POSITIONS)
 
 
 def documents_by_type(columns: ColumnStore) -> dict[str, int]:
@@ -433,6 +443,7 @@ def verify_version(version_dir: Path) -> None:
     """Open the version as a reader would: the counts must agree and a smoke query must find a document."""
     manifest = read_manifest(version_dir)
     columns = ColumnStore.load(version_dir / "columns")
+    Positions.load(version_dir / POSITIONS, columns.n)  # IndexDamaged unless they hold every row
     index = open_index(version_dir / "text")
     index.reload()
     searcher = index.searcher()
