@@ -11,10 +11,10 @@ and a listed tantivy segment that a later commit merged away is not missing but 
 Versions built before checksums existed are reported as unverified, not as damaged.
 
 Hashing a version reads all of it (1.4 GB at a million providers, most of a second), so a writer
-building on the live version and a server opening one check ``damage_unless_unchanged``: the full
-check once, then only that no listed file's size or modification time moved since (``.verified.json``,
-written with the checksums and by every full check that passes). A file rewritten in place,
-truncated or replaced is hashed again; ``status`` and a rollback always hash everything.
+building on the live version, a server opening one and a rollback check ``damage_unless_unchanged``:
+the full check once, then only that no listed file's size or modification time moved since
+(``.verified.json``, written with the checksums and by every full check that passes). A file
+rewritten in place, truncated or replaced is hashed again; ``status`` always hashes everything.
 """
 
 from __future__ import annotations

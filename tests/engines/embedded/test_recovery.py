@@ -173,6 +173,26 @@ def test_a_reindex_repairs_a_damaged_pointer_and_rollback_refuses_a_damaged_vers
     assert "integrity: intact" in status.stdout
 
 
+def test_rollback_checks_what_changed_since_the_last_full_check_and_status_hashes_everything(
+    tmp_path: Path,
+) -> None:
+    """The rollback makes the server's check (a file whose size or modification time moved is hashed
+    again), not a full hash of a million providers' version on a loaded machine; bytes changed in
+    place behind a restored modification time are left to ``status``, which hashes every file."""
+    older, _ = _build(tmp_path)
+    column = _largest(tmp_path / "embedded" / older / "columns", "*.npy")
+    stamp = column.stat()
+    with column.open("r+b") as f:  # the last bytes inverted, the size unchanged
+        f.seek(-16, os.SEEK_END)
+        tail = f.read()
+        f.seek(-16, os.SEEK_END)
+        f.write(bytes(b ^ 0xFF for b in tail))
+    os.utime(column, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert cli(tmp_path, "rollback", "--to", older).returncode == 0
+    status = cli(tmp_path, "status", check=False)
+    assert status.returncode != 0 and "DAMAGED" in status.stdout and column.name in status.stdout
+
+
 def test_a_sync_refuses_to_build_on_a_damaged_live_version(tmp_path: Path) -> None:
     _, live = _build(tmp_path)
     _random_bytes_in_columns(tmp_path / "embedded", live)
