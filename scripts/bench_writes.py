@@ -206,6 +206,30 @@ def _print_sync(size: int, count: int, sync: Run, status: Run) -> None:
     )
 
 
+def _print_switches(switching: Load, switched: int, seconds: float, base_p99: float) -> None:
+    failed = switching.errors + switching.non_2xx
+    print(
+        f"version switches: {switched} in {seconds:.0f} s; p99 {switching.p99_ms:.1f} ms vs "
+        f"{base_p99:.1f} ms without ({switching.p99_ms / base_p99:.2f}x; target <= 2x), {failed} failed requests: "
+        f"{'met' if switching.p99_ms <= 2 * base_p99 and failed == 0 else 'NOT met'}"
+    )
+
+
+def _switches_only(data_dir: Path, size: int, seconds: float) -> None:
+    """The switch target alone, between the two newest complete versions: quiet, switching, quiet."""
+    bodies = query_mix(20, schools_of(data_dir))
+    with Server(data_dir) as server:
+        workers = server.workers
+        run_wrk(server.base, bodies, 5)  # warm-up
+        quiet = run_wrk(server.base, bodies, seconds)
+        switching, switched = switches_under_load(server, data_dir, bodies, max(seconds, 30.0))
+        quiet_again = run_wrk(server.base, bodies, seconds)
+    print(f"\nversion switches: {size} providers, {workers} server worker(s), wrk -c8, caseworker key")
+    for name, load in (("quiet", quiet), ("switch every 5s", switching), ("quiet again", quiet_again)):
+        print(f"{name:>16} {load.rps:>8.0f}/s p50 {load.p50_ms:.1f} p95 {load.p95_ms:.1f} p99 {load.p99_ms:.1f} ms")
+    _print_switches(switching, switched, max(seconds, 30.0), min(quiet.p99_ms, quiet_again.p99_ms))
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
@@ -217,9 +241,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--sync", type=int, default=1000, help="records in the measured sync")
     parser.add_argument("--sync-only", action="store_true", help="measure the sync and stop (no search load)")
+    parser.add_argument(
+        "--switches-only",
+        action="store_true",
+        help="measure only the search load without and with version switches (needs two complete versions)",
+    )
     args = parser.parse_args()
 
     data_dir, _ = ensure_index(args.size)
+    if args.switches_only:
+        _switches_only(data_dir, args.size, args.seconds)
+        return
     sync, status = measure_sync(data_dir, args.size, args.sync)
     if args.sync_only:
         _print_sync(args.size, args.sync, sync, status)
@@ -264,12 +296,7 @@ def main() -> None:
         f"(target p99 <= 1000 ms): {'met' if visible_met else 'NOT met'}"
     )
     base_p99 = min(quiet.p99_ms, quiet_again.p99_ms)
-    failed = switching.errors + switching.non_2xx
-    print(
-        f"version switches: {switched} in {max(args.seconds, 30.0):.0f} s; p99 {switching.p99_ms:.1f} ms vs "
-        f"{base_p99:.1f} ms without ({switching.p99_ms / base_p99:.2f}x; target <= 2x), {failed} failed requests: "
-        f"{'met' if switching.p99_ms <= 2 * base_p99 and failed == 0 else 'NOT met'}"
-    )
+    _print_switches(switching, switched, max(args.seconds, 30.0), base_p99)
     print(f"search p99 with upserts {writing.p99_ms:.1f} ms vs {base_p99:.1f} ms without")
     print(f"merge of the upserts' deltas into a new version (under load): {merge_s:.1f} s")
 
