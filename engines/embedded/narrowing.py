@@ -44,3 +44,10 @@ def with_filters(schema: tantivy.Schema, query: tantivy.Query, filters: tuple[Cl
     for clause in filters:
         clauses += _narrowing(schema, clause)
     return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else query
+
+
+def within_rows(schema: tantivy.Schema, query: tantivy.Query, first: int, end: int) -> tantivy.Query:
+    """The query's matches among rows ``first..end-1`` only, at no score (the text's own score, to
+    the bit): how a large match set is collected piece by piece (``Snapshot._collect``)."""
+    rows = tantivy.Query.range_query(schema, "row", tantivy.FieldType.Unsigned, first, end - 1)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), _no_score(rows)])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
 from engines.embedded.names import NameIndex
+from engines.embedded.narrowing import within_rows
 from engines.embedded.positions import FOLDER as POSITIONS
 from engines.embedded.positions import Floats32, Positions
 from engines.embedded.sources import SourceStore
@@ -66,6 +68,12 @@ TEXT_CACHE_SIZE = 32
 DOCUMENTS_KEPT = 2048
 # Matches at least this share of the rows (1/DENSE_SHARE) are ordered through a table of every row.
 DENSE_SHARE = 32
+# Text matches are handed over by tantivy in pieces of about this many (``Snapshot._collect``): it
+# makes a Python tuple per match holding the GIL, 20 to 50 ms for 200,000 matches at a million rows,
+# which stalls every other search of the process (a version's warm-up makes such sets while searches
+# run); a piece holds it for about 6 ms. (Smaller pieces hold it no shorter than Python's switch
+# interval and cost more searches: 32,768 cost up to 75% more CPU at a million rows.)
+COLLECT_PIECE = 65_536
 # Searches' hits, facet counts and totals kept per snapshot (``KeptSearch``), least recently used
 # out: at 1,000,000 rows 125 KB of hits and up to ~40 KB of counts (every facet) each, 21 MB at most.
 SEARCHES_KEPT = 128
@@ -515,17 +523,38 @@ class Snapshot:
         return None
 
     def _collect(self, query: tantivy.Query) -> TextMatches:
-        # One search for every match: a first search to count them costs a third more. Scores and
-        # addresses are taken out of the hits without unzipping them into more tuples. (The hits'
-        # tuples hold no cycles: the first young collection untracks them, so collecting them
-        # costs the cycle collector little.)
-        searcher = self.searcher
-        hits = searcher.search(query, limit=max(1, searcher.num_docs), count=False).hits
-        scores = np.fromiter(map(itemgetter(0), hits), dtype=np.float64, count=len(hits))
-        found_rows = searcher.fast_field_values("row", list(map(itemgetter(1), hits))) if hits else []
-        rows = np.fromiter(found_rows, dtype=np.int64, count=len(hits))
-        del hits, found_rows
-        known = rows < self.columns.n
+        """Every match of ``query`` among the rows the columns hold. Up to ``COLLECT_PIECE`` matches
+        come from one search that also counts them; more, from one search per range of rows
+        (``within_rows``, the same scores), each range expected to hold about a piece, so no hand-over
+        holds the GIL long. The wider pieces cost about a third more in all, without the GIL."""
+        searcher, n = self.searcher, self.columns.n
+        first = searcher.search(query, limit=COLLECT_PIECE, count=True)
+        if first.count <= COLLECT_PIECE:
+            pieces = [_scored_rows(searcher, first.hits)]
+        else:
+            step = max(1, math.ceil(n / math.ceil(first.count / COLLECT_PIECE)))
+            del first
+            schema, limit = self.index.schema, max(1, searcher.num_docs)
+            pieces = []
+            for at in range(0, n, step):
+                piece = within_rows(schema, query, at, at + step)
+                pieces.append(_scored_rows(searcher, searcher.search(piece, limit=limit, count=False).hits))
+            if not pieces:
+                pieces.append(_scored_rows(searcher, []))
+        rows = np.concatenate([rows for rows, _ in pieces])
+        scores = np.concatenate([scores for _, scores in pieces])
+        known = rows < n
         rows, scores = rows[known], scores[known]
         live = self.columns.alive[rows]
-        return _by_row(rows[live], scores[live], self.columns.n)
+        return _by_row(rows[live], scores[live], n)
+
+
+def _scored_rows(
+    searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Rows and scores of ``hits``, taken out without unzipping them into more tuples. (The hits'
+    tuples hold no cycles: the first young collection untracks them, so they cost the cycle
+    collector little.)"""
+    scores = np.fromiter(map(itemgetter(0), hits), dtype=np.float64, count=len(hits))
+    found = searcher.fast_field_values("row", list(map(itemgetter(1), hits))) if hits else []
+    return np.fromiter(found, dtype=np.int64, count=len(hits)), scores

@@ -1,7 +1,8 @@
 """Text match sets. Ordered by row: the table of every row gives what a stable sort gives.
 Narrowing inside tantivy leaves every match the filters keep, with the score it has without
 narrowing, and a set kept for fewer filters answers a narrower search as a backend that keeps
-nothing; on an index with dead rows and a delta (rows tantivy holds twice or no longer serves)."""
+nothing; a set collected piece by piece is the one a single search collects; on an index with
+dead rows and a delta (rows tantivy holds twice or no longer serves)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.writing import Deletion
 from engines.embedded.bitsets import holds
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.search import EmbeddedBackend, _text_key, clause_rows
+import engines.embedded.snapshot as snapshot_module
 from engines.embedded.snapshot import DENSE_SHARE, Snapshot, TextKey, _by_row
 from engines.embedded.text_query import compile_text
 from search_api.plan import SearchPlan
@@ -148,3 +150,26 @@ def test_narrow_searches_first_then_broader_ones_answer_as_keeping_nothing(root:
             plan = plan_of({"q": words, **filters}, STALE_BEFORE)
             assert answer(backend, plan) == keeping_nothing(root, plan), plan
     asyncio.run(backend.close())
+
+
+@pytest.mark.parametrize("piece", [1, 7, 50])
+def test_matches_collected_in_pieces_are_those_one_search_collects(
+    root: Path, piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces by ranges of rows (so no hand-over from tantivy holds the GIL long): the same rows,
+    none twice, with the same scores to the bit, including rows written again and dead ones."""
+    snap = EmbeddedBackend(root)._snapshot()
+    schema = snap.index.schema
+    in_pieces = 0
+    for words in WORDS:
+        plan = plan_of({"q": words}, STALE_BEFORE)
+        assert plan.text is not None
+        query = compile_text(schema, plan.text)
+        whole = snap._collect(query)
+        with monkeypatch.context() as patched:
+            patched.setattr(snapshot_module, "COLLECT_PIECE", piece)
+            pieces = snap._collect(query)
+        assert pieces.rows.tobytes() == whole.rows.tobytes(), words
+        assert pieces.scores.tobytes() == whole.scores.tobytes(), words
+        in_pieces += len(whole.rows) > piece
+    assert in_pieces, "some words matched more than a piece"
