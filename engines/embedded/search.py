@@ -39,7 +39,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +102,16 @@ WARM_TEXTS = 16
 WARM_SETS = 64
 # ... and the searches it kept (hits, facet counts) with their pages, newest first.
 WARM_SEARCHES = 32
+# The warm-up's own working time (pauses not counted).
 WARM_BUDGET_S = 1.0
+# A version's warm-up works at most this share of the time: each step is followed by a pause three
+# times as long as it took. A switch happens on a loaded machine (a rollback in an incident, a
+# reindex) while every worker keeps searching: at full speed the warm-up took a second of both cores
+# at a million providers in half a second and doubled every search's time meanwhile, the search
+# tail following the switches. Paced, it takes about four times as long (the old version serves
+# meanwhile) and searches slow down by a quarter at most. A load that makes each step take longer
+# makes the pauses longer too.
+WARM_DUTY = 0.25
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
 # next snapshot is warmed in turn), so a write shows at most about one text search later.
@@ -443,7 +452,7 @@ class EmbeddedBackend:
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
                 if served is not None:
-                    self._warm(opened.snapshot, served.snapshot, WARM_BUDGET_S)
+                    self._warm(opened.snapshot, served.snapshot, WARM_BUDGET_S, duty=WARM_DUTY)
             self._served = opened
         self._seen = stamp
 
@@ -465,35 +474,47 @@ class EmbeddedBackend:
         budget_s: float,
         *,
         sets: bool = True,
+        duty: float = 1.0,
         until: Callable[[], bool] = lambda: False,
     ) -> None:
         """Make the searches ``old`` answered last again on ``new`` before it serves (as Solr warms a
         new searcher): otherwise each worker's first search of each kind after a version switch or
         a delta pays for new text matches (70 ms at 1M) and, after a switch, circles and whole
         searches, and the search tail follows the writes. Off the request path (the old snapshot
-        serves meanwhile), bounded by ``budget_s`` and stopped once ``until`` holds; ``sets``: the
-        row sets and the kept searches too (a delta carries the sets, and searches it again on the
-        next search: warming them would hold a write's visibility back)."""
-        deadline = time.monotonic() + budget_s
-        for key in _newest(old.texts, WARM_TEXTS):
-            if time.monotonic() > deadline or until():
+        serves meanwhile), working at most ``budget_s`` and ``duty`` of the time (``WARM_DUTY``),
+        stopped once ``until`` holds; ``sets``: the row sets and the kept searches too (a delta
+        carries the sets, and searches it again on the next search: warming them would hold a
+        write's visibility back)."""
+        worked = 0.0
+        for step in self._warm_steps(new, old, sets):
+            if worked > budget_s or until():
                 return
-            query = functools.partial(self._text_query, new, *key)
-            new.text_rows(key, new.text_matches(key, query))
-        for key in _newest(old.masks, WARM_SETS if sets else 0):
-            if time.monotonic() > deadline:
-                return
-            if is_circle(key):
-                new.within(*key[1:])
-            elif isinstance(key, Clause) and not _reads_vacancies(key):
-                clause_rows(new, key)
-        for search in _newest(old.searches.values(), WARM_SEARCHES if sets else 0):
-            if time.monotonic() > deadline:
-                return
+            started = time.monotonic()
             try:
-                self._answer(new, search.plan)
+                step()
             except Exception:  # a warm-up is an optimisation: the search itself will say what is wrong
                 return
+            took = time.monotonic() - started
+            worked += took
+            if duty < 1.0:
+                time.sleep(took * (1.0 / duty - 1.0))
+
+    def _warm_steps(self, new: Snapshot, old: Snapshot, sets: bool) -> Iterator[Callable[[], object]]:
+        """The warm-up's steps, newest first: text match sets, then row sets, then whole searches."""
+        for key in _newest(old.texts, WARM_TEXTS):
+            yield functools.partial(self._text_set, new, key)
+        if not sets:
+            return
+        for key in _newest(old.masks, WARM_SETS):
+            if is_circle(key):
+                yield functools.partial(new.within, *key[1:])
+            elif isinstance(key, Clause) and not _reads_vacancies(key):
+                yield functools.partial(clause_rows, new, key)
+        for search in _newest(old.searches.values(), WARM_SEARCHES):
+            yield functools.partial(self._answer, new, search.plan)
+
+    def _text_set(self, snap: Snapshot, key: TextKey) -> Words:
+        return snap.text_rows(key, snap.text_matches(key, functools.partial(self._text_query, snap, *key)))
 
     def _served_files_changed(self) -> bool:
         """Sizes of the served version's files, at most once a second: a file truncated under an open

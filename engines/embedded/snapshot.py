@@ -526,13 +526,14 @@ class Snapshot:
         """Every match of ``query`` among the rows the columns hold. Up to ``COLLECT_PIECE`` matches
         come from one search that also counts them; more, from one search per range of rows
         (``within_rows``, the same scores), each range expected to hold about a piece, so no hand-over
-        holds the GIL long. The wider pieces cost about a third more in all, without the GIL."""
+        holds the GIL long (the pieces' searches cost more in all, but without the GIL)."""
         searcher, n = self.searcher, self.columns.n
         first = searcher.search(query, limit=COLLECT_PIECE, count=True)
-        if first.count <= COLLECT_PIECE:
+        count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
+        if count <= COLLECT_PIECE:
             pieces = [_scored_rows(searcher, first.hits)]
         else:
-            step = max(1, math.ceil(n / math.ceil(first.count / COLLECT_PIECE)))
+            step = max(1, math.ceil(n / math.ceil(count / COLLECT_PIECE)))
             del first
             schema, limit = self.index.schema, max(1, searcher.num_docs)
             pieces = []

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+import engines.embedded.snapshot as snapshot_module
 from core.documents import IndexedProvider
 from core.writing import Deletion
 from engines.embedded.bitsets import holds
 from engines.embedded.narrowing import narrowable, with_filters
 from engines.embedded.search import EmbeddedBackend, _text_key, clause_rows
-import engines.embedded.snapshot as snapshot_module
 from engines.embedded.snapshot import DENSE_SHARE, Snapshot, TextKey, _by_row
 from engines.embedded.text_query import compile_text
 from search_api.plan import SearchPlan
