@@ -239,8 +239,8 @@ class Snapshot:
     sources: SourceStore
     names: NameIndex
     applied: int
-    # Rows' places as unit vectors (``positions``) and keyword facets as bitsets (``keyword_bits``),
-    # made here so no search pays for them.
+    # Rows' places as unit vectors (``positions``, as the version stored them) and keyword facets as
+    # bitsets (``keyword_bits``, made here), so no search pays for them.
     positions: Positions
     keyword_bits: KeywordBits
     # The last ledger confirmation applied to ``columns`` (engines.embedded.vacancy_overlay).
