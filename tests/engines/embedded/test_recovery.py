@@ -271,3 +271,24 @@ def test_a_segment_truncated_under_a_running_server(
     assert _search(client).status_code == 200
     assert client.get("/readyz", headers={"X-API-Key": CASEWORKER_KEY}).json()["version"] == older
     assert "INDEX DAMAGED" in _output(process)
+
+
+@pytest.mark.parametrize("folder", ["columns", "positions"])
+def test_a_mapped_array_truncated_under_a_running_server(
+    folder: str, tmp_path: Path, server: Callable[[], tuple[subprocess.Popen[str], httpx.Client]]
+) -> None:
+    """Columns and positions are mapped when a version opens, not copied: one cut short under a
+    running server is noticed by the size check, and the intact version served."""
+    older, live = _build(tmp_path)
+    process, client = server()
+    assert _search(client).status_code == 200
+    path = _largest(tmp_path / "embedded" / live / folder, "*.npy")
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size // 3)
+    time.sleep(1.5)  # past the size check's interval
+    answers = [_search(client).status_code for _ in range(5)]
+    assert process.poll() is None, "the server died:\n" + _output(process)
+    assert set(answers) <= {200, 503} and answers[-1] == 200, answers
+    assert client.get("/readyz", headers={"X-API-Key": CASEWORKER_KEY}).json()["version"] == older
+    log = _output(process)
+    assert "INDEX DAMAGED" in log and live in log
