@@ -112,9 +112,15 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
         # at Python's default of 700 the cycle collector ran several times per request and walked the
         # long-lived caches each time, a quarter of the API's own time. Cycles are still collected.
         gc.set_threshold(GC_YOUNG_OBJECTS, *gc.get_threshold()[1:])
+        # What is loaded by now (modules, the lexicon, the open index) lives as long as the worker:
+        # out of the collector's sight, a full collection walks only what came after. It walked all of
+        # it, 60-75 ms under load, holding the GIL, so every search of the worker stalled; a new
+        # version's warm-up allocates enough to set one off.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await app.state.articles.close()
             await app.state.backend.close()
             app.state.ledger.close()

@@ -104,14 +104,15 @@ WARM_SETS = 64
 WARM_SEARCHES = 32
 # The warm-up's own working time (pauses not counted).
 WARM_BUDGET_S = 1.0
-# A version's warm-up works at most this share of the time: each step is followed by a pause three
+# A version's warm-up works at most this share of the time: each step is followed by a pause nine
 # times as long as it took. A switch happens on a loaded machine (a rollback in an incident, a
 # reindex) while every worker keeps searching: at full speed the warm-up took a second of both cores
 # at a million providers in half a second and doubled every search's time meanwhile, the search
-# tail following the switches. Paced, it takes about four times as long (the old version serves
-# meanwhile) and searches slow down by a quarter at most. A load that makes each step take longer
-# makes the pauses longer too.
-WARM_DUTY = 0.25
+# tail following the switches. Paced, the old version serves a few seconds longer at a million
+# providers (a newer version or delta stops the warm-up), and searches meanwhile slow down by a
+# tenth or so (at 1M under wrk: p95 7.3-7.7 ms while switching every 5 s against 9.1-9.3 ms at a
+# quarter of the time). A load that makes each step take longer makes the pauses longer too.
+WARM_DUTY = 0.1
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
 # next snapshot is warmed in turn), so a write shows at most about one text search later.
@@ -445,19 +446,22 @@ class EmbeddedBackend:
                 self._overlay.start(fresh)
                 # The kept sets came along (``Snapshot.with_deltas``); text matches, whose scores
                 # follow every added document, are made again before it serves.
-                self._warm(fresh, served.snapshot, WARM_DELTA_BUDGET_S, sets=False, until=self._deltas_moved(stamp))
+                self._warm(fresh, served.snapshot, WARM_DELTA_BUDGET_S, sets=False, until=self._disk_moved(stamp))
                 self._served = Opened(fresh, served.version)
         else:
             opened = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
                 if served is not None:
-                    self._warm(opened.snapshot, served.snapshot, WARM_BUDGET_S, duty=WARM_DUTY)
+                    # A newer version or a delta written meanwhile stops it: the next refresh opens that.
+                    warm_until = self._disk_moved(stamp)
+                    self._warm(opened.snapshot, served.snapshot, WARM_BUDGET_S, duty=WARM_DUTY, until=warm_until)
             self._served = opened
         self._seen = stamp
 
-    def _deltas_moved(self, stamp: tuple[object, ...]) -> Callable[[], bool]:
-        """Whether the disk holds more than ``stamp`` saw (a newer delta: stop warming and serve)."""
+    def _disk_moved(self, stamp: tuple[object, ...]) -> Callable[[], bool]:
+        """Whether the disk holds more than ``stamp`` saw (a newer delta or version: stop warming and
+        serve)."""
 
         def moved() -> bool:
             try:
