@@ -32,7 +32,13 @@ class SourceWriter:
     def __init__(self, folder: Path, first_row: int = 0) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._blob, self._offsets_path = _part(folder, first_row)
-        self._file: BinaryIO = self._blob.open("wb")
+        # A merge's folder holds the live version's parts as hardlinks, among them an empty part at
+        # the row this one starts at when the live version was itself merged from deltas that
+        # appended nothing: writing through that name would write into the other version's file (the
+        # version a rollback returns to). Its link is dropped, and the part is a file of its own.
+        for path in (self._blob, self._offsets_path):
+            path.unlink(missing_ok=True)
+        self._file: BinaryIO = self._blob.open("xb")
         # 8 bytes a document, not a Python int each (36 MB at a million documents).
         self._offsets = array("q", [0])
         self._end = 0
@@ -47,7 +53,8 @@ class SourceWriter:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
-        np.save(self._offsets_path, np.frombuffer(self._offsets, dtype=np.int64))
+        with self._offsets_path.open("xb") as f:
+            np.save(f, np.frombuffer(self._offsets, dtype=np.int64))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import pytest
 from core.documents import IndexedProvider
 from core.writing import Deletion
 from engines.embedded.deltas import delta_files
+from engines.embedded.integrity import damage
 from engines.embedded.search import EmbeddedBackend
 from engines.embedded.snapshot import Snapshot
 from engines.embedded.target import EmbeddedTarget
@@ -108,6 +109,29 @@ def test_deltas_answer_like_a_rebuild(tmp_path: Path, fixture_documents: list[In
     merged = target.merge()
     assert merged != built.live and delta_files(target.versions.live_dir()) == []  # type: ignore[union-attr]
     _same_answers(EmbeddedBackend(tmp_path / "delta"), rebuilt)
+
+
+def test_a_merge_leaves_the_version_it_merged_as_built(
+    tmp_path: Path, fixture_documents: list[IndexedProvider]
+) -> None:
+    """Merges share the live version's files by hardlinks: the next merge, with rows appended, must
+    not write its new document part through the empty part a deletion-only merge left at the same
+    row (that wrote into the version a rollback returns to, whose checksums then failed)."""
+    docs = fixture_documents
+    target = build(tmp_path, docs[:600])
+    target.apply([], [Deletion(d["id"], d["updated_at"] + timedelta(hours=1)) for d in docs[100:105]])
+    first = target.merge()
+    target.apply(docs[600:620])
+    second = target.merge()
+    root = target.versions.root
+    assert damage(root / first) is None and damage(root / second) is None
+    with target.writer_lock():
+        assert target.rollback(to=first) == first
+    # The first merged version with the small write made on it, its documents read from its own parts.
+    backend = EmbeddedBackend(tmp_path)
+    assert asyncio.run(backend.readiness()).documents == 615
+    for doc in (docs[0], docs[610]):
+        assert asyncio.run(backend.get(doc["id"], EVERY_TYPE))["name"] == doc["name"]  # type: ignore[index]
 
 
 def _same_answers(got_from: EmbeddedBackend, want_from: EmbeddedBackend) -> None:
