@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from core.errors import IndexDamaged
 from core.geography import EARTH_RADIUS_KM, distance_km
 from engines.embedded.bitsets import of_rows, pack, rows_of
-from engines.embedded.columns import Mask, Words, mapped
+from engines.embedded.columns import Mask, Words, mapped, save_with_room
 
 Floats32 = NDArray[np.float32]
 Rows = NDArray[np.int64]
@@ -74,6 +74,8 @@ _TAIL_MIN = 4096
 # A version's stored positions (``Positions.save``): one ``.npy`` per array, in this folder of it.
 FOLDER = "positions"
 _STORED = ("x", "y", "z", "key", "row", "px", "py", "pz")
+# Those in row order, stored with room (``columns.room_for``).
+_BY_ROW = frozenset({"x", "y", "z"})
 
 
 def _unit(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[Floats32, Floats32, Floats32]:
@@ -184,17 +186,26 @@ class Positions:
         folder.mkdir(parents=True, exist_ok=True)
         for name in _STORED:
             array: NDArray[np.generic] = getattr(self, name)
-            np.save(folder / f"{name}.npy", np.ascontiguousarray(array[: self.n]))
+            if name in _BY_ROW:  # with room for the rows small writes append, as the columns
+                save_with_room(folder / f"{name}.npy", array, self.n)
+            else:
+                np.save(folder / f"{name}.npy", np.ascontiguousarray(array[: self.n]))
 
     @classmethod
     def load(cls, folder: Path, n: int) -> Positions | None:
-        """The positions ``save`` stored in ``folder``, mapped read-only (a delta's rows grow them
-        into new arrays); None if there are none (a version written before they were stored).
+        """The positions ``save`` stored in ``folder``, mapped: the unit vectors by row
+        copy-on-write (a delta's rows go into their room, in this process's pages), the spatial
+        order read-only; None if there are none (a version written before they were stored).
         ``n``: the rows of the columns they were made from."""
         if not folder.is_dir():
             return None
-        x, y, z, key, row, px, py, pz = (mapped(folder / f"{name}.npy") for name in _STORED)
-        short = [name for name, array in zip(_STORED, (x, y, z, key, row, px, py, pz), strict=True) if len(array) != n]
+        arrays = [mapped(folder / f"{name}.npy", "c" if name in _BY_ROW else "r") for name in _STORED]
+        x, y, z, key, row, px, py, pz = arrays
+        short = [
+            name
+            for name, array in zip(_STORED, arrays, strict=True)
+            if len(array) < n or (len(array) != n and name not in _BY_ROW)
+        ]
         if short:
             raise IndexDamaged(
                 f"the stored positions ({', '.join(short)}) do not hold the columns' {n} rows; "

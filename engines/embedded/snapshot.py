@@ -4,8 +4,8 @@ A snapshot never changes once searches can see it. A newer one is made off the r
 ``search.EmbeddedBackend``): a version switch opens the new folder (columns mapped copy-on-write,
 so homes' confirmations written into them stay in this process; documents, name suggestions and the
 rows' stored positions mapped; no document parsed, nothing copied or computed), and a delta extends
-the current snapshot's columns past its last row (the first delta copies them, grown with room for
-the next) and takes a fresh tantivy searcher. Text hits whose rows the columns do not hold (a write
+the current snapshot's columns past its last row (into the room the files keep, ``room_for``; past
+it, grown) and takes a fresh tantivy searcher. Text hits whose rows the columns do not hold (a write
 killed before it was acknowledged) are ignored.
 
 What a snapshot keeps between searches is carried into the snapshot a delta makes, updated for the

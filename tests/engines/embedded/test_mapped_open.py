@@ -137,15 +137,27 @@ def test_a_delta_after_a_mapped_open_answers_like_a_fresh_build(
     for plan in plans():  # opened (mapped) and searched before any delta
         answer(backend, plan)
     files = _digests(target.versions.live_dir() / "columns")
+    at_open = backend._snapshot()
     updates = [changed(d, 1, vacancies=0, has_vacancy=False, target_groups=["trauma"]) for d in docs[:60:4]]
     gone = [Deletion(d["id"], d["updated_at"] + timedelta(hours=1)) for d in docs[100:110]]
     target.apply([*docs[600:650], *updates], gone)
+    # The rows went into the files' room, in this process's pages: no column or position was copied.
+    first = backend._snapshot()
+    assert first.columns.n > at_open.columns.n
+    for name, array in at_open.columns.numbers.items():
+        assert first.columns.numbers[name] is array, name
+    assert first.columns.multi_bits["target_groups"] is at_open.columns.multi_bits["target_groups"]
+    assert first.positions.x is at_open.positions.x
     target.apply(docs[650:])
     again = [changed(d, 3, capacity=d["capacity"] + 1) for d in docs[200:700]]
-    target.apply(again)  # past the room the first delta grew (1,024 rows)
-    assert backend._snapshot().columns.n > 1024
+    target.apply(again)
+    target.apply([changed(d, 4, capacity=d["capacity"] + 2) for d in docs[200:700]])
+    # Past the room the files kept (1,024 rows past the 600): the arrays grew.
+    assert backend._snapshot().columns.n > 600 + 1024
+    assert backend._snapshot().columns.numbers["lat"] is not at_open.columns.numbers["lat"]
 
     final = {d["id"]: d for d in docs} | {d["id"]: d for d in [*updates, *again]}
+    final |= {d["id"]: changed(d, 4, capacity=d["capacity"] + 2) for d in docs[200:700]}
     for deletion in gone:
         del final[deletion.id]
     build(tmp_path / "rebuilt", list(final.values()))
