@@ -15,6 +15,10 @@ On one generated index (see scripts/bench_load.py), measures:
 3. the same load with a version switch every 5 s (rollback between two full versions): p99 with
    and without switches, and failed requests.
 
+The quiet runs and the switching run are run again (printed, up to ``EVEN_TRIES`` times) while wrk's
+connections sit unevenly on the server's workers: the kernel decides which worker accepts each of
+wrk's 8 long-lived connections, and an uneven spread, not the switches, then decided the p99.
+
 Targets (issue 9): sync of 1,000 into 1M <= 1 s and <= 300 MB extra; upsert visible within 1 s at
 p99; p99 with switches <= 2x without, no failed request.
 """
@@ -29,10 +33,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -45,6 +50,11 @@ from scripts.bench_load import BENCH_KEY, Load, Server, ensure_index, query_mix,
 
 WRITE_EVERY_S = 0.2  # also passed to the writer as "0.2"
 SWITCH_EVERY_S = 5.0
+# The runs compared for the switch target are run again, up to this many times, while wrk's 8
+# connections are spread unevenly over the 2 workers (``Load.spread``): which worker accepts them is
+# the kernel's draw, and 5/3 against 4/4 doubled the quiet p99. Every attempt is printed.
+EVEN_TRIES = 4
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,30 @@ def _print_sync(size: int, count: int, sync: Run, status: Run) -> None:
     )
 
 
+def _evenly(name: str, run: Callable[[], R], load_of: Callable[[R], Load]) -> R:
+    """``run`` again while its load's connections were spread unevenly (``EVEN_TRIES`` at most)."""
+    for attempt in range(1, EVEN_TRIES + 1):
+        result = run()
+        load = load_of(result)
+        again = not load.even and bool(load.spread) and attempt < EVEN_TRIES
+        print(
+            f"  {name}: connections per worker {'/'.join(map(str, load.spread)) or 'unknown'}, {load.rps:.0f}/s, "
+            f"p99 {load.p99_ms:.1f} ms{' (uneven: run again)' if again else ''}",
+            flush=True,
+        )
+        if not again:
+            return result
+    return result
+
+
+def _quiet(server: Server, bodies: list[dict[str, Any]], seconds: float, name: str) -> Load:
+    return _evenly(name, lambda: run_wrk(server.base, bodies, seconds), lambda load: load)
+
+
+def _switching(server: Server, data_dir: Path, bodies: list[dict[str, Any]], seconds: float) -> tuple[Load, int]:
+    return _evenly("switch every 5s", lambda: switches_under_load(server, data_dir, bodies, seconds), lambda r: r[0])
+
+
 def _print_switches(switching: Load, switched: int, seconds: float, base_p99: float) -> None:
     failed = switching.errors + switching.non_2xx
     print(
@@ -221,13 +255,16 @@ def _switches_only(data_dir: Path, size: int, seconds: float) -> None:
     with Server(data_dir) as server:
         workers = server.workers
         run_wrk(server.base, bodies, 5)  # warm-up
-        quiet = run_wrk(server.base, bodies, seconds)
-        switching, switched = switches_under_load(server, data_dir, bodies, max(seconds, 30.0))
+        quiet = _quiet(server, bodies, seconds, "quiet")
+        switching, switched = _switching(server, data_dir, bodies, max(seconds, 30.0))
         time.sleep(SWITCH_EVERY_S)  # the last switch's warm-up (paced: seconds at 1M) is not a quiet load
-        quiet_again = run_wrk(server.base, bodies, seconds)
+        quiet_again = _quiet(server, bodies, seconds, "quiet again")
     print(f"\nversion switches: {size} providers, {workers} server worker(s), wrk -c8, caseworker key")
     for name, load in (("quiet", quiet), ("switch every 5s", switching), ("quiet again", quiet_again)):
-        print(f"{name:>16} {load.rps:>8.0f}/s p50 {load.p50_ms:.1f} p95 {load.p95_ms:.1f} p99 {load.p99_ms:.1f} ms")
+        print(
+            f"{name:>16} {load.rps:>8.0f}/s p50 {load.p50_ms:.1f} p95 {load.p95_ms:.1f} p99 {load.p99_ms:.1f} ms, "
+            f"connections per worker {'/'.join(map(str, load.spread)) or '?'}"
+        )
     _print_switches(switching, switched, max(seconds, 30.0), min(quiet.p99_ms, quiet_again.p99_ms))
 
 
@@ -261,22 +298,22 @@ def main() -> None:
     with Server(data_dir) as server:  # as it ships: one worker per core
         workers = server.workers
         run_wrk(server.base, bodies, 5)  # warm-up
-        quiet = run_wrk(server.base, bodies, args.seconds)
+        quiet = _quiet(server, bodies, args.seconds, "quiet")
         writing, visible = writes_under_load(server, data_dir, args.size, bodies, args.seconds)
-        quiet_again = run_wrk(server.base, bodies, args.seconds)
+        quiet_again = _quiet(server, bodies, args.seconds, "quiet again")
         started = time.perf_counter()
         from engines.embedded.target import EmbeddedTarget
 
         EmbeddedTarget(data_dir / "embedded").merge()  # folds the upserts' deltas; a second version
         merge_s = time.perf_counter() - started
-        switching, switched = switches_under_load(server, data_dir, bodies, max(args.seconds, 30.0))
+        switching, switched = _switching(server, data_dir, bodies, max(args.seconds, 30.0))
 
     print(
         f"\nupdates benchmark: {args.size} providers, {workers} server worker(s), wrk -c8, caseworker key; "
         f"{os.cpu_count()} cores shared"
     )
     _print_sync(args.size, args.sync, sync, status)
-    head = ("load", "search/s", "p50 ms", "p95 ms", "p99 ms", "failed")
+    head = ("load", "search/s", "p50 ms", "p95 ms", "p99 ms", "failed", "conns/worker")
     print(" ".join(f"{h:>16}" for h in head))
     for name, load in (
         ("quiet", quiet),
@@ -286,7 +323,7 @@ def main() -> None:
     ):
         print(
             f"{name:>16} {load.rps:>16.0f} {load.p50_ms:>16.1f} {load.p95_ms:>16.1f} {load.p99_ms:>16.1f} "
-            f"{load.errors + load.non_2xx:>16d}"
+            f"{load.errors + load.non_2xx:>16d} {'/'.join(map(str, load.spread)) or '?':>16}"
         )
     finite = [v for v in visible if v != float("inf")]
     shown_p99 = _pct(finite, 0.99) if finite else float("inf")
