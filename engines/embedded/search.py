@@ -104,15 +104,16 @@ WARM_SETS = 64
 WARM_SEARCHES = 32
 # The warm-up's own working time (pauses not counted).
 WARM_BUDGET_S = 1.0
-# A version's warm-up works at most this share of the time: each step is followed by a pause nine
+# A version's warm-up works at most this share of the time: each step is followed by a pause three
 # times as long as it took. A switch happens on a loaded machine (a rollback in an incident, a
 # reindex) while every worker keeps searching: at full speed the warm-up took a second of both cores
 # at a million providers in half a second and doubled every search's time meanwhile, the search
-# tail following the switches. Paced, the old version serves a few seconds longer at a million
-# providers (a newer version or delta stops the warm-up), and searches meanwhile slow down by a
-# tenth or so (at 1M under wrk: p95 7.3-7.7 ms while switching every 5 s against 9.1-9.3 ms at a
-# quarter of the time). A load that makes each step take longer makes the pauses longer too.
-WARM_DUTY = 0.1
+# tail following the switches. Paced, the old version serves a second or two longer at a million
+# providers, and searches meanwhile slow down by a quarter at most. A tenth of the time slowed them
+# less but took about 5 s at 1M with deltas: switches every 5 s then cut every warm-up short (a
+# newer version or delta stops it) and each version served cold. A load that makes each step take
+# longer makes the pauses longer too.
+WARM_DUTY = 0.25
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
 # next snapshot is warmed in turn), so a write shows at most about one text search later.
