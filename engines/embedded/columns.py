@@ -4,11 +4,11 @@ tantivy answers "which documents match these Swedish words, how well"; filters, 
 counts and sorting run here, vectorised, the way Elasticsearch uses doc values.
 
 Rows are only ever appended. A replaced or deleted document's row is marked dead, and the tantivy
-document carries its row number so text hits join to columns. A store may be *extended*: a store
-opened from disk maps its files copy-on-write, with no room, so the first rows appended copy the
-arrays grown by half; from then on arrays have room at the end, new rows are written past every
-existing reader's ``n``, and the extended store is a new object with its own ``n`` and ``alive``, so
-a search holding the old store never sees a half-applied write.
+document carries its row number so text hits join to columns. A store may be *extended*: arrays
+have room at the end (a store opened from disk maps its files copy-on-write, and the files keep
+room past their rows, ``room_for``; past the room arrays are grown by half), new rows are written
+past every existing reader's ``n``, and the extended store is a new object with its own ``n`` and
+``alive``, so a search holding the old store never sees a half-applied write.
 
 Layout on disk (``columns/`` in a version folder), every array an ``.npy`` a reader maps lazily:
 ids as compact byte strings, numbers as float64, flags as bool, single-valued keywords as int32
@@ -279,9 +279,9 @@ class ColumnStore:
         """A new store with ``rows`` appended and the ``kill`` rows dead; this one is unchanged.
 
         Arrays are shared when they have room (the new rows go past this store's ``n``, which no
-        reader of this store looks at), otherwise (a store mapped from disk has none) grown by half,
-        so a stream of small writes costs amortised O(rows written), not O(index).
-        """
+        reader of this store looks at: the files' room, copy-on-write, for a store mapped from disk),
+        otherwise grown by half, so a stream of small writes costs amortised O(rows written), not
+        O(index)."""
         start, end = self.n, self.n + len(rows)
         store = self._with_room(end)
         alive = np.ones(end, dtype=bool)

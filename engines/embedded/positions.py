@@ -174,7 +174,8 @@ class Positions:
     @classmethod
     def of(cls, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> Positions:
         """Positions of rows ``0..len(lat)-1`` (a column store's ``number("lat")``, ``number("lon")``),
-        every one placed. No room: as the columns a version maps, the first delta grows them."""
+        every one placed. No room in memory: ``save`` writes it, and the first delta of a version
+        without stored positions grows them."""
         x, y, z = _unit(lat, lon)
         return cls._placed(len(lat), x, y, z, lat, lon)
 
