@@ -292,7 +292,12 @@ class ColumnStore:
             moved.setdefault(str(store.ids[row].decode()), -1)
         if rows:
             by_name = _by_name(rows)
-            store.ids[start:end] = np.array(by_name["id"], dtype=store.ids.dtype)
+            new_ids = np.array(by_name["id"], dtype=np.bytes_)
+            if new_ids.dtype.itemsize > store.ids.dtype.itemsize:
+                # The column is as wide as the longest id written so far: numpy would cut a longer
+                # one silently, and once saved a cut id no longer finds its row.
+                store = replace(store, ids=store.ids.astype(new_ids.dtype))
+            store.ids[start:end] = new_ids
             for name in NUMBER_FIELDS:
                 store.numbers[name][start:end] = by_name[name]
             for name in FLAG_FIELDS:

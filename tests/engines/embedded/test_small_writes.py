@@ -134,6 +134,26 @@ def test_a_merge_leaves_the_version_it_merged_as_built(
         assert asyncio.run(backend.get(doc["id"], EVERY_TYPE))["name"] == doc["name"]  # type: ignore[index]
 
 
+def test_an_id_longer_than_every_built_one_is_kept_whole(
+    tmp_path: Path, fixture_documents: list[IndexedProvider]
+) -> None:
+    """The id column holds fixed-width bytes, as wide as the build's longest id: a small write's
+    longer id widens it rather than being cut (once a merge saved the cut id, the home's next write
+    no longer found its row and added the home a second time)."""
+    docs = fixture_documents
+    target = build(tmp_path, docs[:100])
+    longer: IndexedProvider = {**docs[100], "id": docs[100]["id"] + "-" + "x" * 40}  # type: ignore[typeddict-item]
+    target.apply([longer], merge_in_background=False)
+    target.apply([changed(longer, 1, name="Längre id")], merge_in_background=False)
+    target.merge()
+    target.apply([changed(longer, 2, name="Längre id igen")], merge_in_background=False)
+    backend = EmbeddedBackend(tmp_path)
+    assert asyncio.run(backend.readiness()).documents == 101
+    assert asyncio.run(backend.get(longer["id"], EVERY_TYPE))["name"] == "Längre id igen"  # type: ignore[index]
+    assert asyncio.run(backend.get(docs[100]["id"], EVERY_TYPE)) is None
+    asyncio.run(backend.close())
+
+
 def _same_answers(got_from: EmbeddedBackend, want_from: EmbeddedBackend) -> None:
     for plan in plans():
         got, want = search(got_from, plan), search(want_from, plan)
