@@ -142,7 +142,7 @@ def test_an_id_longer_than_every_built_one_is_kept_whole(
     no longer found its row and added the home a second time)."""
     docs = fixture_documents
     target = build(tmp_path, docs[:100])
-    longer: IndexedProvider = {**docs[100], "id": docs[100]["id"] + "-" + "x" * 40}  # type: ignore[typeddict-item]
+    longer: IndexedProvider = {**docs[100], "id": docs[100]["id"] + "-" + "x" * 40}
     target.apply([longer], merge_in_background=False)
     target.apply([changed(longer, 1, name="Längre id")], merge_in_background=False)
     target.merge()
