@@ -176,7 +176,7 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> None:
         "p95 ms",
         "p99 ms",
     )
-    head += ("errors", "healthz/s", "share", "cpu ms/srch", "cpu ms/hlth", "srv cores")
+    head += ("errors", "healthz/s", "share", "cpu ms/srch", "cpu ms/hlth", "srv cores", "conns")
     print(" ".join(f"{h:>10}" for h in head))
     for r in results:
         e = r.engine
@@ -187,7 +187,9 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> None:
             cells += [f"{s.rps:>10.0f}", f"{s.p50_ms:>10.1f}", f"{s.p95_ms:>10.1f}", f"{s.p99_ms:>10.1f}"]
             cells += [f"{s.errors + s.non_2xx:>10d}", f"{h.rps:>10.0f}", f"{s.rps / h.rps:>10.1%}"]
             cells += [f"{r.search.cpu_ms_per_request:>10.2f}", f"{r.healthz.cpu_ms_per_request:>10.3f}"]
-            cells += [f"{r.search.cores:>10.2f}"]
+            # How wrk's connections sat on the workers (``Load.spread``): an uneven spread costs
+            # throughput and tail whatever the code does.
+            cells += [f"{r.search.cores:>10.2f}", f"{'/'.join(map(str, s.spread)) or '?':>10}"]
         print(" ".join(cells))
     print()
     for r in results:

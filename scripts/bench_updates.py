@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.schools import SchoolRegister  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
-from scripts.bench_load import Server, cpu_seconds, ensure_index, query_mix  # noqa: E402
+from scripts.bench_load import Server, connection_spread, cpu_seconds, ensure_index, query_mix  # noqa: E402
 
 CASEWORKER_KEY = "bench-caseworker-key"
 HOME_KEY = "bench-home-key"
@@ -93,12 +93,18 @@ def wrk_script(searches: list[dict[str, Any]], directory: Path) -> Path:
     return path
 
 
-def run_wrk(base: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+def run_wrk(base: str, script: Path, seconds: int, connections: int) -> tuple[dict[str, float], str]:
+    """wrk's figures, and how the connections to the server sat on its workers (``Load.spread``;
+    while confirmations run, their client's connections count too)."""
     command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base]
+    seen: list[tuple[int, ...]] = []
+    look = threading.Timer(min(2.0, seconds / 2), lambda: seen.append(connection_spread(base)))
+    look.start()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    look.join()
     line = next(row for row in out.splitlines() if row.startswith("RESULT "))
     values = dict(item.split("=") for item in line.split()[1:])
-    return {key: float(value) for key, value in values.items()}
+    return {key: float(value) for key, value in values.items()}, "/".join(map(str, seen[0] if seen else ())) or "?"
 
 
 def search_shows(client: httpx.Client, home: dict[str, Any], vacancies: int) -> bool:
@@ -184,7 +190,7 @@ def main() -> None:
         script = wrk_script(searches, Path(tmp))
         run_wrk(base, script, 5, args.connections)  # warm-up: every index and mask loaded
         cpu_before = cpu_seconds(server.pids)
-        alone = run_wrk(base, script, args.seconds, args.connections)
+        alone, alone_spread = run_wrk(base, script, args.seconds, args.connections)
         cpu_alone = cpu_seconds(server.pids) - cpu_before
         stop = threading.Event()
         visible: list[float] = []
@@ -195,7 +201,7 @@ def main() -> None:
         )
         confirming.start()
         time.sleep(1)  # the confirmations reach their pace before the measured search load
-        loaded = run_wrk(base, script, args.seconds, args.connections)
+        loaded, loaded_spread = run_wrk(base, script, args.seconds, args.connections)
         stop.set()
         confirming.join()
 
@@ -203,11 +209,14 @@ def main() -> None:
         f"\nbench_updates: {args.providers} providers, {args.backend}, {workers} server worker(s), "
         f"wrk {args.connections} connections x {args.seconds} s, confirmations at {args.rate:g}/s"
     )
-    for name, result in (("searches alone", alone), ("with confirmations", loaded)):
+    for name, result, spread in (
+        ("searches alone", alone, alone_spread),
+        ("with confirmations", loaded, loaded_spread),
+    ):
         print(
             f"  search {name:<20} p50 {result['p50_us'] / 1000:7.1f} ms  p99 {result['p99_us'] / 1000:7.1f} ms  "
             f"{result['requests'] / args.seconds:7.1f} req/s  "
-            f"non-2xx {int(result['non2xx'])}  errors {int(result['errors'])}"
+            f"non-2xx {int(result['non2xx'])}  errors {int(result['errors'])}  connections per worker {spread}"
         )
     print(f"  server CPU per search alone: {cpu_alone * 1000 / max(1, alone['requests']):.2f} ms")
     ratio = loaded["p99_us"] / alone["p99_us"]
