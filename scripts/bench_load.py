@@ -341,6 +341,17 @@ def connection_spread(base: str) -> tuple[int, ...]:
     return tuple(sorted(Counter(re.findall(r"pid=(\d+)", out)).values(), reverse=True))
 
 
+def wrk_output(command: list[str], base: str, seconds: float) -> tuple[str, tuple[int, ...]]:
+    """What the wrk ``command`` (``seconds`` long, against ``base``) printed, and the connection
+    spread (``connection_spread``) seen once mid-run."""
+    seen: list[tuple[int, ...]] = []
+    look = threading.Timer(min(2.0, seconds / 2), lambda: seen.append(connection_spread(base)))
+    look.start()
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    look.join()
+    return out, seen[0] if seen else ()
+
+
 def run_wrk(base: str, bodies: list[dict[str, Any]] | None, seconds: float, connections: int = 8) -> Load:
     """wrk against ``base``: rotating caseworker search bodies, or GET /healthz when ``bodies`` is None."""
     lua_bodies = "{" + ",".join(_lua_string(json.dumps(b, ensure_ascii=False)) for b in bodies or []) + "}"
@@ -350,11 +361,7 @@ def run_wrk(base: str, bodies: list[dict[str, Any]] | None, seconds: float, conn
         threads = max(1, min(2, connections))
         command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
         command += ["-s", script.name, base + ("/healthz" if bodies is None else SEARCH_PATH)]
-        seen: list[tuple[int, ...]] = []
-        look = threading.Timer(min(2.0, seconds / 2), lambda: seen.append(connection_spread(base)))
-        look.start()
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        look.join()
+        out, spread = wrk_output(command, base, seconds)
     finally:
         os.unlink(script.name)
     match = re.search(r"^RESULT (.+)$", out, re.M)
@@ -362,7 +369,7 @@ def run_wrk(base: str, bodies: list[dict[str, Any]] | None, seconds: float, conn
         raise SystemExit(f"wrk printed no result:\n{out}")
     requests, duration, p50, p95, p99, errors, non_2xx = match.group(1).split()
     figures = (float(duration), float(p50), float(p95), float(p99), int(errors), int(non_2xx))
-    return Load(int(requests), *figures, spread=seen[0] if seen else ())
+    return Load(int(requests), *figures, spread=spread)
 
 
 def _lua_string(text: str) -> str:

@@ -21,7 +21,6 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.schools import SchoolRegister  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
-from scripts.bench_load import Server, connection_spread, cpu_seconds, ensure_index, query_mix  # noqa: E402
+from scripts.bench_load import Server, cpu_seconds, ensure_index, query_mix, wrk_output  # noqa: E402
 
 CASEWORKER_KEY = "bench-caseworker-key"
 HOME_KEY = "bench-home-key"
@@ -97,14 +96,10 @@ def run_wrk(base: str, script: Path, seconds: int, connections: int) -> tuple[di
     """wrk's figures, and how the connections to the server sat on its workers (``Load.spread``;
     while confirmations run, their client's connections count too)."""
     command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base]
-    seen: list[tuple[int, ...]] = []
-    look = threading.Timer(min(2.0, seconds / 2), lambda: seen.append(connection_spread(base)))
-    look.start()
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    look.join()
+    out, spread = wrk_output(command, base, seconds)
     line = next(row for row in out.splitlines() if row.startswith("RESULT "))
     values = dict(item.split("=") for item in line.split()[1:])
-    return {key: float(value) for key, value in values.items()}, "/".join(map(str, seen[0] if seen else ())) or "?"
+    return {key: float(value) for key, value in values.items()}, "/".join(map(str, spread)) or "?"
 
 
 def search_shows(client: httpx.Client, home: dict[str, Any], vacancies: int) -> bool:
