@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
 import pytest
@@ -14,7 +16,7 @@ from core.geography import municipalities
 from core.schools import SchoolRegister
 from core.vocabularies import Method, Ownership, ProviderType, TargetGroup
 from tests.conformance.conftest import Api
-from tests.support.oracle import oracle_search
+from tests.support.oracle import TTL_DAYS, at_one_moment, oracle_search
 
 MUNICIPALITIES = sorted(municipalities())
 COUNTIES = sorted({code[:2] for code in MUNICIPALITIES})
@@ -118,10 +120,12 @@ def test_api_agrees_with_the_oracle(
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(criteria=criteria_strategy(codes), role=st.sampled_from(["caseworker", "public"]))
     def check(criteria: dict[str, Any], role: str) -> None:
+        at_one_moment(fixture_documents, lambda: compare(criteria, role))
+
+    def compare(criteria: dict[str, Any], role: str) -> None:
         expected = oracle_search(fixture_documents, criteria, role, school_positions)
         body = api.search({**criteria, "size": 100}, role)
         assert body["total"] == expected.total
-        totals.append(expected.total)
         got_facets = {
             name: {v["value"]: v["count"] for v in values if v["count"]} for name, values in body["facets"].items()
         }
@@ -131,6 +135,7 @@ def test_api_agrees_with_the_oracle(
         assert {h["id"]: h["distance_km"] for h in hits} == {
             i: expected.distances[i] for i in expected.ordered_ids[:300]
         }
+        totals.append(expected.total)
 
     check()
     # Random criteria are often very narrow; the comparison must still have been made on real hits.
@@ -162,6 +167,9 @@ def test_text_combined_with_filters_is_the_intersection(
         criteria=criteria_strategy(codes), role=st.sampled_from(["caseworker", "public"]), word=st.sampled_from(words)
     )
     def check(criteria: dict[str, Any], role: str, word: str) -> None:
+        at_one_moment(fixture_documents, lambda: compare(criteria, role, word))
+
+    def compare(criteria: dict[str, Any], role: str, word: str) -> None:
         expected = set(oracle_search(fixture_documents, criteria, role, school_positions).ordered_ids) & text_hits[word]
         got = {h["id"] for h in api.search_all({**criteria, "q": word}, role)}
         assert got == expected
@@ -190,7 +198,8 @@ def test_far_away_homes_rank_as_the_oracle_ranks_them(
     criteria: dict[str, Any],
 ) -> None:
     """Every hit in order, for both roles, including the homes 800+ km away whose decay is floored."""
-    for role in ("caseworker", "public"):
+
+    def compare(role: str) -> None:
         expected = oracle_search(fixture_documents, {**criteria, "facets": []}, role, school_positions)
         far = [i for i in expected.ordered_ids if (expected.distances[i] or 0) > 800]
         assert len(far) >= 2, "the case must reach homes beyond 800 km"
@@ -198,3 +207,34 @@ def test_far_away_homes_rank_as_the_oracle_ranks_them(
         assert [h["id"] for h in hits] == expected.ordered_ids
         # The floor keeps every far home's score above zero (the order above holds the permit tier).
         assert min(h["explanation"]["ranking"]["score"] for h in hits) > 0
+
+    for role in ("caseworker", "public"):
+        at_one_moment(fixture_documents, functools.partial(compare, role))
+
+
+def _confirmed_at(doc: IndexedProvider, moment: datetime) -> IndexedProvider:
+    aged = doc.copy()
+    aged["vacancies_updated_at"] = moment
+    return aged
+
+
+@pytest.mark.parametrize("ages_now", [True, False], ids=["ttl-passes-meanwhile", "no-ttl-moment-near"])
+def test_a_comparison_is_run_again_only_across_a_ttl_moment(
+    fixture_documents: list[IndexedProvider], ages_now: bool
+) -> None:
+    """The retry covers the wall clock passing a fixture confirmation's TTL, and nothing else."""
+    moment = datetime.now(UTC) - timedelta(days=TTL_DAYS) if ages_now else datetime(2020, 1, 1, tzinfo=UTC)
+    docs = [_confirmed_at(fixture_documents[0], moment)]
+    calls: list[int] = []
+
+    def disagrees_once() -> None:
+        calls.append(1)
+        assert len(calls) > 1, "fresh on one side, stale on the other"
+
+    if ages_now:
+        at_one_moment(docs, disagrees_once)
+        assert len(calls) == 2
+    else:
+        with pytest.raises(AssertionError, match="fresh on one side"):
+            at_one_moment(docs, disagrees_once)
+        assert len(calls) == 1

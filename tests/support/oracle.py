@@ -6,7 +6,7 @@ compiler shows up as a disagreement. Free text is out of its scope.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,7 +124,38 @@ def _where_allowed(
     return True
 
 
-def status(doc: IndexedProvider, now: datetime, ttl_days: int = 14) -> str:
+TTL_DAYS = 14
+# The API and the oracle read the clock separately, within a second or two of each other.
+CLOCK_SLACK = timedelta(seconds=2)
+
+
+def aged_between(docs: list[IndexedProvider], start: datetime, end: datetime) -> bool:
+    """Whether a confirmation passed the TTL between two moments. The fixture's confirmations carry
+    fixed dates, so one of them ages past the TTL every few hours of the wall clock: a comparison
+    running across that moment judges the home fresh on one side and stale on the other."""
+    ttl = timedelta(days=TTL_DAYS)
+    return any(
+        doc["vacancies_updated_at"] is not None
+        and start - CLOCK_SLACK <= doc["vacancies_updated_at"] + ttl <= end + CLOCK_SLACK
+        for doc in docs
+    )
+
+
+def at_one_moment(docs: list[IndexedProvider], compare: Callable[[], None]) -> None:
+    """Run a comparison of the API with the oracle; run it again (at most twice) only if it failed
+    while a confirmation aged past the TTL, which made the two sides disagree on freshness alone.
+    Any other failure is raised as it is."""
+    for attempt in range(3):
+        start = datetime.now(UTC)
+        try:
+            compare()
+            return
+        except AssertionError:
+            if attempt == 2 or not aged_between(docs, start, datetime.now(UTC)):
+                raise
+
+
+def status(doc: IndexedProvider, now: datetime, ttl_days: int = TTL_DAYS) -> str:
     """The documented meaning: free places confirmed within the TTL "ja", none "nej", else "okänd"."""
     confirmed = doc["vacancies_updated_at"]
     if confirmed is None or confirmed < now - timedelta(days=ttl_days):
@@ -172,7 +203,7 @@ def oracle_search(
                 for value in values:
                     counts[value] = counts.get(value, 0) + 1
         facets[facet] = counts
-    cutoff = now - timedelta(days=14)
+    cutoff = now - timedelta(days=TTL_DAYS)
 
     def relevance(doc: IndexedProvider) -> float:
         # Ranking is defined once (core.ranking); the oracle applies the definition directly, one
