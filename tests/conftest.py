@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +27,40 @@ from indexer.source import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-PROVIDERS = FIXTURES / "providers.jsonl"
+SHIPPED_PROVIDERS = FIXTURES / "providers.jsonl"
 BROKEN = FIXTURES / "providers_broken.jsonl"
 SCHOOLS = FIXTURES / "schools.jsonl"
 ARTICLES = FIXTURES / "articles.jsonl"
 GEOCODING_CACHE = FIXTURES / "geocoding-cache.json"
+
+# The day the suites were written against. The generator dates the export's confirmations up to
+# 2026-11-20 (scripts/fixtures, REFERENCE_TIME), and a confirmation older than the TTL (14 days) is
+# "okänd": from 2026-12-04 every fixture home would be unknown and the cases that look for a vacancy
+# would find none. From the day after this one, the suites index a copy whose confirmations are moved
+# forward by the whole days since, so they see the export as it was on this day (at this time of day).
+# Suites that set their own clock (the vacancy suite) index the shipped file.
+FIXTURE_CONFIRMATIONS_AS_OF = date(2026, 11, 29)
+
+
+def _providers_as_of_today() -> Path:
+    days = (datetime.now(UTC).date() - FIXTURE_CONFIRMATIONS_AS_OF).days
+    if days <= 0:
+        return SHIPPED_PROVIDERS
+    folder = Path(tempfile.mkdtemp(prefix="placeringssok-fixtures-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    lines = []
+    for line in SHIPPED_PROVIDERS.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line) if line.strip() else None
+        if record and record.get("vacancies_updated_at"):
+            moved = datetime.fromisoformat(record["vacancies_updated_at"]) + timedelta(days=days)
+            record["vacancies_updated_at"] = moved.isoformat()
+        lines.append(json.dumps(record, ensure_ascii=False) if record else line)
+    moved_export = folder / "providers.jsonl"
+    moved_export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return moved_export
+
+
+PROVIDERS = _providers_as_of_today()
 
 # Server-to-server keys (no origins), and a portal's browser key (accepted only from its origin).
 CASEWORKER_KEY = "test-caseworker-key"

@@ -24,8 +24,8 @@ from search_api.app import create_app
 from search_api.vacancy_display import swedish_day
 from tests.conftest import (
     CASEWORKER_KEY,
-    PROVIDERS,
     PUBLIC_KEY,
+    SHIPPED_PROVIDERS,
     build_embedded,
     offline_geocoder,
     test_settings,
@@ -35,12 +35,13 @@ from tests.support.elastic_server import elasticsearch_url
 HOME_KEY = "test-home-key"
 OTHER_HOME_KEY = "test-other-home-key"
 FAMILY_TYPES = {"familjehem", "jourhem", "konsulentstott_familjehem"}
-# Later than every record of the fixture export, so a confirmation "now" is the newest word.
+# Later than every record of the shipped fixture export (indexed as it is: this suite sets the
+# clock), so a confirmation "now" is the newest word.
 START = datetime(2026, 12, 1, 8, 12, tzinfo=UTC)
 
 
 def _records() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in PROVIDERS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in SHIPPED_PROVIDERS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _pick_homes() -> dict[str, dict[str, Any]]:
@@ -119,12 +120,12 @@ class Live:
 
 def _settings_for(backend: str, tmp: Path) -> Settings:
     if backend == "embedded":
-        build_embedded(tmp)
+        build_embedded(tmp, [SHIPPED_PROVIDERS])
         return test_settings(tmp, api_keys=_keys())
     with elasticsearch_url() as url:
         from tests.support.elastic_index import build_elasticsearch
 
-        settings = build_elasticsearch(url, tmp)
+        settings = build_elasticsearch(url, tmp, SHIPPED_PROVIDERS)
     return settings.model_copy(update={"api_keys": _keys()})
 
 

@@ -54,13 +54,13 @@ def drop_namespace(settings: Settings) -> None:
         client.close()
 
 
-def build_elasticsearch(url: str, data_dir: Path) -> Settings:
-    """Load the schools into the data dir and index the fixture providers on the server."""
+def build_elasticsearch(url: str, data_dir: Path, source: Path = PROVIDERS) -> Settings:
+    """Load the schools into the data dir and index the fixture providers (``source``) on the server."""
     schools, problems = read_school_register(SCHOOLS)
     assert not problems
     save_schools(data_dir / "schools.json", schools)
     settings = elasticsearch_test_settings(url, data_dir)
-    report = run_job(ElasticsearchTarget.from_settings(settings), [PROVIDERS], offline_geocoder(), incremental=False)
+    report = run_job(ElasticsearchTarget.from_settings(settings), [source], offline_geocoder(), incremental=False)
     assert report.indexed > 700 and not report.problems, report
     load_fixture_articles(lambda articles: write_articles(settings, articles))
     return settings
