@@ -486,12 +486,14 @@ class Snapshot:
         """The rows of ``matches`` (``text_matches(key, ...)``) as a set."""
         return self.cached_bits(("text", key), lambda: of_rows(matches.rows, self.columns.n))
 
-    def text_matches(self, key: TextKey, query_of: Callable[[], tantivy.Query]) -> TextMatches:
+    def text_matches(
+        self, key: TextKey, query_of: Callable[[], tantivy.Query], expected: int | None = None
+    ) -> TextMatches:
         """Every document matching the query (made by ``query_of`` when none is kept for ``key``) as
         sorted rows and their scores, without a Python object per match kept beyond the call. The
         matches kept for the same words under fewer narrowing filters serve as they are: narrowing
         only has to leave a superset (every filter applies exactly afterwards), and a filter adds
-        nothing to a match's score (``narrowing``)."""
+        nothing to a match's score (``narrowing``). ``expected``: about how many match (``_collect``)."""
         with self._cache_lock:
             found = _recent(self.texts, key)
             if found is not None:
@@ -504,7 +506,7 @@ class Snapshot:
                     self._keep_bits(("text", key), bits)
                 self._keep_text(key, found)
                 return found
-        found = self._collect(query_of())
+        found = self._collect(query_of(), expected)
         with self._cache_lock:
             self._keep_text(key, found)
         return found
@@ -522,16 +524,23 @@ class Snapshot:
                 return kept
         return None
 
-    def _collect(self, query: tantivy.Query) -> TextMatches:
+    def _collect(self, query: tantivy.Query, expected: int | None = None) -> TextMatches:
         """Every match of ``query`` among the rows the columns hold. Up to ``COLLECT_PIECE`` matches
         come from one search that also counts them; more, from one search per range of rows
         (``within_rows``, the same scores), each range expected to hold about a piece, so no hand-over
-        holds the GIL long (the pieces' searches cost more in all, but without the GIL)."""
+        holds the GIL long (the pieces' searches cost more in all, but without the GIL). ``expected``
+        (a warm-up knows how many matched on the version before): more than a piece are counted
+        first, without handing over a first piece of them that the pieces would make again."""
         searcher, n = self.searcher, self.columns.n
-        first = searcher.search(query, limit=COLLECT_PIECE, count=True)
-        count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
+        first = None
+        if expected is not None and expected > COLLECT_PIECE:
+            count: int = searcher.search(query, limit=1, count=True).count  # type: ignore[attr-defined]
+        else:
+            first = searcher.search(query, limit=COLLECT_PIECE, count=True)
+            count = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
         if count <= COLLECT_PIECE:
-            pieces = [_scored_rows(searcher, first.hits)]
+            hits = first.hits if first is not None else searcher.search(query, limit=COLLECT_PIECE, count=False).hits
+            pieces = [_scored_rows(searcher, hits)]
         else:
             step = max(1, math.ceil(n / math.ceil(count / COLLECT_PIECE)))
             del first
