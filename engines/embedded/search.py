@@ -506,9 +506,8 @@ class EmbeddedBackend:
 
     def _warm_steps(self, new: Snapshot, old: Snapshot, sets: bool) -> Iterator[Callable[[], object]]:
         """The warm-up's steps, newest first: text match sets, then row sets, then whole searches."""
-        for key in _newest(old.texts, WARM_TEXTS):
-            kept = old.texts.get(key)
-            yield functools.partial(self._text_set, new, key, None if kept is None else len(kept.rows))
+        for key, matches in _newest(old.texts.items(), WARM_TEXTS):
+            yield functools.partial(self._text_set, new, key, len(matches.rows))
         if not sets:
             return
         for key in _newest(old.masks, WARM_SETS):
@@ -519,7 +518,7 @@ class EmbeddedBackend:
         for search in _newest(old.searches.values(), WARM_SEARCHES):
             yield functools.partial(self._answer, new, search.plan)
 
-    def _text_set(self, snap: Snapshot, key: TextKey, expected: int | None) -> Words:
+    def _text_set(self, snap: Snapshot, key: TextKey, expected: int) -> Words:
         query = functools.partial(self._text_query, snap, *key)
         return snap.text_rows(key, snap.text_matches(key, query, expected))
 
