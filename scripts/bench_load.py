@@ -341,6 +341,11 @@ def connection_spread(base: str) -> tuple[int, ...]:
     return tuple(sorted(Counter(re.findall(r"pid=(\d+)", out)).values(), reverse=True))
 
 
+def spread_text(spread: tuple[int, ...]) -> str:
+    """A spread as printed: connections per worker, most first ("4/4"), "?" when unknown."""
+    return "/".join(map(str, spread)) or "?"
+
+
 def wrk_output(command: list[str], base: str, seconds: float) -> tuple[str, tuple[int, ...]]:
     """What the wrk ``command`` (``seconds`` long, against ``base``) printed, and the connection
     spread (``connection_spread``) seen once mid-run."""

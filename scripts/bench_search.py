@@ -44,7 +44,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_load import Built, Measured, Server, ensure_index, query_mix, rss_mb, run_wrk, schools_of  # noqa: E402
+from scripts.bench_load import (  # noqa: E402
+    Built,
+    Measured,
+    Server,
+    ensure_index,
+    query_mix,
+    rss_mb,
+    run_wrk,
+    schools_of,
+    spread_text,
+)
 
 BEFORE_RPS = 64.0
 MIX = 20
@@ -189,7 +199,7 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> None:
             cells += [f"{r.search.cpu_ms_per_request:>10.2f}", f"{r.healthz.cpu_ms_per_request:>10.3f}"]
             # How wrk's connections sat on the workers (``Load.spread``): an uneven spread costs
             # throughput and tail whatever the code does.
-            cells += [f"{r.search.cores:>10.2f}", f"{'/'.join(map(str, s.spread)) or '?':>10}"]
+            cells += [f"{r.search.cores:>10.2f}", f"{spread_text(s.spread):>10}"]
         print(" ".join(cells))
     print()
     for r in results:

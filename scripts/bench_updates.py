@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.schools import SchoolRegister  # noqa: E402
 from scripts.bench_data import generated_providers  # noqa: E402
-from scripts.bench_load import Server, cpu_seconds, ensure_index, query_mix, wrk_output  # noqa: E402
+from scripts.bench_load import Server, cpu_seconds, ensure_index, query_mix, spread_text, wrk_output  # noqa: E402
 
 CASEWORKER_KEY = "bench-caseworker-key"
 HOME_KEY = "bench-home-key"
@@ -99,7 +99,7 @@ def run_wrk(base: str, script: Path, seconds: int, connections: int) -> tuple[di
     out, spread = wrk_output(command, base, seconds)
     line = next(row for row in out.splitlines() if row.startswith("RESULT "))
     values = dict(item.split("=") for item in line.split()[1:])
-    return {key: float(value) for key, value in values.items()}, "/".join(map(str, spread)) or "?"
+    return {key: float(value) for key, value in values.items()}, spread_text(spread)
 
 
 def search_shows(client: httpx.Client, home: dict[str, Any], vacancies: int) -> bool:

@@ -46,7 +46,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.bench_data import generated_providers  # noqa: E402
-from scripts.bench_load import BENCH_KEY, Load, Server, ensure_index, query_mix, run_wrk, schools_of, server_env  # noqa: E402
+from scripts.bench_load import (  # noqa: E402
+    BENCH_KEY,
+    Load,
+    Server,
+    ensure_index,
+    query_mix,
+    run_wrk,
+    schools_of,
+    server_env,
+    spread_text,
+)
 
 WRITE_EVERY_S = 0.2  # also passed to the writer as "0.2"
 SWITCH_EVERY_S = 5.0
@@ -223,7 +233,7 @@ def _evenly(name: str, run: Callable[[], R], load_of: Callable[[R], Load]) -> R:
         load = load_of(result)
         again = not load.even and bool(load.spread) and attempt < EVEN_TRIES
         print(
-            f"  {name}: connections per worker {'/'.join(map(str, load.spread)) or 'unknown'}, {load.rps:.0f}/s, "
+            f"  {name}: connections per worker {spread_text(load.spread)}, {load.rps:.0f}/s, "
             f"p99 {load.p99_ms:.1f} ms{' (uneven: run again)' if again else ''}",
             flush=True,
         )
@@ -263,7 +273,7 @@ def _switches_only(data_dir: Path, size: int, seconds: float) -> None:
     for name, load in (("quiet", quiet), ("switch every 5s", switching), ("quiet again", quiet_again)):
         print(
             f"{name:>16} {load.rps:>8.0f}/s p50 {load.p50_ms:.1f} p95 {load.p95_ms:.1f} p99 {load.p99_ms:.1f} ms, "
-            f"connections per worker {'/'.join(map(str, load.spread)) or '?'}"
+            f"connections per worker {spread_text(load.spread)}"
         )
     _print_switches(switching, switched, max(seconds, 30.0), min(quiet.p99_ms, quiet_again.p99_ms))
 
@@ -323,7 +333,7 @@ def main() -> None:
     ):
         print(
             f"{name:>16} {load.rps:>16.0f} {load.p50_ms:>16.1f} {load.p95_ms:>16.1f} {load.p99_ms:>16.1f} "
-            f"{load.errors + load.non_2xx:>16d} {'/'.join(map(str, load.spread)) or '?':>16}"
+            f"{load.errors + load.non_2xx:>16d} {spread_text(load.spread):>16}"
         )
     finite = [v for v in visible if v != float("inf")]
     shown_p99 = _pct(finite, 0.99) if finite else float("inf")
