@@ -104,15 +104,17 @@ WARM_SETS = 64
 WARM_SEARCHES = 32
 # The warm-up's own working time (pauses not counted).
 WARM_BUDGET_S = 1.0
-# A version's warm-up works at most this share of the time: each step is followed by a pause three
-# times as long as it took. A switch happens on a loaded machine (a rollback in an incident, a
-# reindex) while every worker keeps searching: at full speed the warm-up took a second of both cores
-# at a million providers in half a second and doubled every search's time meanwhile, the search
-# tail following the switches. Paced, the old version serves a second or two longer at a million
-# providers, and searches meanwhile slow down by a quarter at most. A tenth of the time slowed them
-# less but took about 5 s at 1M with deltas: switches every 5 s then cut every warm-up short (a
-# newer version or delta stops it) and each version served cold. A load that makes each step take
-# longer makes the pauses longer too.
+# A version's warm-up (and the open before it) works at most this share of the time: each step, each
+# search of a text match set's collection and each delta replayed is followed by a pause three times
+# as long as it took (``_Pacing``). A switch happens on a loaded machine (a rollback in an incident,
+# a reindex) while every worker keeps searching: at full speed the warm-up took a second of both
+# cores at a million providers in half a second and doubled every search's time meanwhile, the
+# search tail following the switches. Paced, the old version serves a second or two longer at a
+# million providers. A tenth of the time took about 5 s at 1M with deltas: switches every 5 s then
+# cut every warm-up short (a newer version or delta stops it) and each version served cold. Pausing
+# only after whole text sets let a set's searches run back to back (50-90 ms at a million rows); a
+# version's deltas were replayed in one go (a tenth of a second for 51 under load). A load that
+# makes each piece take longer makes the pauses longer too.
 WARM_DUTY = 0.25
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
@@ -178,6 +180,27 @@ def _newest(kept: Iterable[T], most: int) -> list[T]:
         return list(kept)[::-1][:most]
     except RuntimeError:
         return []
+
+
+def _no_pause() -> None:
+    pass
+
+
+class _Pacing:
+    """Called after each piece of work: pauses so that work takes at most ``duty`` of the time
+    (each pause (1/duty - 1) times the work since the last call), and counts the work."""
+
+    def __init__(self, duty: float) -> None:
+        self.duty = duty
+        self.worked = 0.0
+        self._since = time.monotonic()
+
+    def __call__(self) -> None:
+        took = time.monotonic() - self._since
+        self.worked += took
+        if self.duty < 1.0:
+            time.sleep(took * (1.0 / self.duty - 1.0))
+        self._since = time.monotonic()
 
 
 def _reads_vacancies(clause: Any) -> bool:
@@ -450,7 +473,11 @@ class EmbeddedBackend:
                 self._warm(fresh, served.snapshot, WARM_DELTA_BUDGET_S, sets=False, until=self._disk_moved(stamp))
                 self._served = Opened(fresh, served.version)
         else:
-            opened = open_live_or_fallback(self._versions, Snapshot.open, served, current_damaged=changed)
+            # Paced as a warm-up is while an intact version serves: replaying a version's deltas holds
+            # the GIL (hundreds of milliseconds for a few hundred at a million providers).
+            pace = _Pacing(WARM_DUTY) if served is not None and not changed else _no_pause
+            paced = functools.partial(Snapshot.open, between=pace)
+            opened = open_live_or_fallback(self._versions, paced, served, current_damaged=changed)
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
                 if served is not None:
@@ -490,24 +517,23 @@ class EmbeddedBackend:
         stopped once ``until`` holds; ``sets``: the row sets and the kept searches too (a delta
         carries the sets, and searches it again on the next search: warming them would hold a
         write's visibility back)."""
-        worked = 0.0
-        for step in self._warm_steps(new, old, sets):
-            if worked > budget_s or until():
+        pace = _Pacing(duty)
+        for step in self._warm_steps(new, old, sets, pace):
+            if pace.worked > budget_s or until():
                 return
-            started = time.monotonic()
             try:
                 step()
             except Exception:  # a warm-up is an optimisation: the search itself will say what is wrong
                 return
-            took = time.monotonic() - started
-            worked += took
-            if duty < 1.0:
-                time.sleep(took * (1.0 / duty - 1.0))
+            pace()
 
-    def _warm_steps(self, new: Snapshot, old: Snapshot, sets: bool) -> Iterator[Callable[[], object]]:
-        """The warm-up's steps, newest first: text match sets, then row sets, then whole searches."""
+    def _warm_steps(
+        self, new: Snapshot, old: Snapshot, sets: bool, pace: Callable[[], object]
+    ) -> Iterator[Callable[[], object]]:
+        """The warm-up's steps, newest first: text match sets (paced between their searches too),
+        then row sets, then whole searches."""
         for key, matches in _newest(old.texts.items(), WARM_TEXTS):
-            yield functools.partial(self._text_set, new, key, len(matches.rows))
+            yield functools.partial(self._text_set, new, key, len(matches.rows), pace)
         if not sets:
             return
         for key in _newest(old.masks, WARM_SETS):
@@ -518,9 +544,9 @@ class EmbeddedBackend:
         for search in _newest(old.searches.values(), WARM_SEARCHES):
             yield functools.partial(self._answer, new, search.plan)
 
-    def _text_set(self, snap: Snapshot, key: TextKey, expected: int) -> Words:
+    def _text_set(self, snap: Snapshot, key: TextKey, expected: int, pace: Callable[[], object]) -> Words:
         query = functools.partial(self._text_query, snap, *key)
-        return snap.text_rows(key, snap.text_matches(key, query, expected))
+        return snap.text_rows(key, snap.text_matches(key, query, expected, pace))
 
     def _served_files_changed(self) -> bool:
         """Sizes of the served version's files, at most once a second: a file truncated under an open

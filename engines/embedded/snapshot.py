@@ -264,7 +264,9 @@ class Snapshot:
         self.alive = pack(self.columns.alive)
 
     @classmethod
-    def open(cls, folder: Path) -> Snapshot:
+    def open(cls, folder: Path, between: Callable[[], object] = lambda: None) -> Snapshot:
+        """The version in ``folder`` with its deltas; ``between`` runs after each delta replayed (a
+        server opening a version while it searches pauses there: ``with_deltas``)."""
         index = open_index(folder / "text")
         deltas = delta_files(folder)
         # Read the delta list before taking the searcher: tantivy then holds every listed delta's rows.
@@ -283,10 +285,12 @@ class Snapshot:
             positions=Positions.load(folder / POSITIONS, columns.n) or Positions.of(lat, lon),
             keyword_bits=KeywordBits.of(columns),
         )
-        return snapshot.with_deltas(deltas)
+        return snapshot.with_deltas(deltas, between)
 
-    def with_deltas(self, paths: list[Path] | None = None) -> Snapshot:
-        """This snapshot plus every delta it has not applied yet (itself if there is none)."""
+    def with_deltas(self, paths: list[Path] | None = None, between: Callable[[], object] = lambda: None) -> Snapshot:
+        """This snapshot plus every delta it has not applied yet (itself if there is none);
+        ``between`` runs after each (a version with hundreds of deltas takes a second to replay,
+        holding the GIL through each delta's JSON and columns)."""
         pending = [p for p in (delta_files(self.folder) if paths is None else paths) if delta_seq(p) > self.applied]
         if not pending:
             return self
@@ -302,6 +306,7 @@ class Snapshot:
             sources = sources.with_appended(documents)
             names = names.with_added((word, row) for word, row in delta["names"])
             applied = delta["seq"]
+            between()
         fresh = Snapshot(
             version=self.version,
             folder=self.folder,
@@ -487,13 +492,18 @@ class Snapshot:
         return self.cached_bits(("text", key), lambda: of_rows(matches.rows, self.columns.n))
 
     def text_matches(
-        self, key: TextKey, query_of: Callable[[], tantivy.Query], expected: int | None = None
+        self,
+        key: TextKey,
+        query_of: Callable[[], tantivy.Query],
+        expected: int | None = None,
+        between: Callable[[], object] = lambda: None,
     ) -> TextMatches:
         """Every document matching the query (made by ``query_of`` when none is kept for ``key``) as
         sorted rows and their scores, without a Python object per match kept beyond the call. The
         matches kept for the same words under fewer narrowing filters serve as they are: narrowing
         only has to leave a superset (every filter applies exactly afterwards), and a filter adds
-        nothing to a match's score (``narrowing``). ``expected``: about how many match (``_collect``)."""
+        nothing to a match's score (``narrowing``). ``expected``: about how many match; ``between``: called
+        after each piece (``_collect``)."""
         with self._cache_lock:
             found = _recent(self.texts, key)
             if found is not None:
@@ -506,7 +516,7 @@ class Snapshot:
                     self._keep_bits(("text", key), bits)
                 self._keep_text(key, found)
                 return found
-        found = self._collect(query_of(), expected)
+        found = self._collect(query_of(), expected, between)
         with self._cache_lock:
             self._keep_text(key, found)
         return found
@@ -524,33 +534,35 @@ class Snapshot:
                 return kept
         return None
 
-    def _collect(self, query: tantivy.Query, expected: int | None = None) -> TextMatches:
+    def _collect(
+        self, query: tantivy.Query, expected: int | None = None, between: Callable[[], object] = lambda: None
+    ) -> TextMatches:
         """Every match of ``query`` among the rows the columns hold. Up to ``COLLECT_PIECE`` matches
         come from one search that also counts them; more, from one search per range of rows
         (``within_rows``, the same scores), each range expected to hold about a piece, so no hand-over
-        holds the GIL long (the pieces' searches cost more in all, but without the GIL). ``expected``
-        (a warm-up knows how many matched on the version before): more than a piece are counted
-        first, without handing over a first piece of them that the pieces would make again."""
+        holds the GIL long. ``expected`` (a warm-up knows how many matched on the version before):
+        more than a piece go to the pieces at once, sized by it, without a first search that counts
+        them (a whole search of the query) and hands over a piece the pieces make again; the ranges
+        still cover every row, whatever they hold. ``between`` runs after each search (a warm-up
+        pauses there, so its searches never come in a burst)."""
         searcher, n = self.searcher, self.columns.n
-        first = None
-        if expected is not None and expected > COLLECT_PIECE:
-            count: int = searcher.search(query, limit=1, count=True).count  # type: ignore[attr-defined]
-        else:
+        if expected is None or expected <= COLLECT_PIECE:
             first = searcher.search(query, limit=COLLECT_PIECE, count=True)
-            count = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
-        if count <= COLLECT_PIECE:
-            hits = first.hits if first is not None else searcher.search(query, limit=COLLECT_PIECE, count=False).hits
-            pieces = [_scored_rows(searcher, hits)]
-        else:
-            step = max(1, math.ceil(n / math.ceil(count / COLLECT_PIECE)))
+            count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
+            pieces = [_scored_rows(searcher, first.hits)] if count <= COLLECT_PIECE else []
             del first
+            between()
+        else:
+            count, pieces = expected, []
+        if count > COLLECT_PIECE:
+            step = max(1, math.ceil(n / math.ceil(count / COLLECT_PIECE)))
             schema, limit = self.index.schema, max(1, searcher.num_docs)
-            pieces = []
             for at in range(0, n, step):
                 piece = within_rows(schema, query, at, at + step)
                 pieces.append(_scored_rows(searcher, searcher.search(piece, limit=limit, count=False).hits))
-            if not pieces:
-                pieces.append(_scored_rows(searcher, []))
+                between()
+        if not pieces:
+            pieces.append(_scored_rows(searcher, []))
         rows = np.concatenate([rows for rows, _ in pieces])
         scores = np.concatenate([scores for _, scores in pieces])
         known = rows < n

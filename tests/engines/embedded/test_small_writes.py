@@ -4,12 +4,14 @@ visible to a running reader, and a SIGKILL at any moment leaves the last acknowl
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
@@ -85,6 +87,10 @@ def test_deltas_answer_like_a_rebuild(tmp_path: Path, fixture_documents: list[In
     target.apply([renamed, *docs[650:]])
     # Small writes change the live version in place: no new version folder, no switch.
     assert target.versions.pointer() == built and len(delta_files(target.versions.live_dir())) == 3
+    # A server opening it while another version serves pauses after each delta replayed (``_Pacing``).
+    paused: list[int] = []
+    paced = Snapshot.open(target.versions.live_dir(), functools.partial(paused.append, 1))
+    assert len(paused) == 3 and paced.columns.n == Snapshot.open(target.versions.live_dir()).columns.n
 
     final = {d["id"]: d for d in docs}
     final |= {d["id"]: d for d in updates} | {renamed["id"]: renamed}
@@ -218,9 +224,9 @@ def test_a_search_never_opens_a_version_another_process_switched_to(
     opened_by: list[str] = []
     real_open = Snapshot.open
 
-    def open_noting(folder: Path) -> Snapshot:
+    def open_noting(folder: Path, between: Callable[[], object] = lambda: None) -> Snapshot:
         opened_by.append(threading.current_thread().name)
-        return real_open(folder)
+        return real_open(folder, between)
 
     monkeypatch.setattr(Snapshot, "open", staticmethod(open_noting))
     newer.versions.switch_to(version)  # the pointer only: no reader in this process is told
@@ -250,10 +256,10 @@ def test_a_search_does_not_wait_while_the_refresher_opens_a_version(
     opening, release = threading.Event(), threading.Event()
     real_open = Snapshot.open
 
-    def slow_open(folder: Path) -> Snapshot:
+    def slow_open(folder: Path, between: Callable[[], object] = lambda: None) -> Snapshot:
         opening.set()
         assert release.wait(60)
-        return real_open(folder)
+        return real_open(folder, between)
 
     monkeypatch.setattr(Snapshot, "open", staticmethod(slow_open))
     other.versions.switch_to(version)

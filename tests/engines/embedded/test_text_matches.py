@@ -7,6 +7,7 @@ dead rows and a delta (rows tantivy holds twice or no longer serves)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -167,11 +168,15 @@ def test_matches_collected_in_pieces_are_those_one_search_collects(
         assert plan.text is not None
         query = compile_text(schema, plan.text)
         whole = snap._collect(query)
-        for expected in (None, 0, len(whole.rows), 10 * len(whole.rows) + piece + 1):
+        for expected in (None, 0, piece + 1, len(whole.rows), 10 * len(whole.rows) + piece + 1):
+            searched: list[int] = []
             with monkeypatch.context() as patched:
                 patched.setattr(snapshot_module, "COLLECT_PIECE", piece)
-                pieces = snap._collect(query, expected)
+                pieces = snap._collect(query, expected, functools.partial(searched.append, 1))
             assert pieces.rows.tobytes() == whole.rows.tobytes(), (words, expected)
             assert pieces.scores.tobytes() == whole.scores.tobytes(), (words, expected)
+            # A warm-up pauses after each search: after every piece when there were several.
+            several = (len(whole.rows) > piece and (expected is None or expected <= piece)) or (expected or 0) > piece
+            assert len(searched) >= (2 if several and len(whole.rows) > 1 else 1), (words, expected)
         in_pieces += len(whole.rows) > piece
     assert in_pieces, "some words matched more than a piece"
