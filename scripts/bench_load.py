@@ -324,9 +324,14 @@ class Load:
     def rps(self) -> float:
         return self.requests / self.seconds
 
-    @property
-    def even(self) -> bool:
-        return bool(self.spread) and max(self.spread) - min(self.spread) <= 1
+    def over(self, workers: int) -> tuple[int, ...]:
+        """The spread over all ``workers``: those that took none of wrk's connections count 0 (``ss``
+        lists only processes holding one, so 8/0 was seen as the one-worker spread 8)."""
+        return self.spread + (0,) * max(0, workers - len(self.spread)) if self.spread else ()
+
+    def even(self, workers: int) -> bool:
+        spread = self.over(workers)
+        return bool(spread) and max(spread) - min(spread) <= 1
 
 
 def connection_spread(base: str) -> tuple[int, ...]:

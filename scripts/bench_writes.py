@@ -211,6 +211,9 @@ def switches_under_load(
     finally:
         stop.set()
         switcher.join()
+    # The last switch's warm-up (paced: seconds at 1M) must not run into the next load: a worker busy
+    # with it when wrk connects again accepts fewer of its connections (7/1 and 8/0 in a row).
+    time.sleep(SWITCH_EVERY_S)
     return load, switched
 
 
@@ -226,14 +229,15 @@ def _print_sync(size: int, count: int, sync: Run, status: Run) -> None:
     )
 
 
-def _evenly(name: str, run: Callable[[], R], load_of: Callable[[R], Load]) -> R:
-    """``run`` again while its load's connections were spread unevenly (``EVEN_TRIES`` at most)."""
+def _evenly(name: str, workers: int, run: Callable[[], R], load_of: Callable[[R], Load]) -> R:
+    """``run`` again while its load's connections were spread unevenly over the ``workers``
+    (``EVEN_TRIES`` at most)."""
     for attempt in range(1, EVEN_TRIES + 1):
         result = run()
         load = load_of(result)
-        again = not load.even and bool(load.spread) and attempt < EVEN_TRIES
+        again = not load.even(workers) and bool(load.spread) and attempt < EVEN_TRIES
         print(
-            f"  {name}: connections per worker {spread_text(load.spread)}, {load.rps:.0f}/s, "
+            f"  {name}: connections per worker {spread_text(load.over(workers))}, {load.rps:.0f}/s, "
             f"p99 {load.p99_ms:.1f} ms{' (uneven: run again)' if again else ''}",
             flush=True,
         )
@@ -243,11 +247,14 @@ def _evenly(name: str, run: Callable[[], R], load_of: Callable[[R], Load]) -> R:
 
 
 def _quiet(server: Server, bodies: list[dict[str, Any]], seconds: float, name: str) -> Load:
-    return _evenly(name, lambda: run_wrk(server.base, bodies, seconds), lambda load: load)
+    return _evenly(name, server.workers, lambda: run_wrk(server.base, bodies, seconds), lambda load: load)
 
 
 def _switching(server: Server, data_dir: Path, bodies: list[dict[str, Any]], seconds: float) -> tuple[Load, int]:
-    return _evenly("switch every 5s", lambda: switches_under_load(server, data_dir, bodies, seconds), lambda r: r[0])
+    def run() -> tuple[Load, int]:
+        return switches_under_load(server, data_dir, bodies, seconds)
+
+    return _evenly("switch every 5s", server.workers, run, lambda r: r[0])
 
 
 def _print_switches(switching: Load, switched: int, seconds: float, base_p99: float) -> None:
@@ -267,13 +274,12 @@ def _switches_only(data_dir: Path, size: int, seconds: float) -> None:
         run_wrk(server.base, bodies, 5)  # warm-up
         quiet = _quiet(server, bodies, seconds, "quiet")
         switching, switched = _switching(server, data_dir, bodies, max(seconds, 30.0))
-        time.sleep(SWITCH_EVERY_S)  # the last switch's warm-up (paced: seconds at 1M) is not a quiet load
         quiet_again = _quiet(server, bodies, seconds, "quiet again")
     print(f"\nversion switches: {size} providers, {workers} server worker(s), wrk -c8, caseworker key")
     for name, load in (("quiet", quiet), ("switch every 5s", switching), ("quiet again", quiet_again)):
         print(
             f"{name:>16} {load.rps:>8.0f}/s p50 {load.p50_ms:.1f} p95 {load.p95_ms:.1f} p99 {load.p99_ms:.1f} ms, "
-            f"connections per worker {spread_text(load.spread)}"
+            f"connections per worker {spread_text(load.over(workers))}"
         )
     _print_switches(switching, switched, max(seconds, 30.0), min(quiet.p99_ms, quiet_again.p99_ms))
 
@@ -316,6 +322,7 @@ def main() -> None:
 
         EmbeddedTarget(data_dir / "embedded").merge()  # folds the upserts' deltas; a second version
         merge_s = time.perf_counter() - started
+        time.sleep(SWITCH_EVERY_S)  # the merge switched versions too: its warm-up is not part of the next load
         switching, switched = _switching(server, data_dir, bodies, max(args.seconds, 30.0))
 
     print(
@@ -333,7 +340,7 @@ def main() -> None:
     ):
         print(
             f"{name:>16} {load.rps:>16.0f} {load.p50_ms:>16.1f} {load.p95_ms:>16.1f} {load.p99_ms:>16.1f} "
-            f"{load.errors + load.non_2xx:>16d} {spread_text(load.spread):>16}"
+            f"{load.errors + load.non_2xx:>16d} {spread_text(load.over(workers)):>16}"
         )
     finite = [v for v in visible if v != float("inf")]
     shown_p99 = _pct(finite, 0.99) if finite else float("inf")
