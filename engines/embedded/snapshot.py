@@ -265,25 +265,33 @@ class Snapshot:
 
     @classmethod
     def open(cls, folder: Path, between: Callable[[], object] = lambda: None) -> Snapshot:
-        """The version in ``folder`` with its deltas; ``between`` runs after each delta replayed (a
-        server opening a version while it searches pauses there: ``with_deltas``)."""
+        """The version in ``folder`` with its deltas; ``between`` runs after each part read and each
+        delta replayed (a server opening a version while it searches pauses there: ``with_deltas``)."""
         index = open_index(folder / "text")
         deltas = delta_files(folder)
         # Read the delta list before taking the searcher: tantivy then holds every listed delta's rows.
         index.reload()
+        between()
         columns = ColumnStore.load(folder / "columns", extendable=True)
+        searcher = index.searcher()
+        between()
+        sources, names = SourceStore.open(folder / "sources"), NameIndex.open(folder)
+        between()
         lat, lon = columns.number("lat"), columns.number("lon")
+        positions = Positions.load(folder / POSITIONS, columns.n) or Positions.of(lat, lon)
+        keyword_bits = KeywordBits.of(columns)
+        between()
         snapshot = cls(
             version=folder.name,
             folder=folder,
             index=index,
-            searcher=index.searcher(),
+            searcher=searcher,
             columns=columns,
-            sources=SourceStore.open(folder / "sources"),
-            names=NameIndex.open(folder),
+            sources=sources,
+            names=names,
             applied=0,
-            positions=Positions.load(folder / POSITIONS, columns.n) or Positions.of(lat, lon),
-            keyword_bits=KeywordBits.of(columns),
+            positions=positions,
+            keyword_bits=keyword_bits,
         )
         return snapshot.with_deltas(deltas, between)
 
