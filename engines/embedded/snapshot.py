@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from core.documents import StoredProvider
 from core.vacancies import status_masks
 from engines.embedded.bitsets import every_row, of_rows, pack
+from engines.embedded.collector_pause import collector_paused
 from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
 from engines.embedded.keyword_bits import KeywordBits
@@ -555,10 +556,11 @@ class Snapshot:
         pauses there, so its searches never come in a burst)."""
         searcher, n = self.searcher, self.columns.n
         if expected is None or expected <= COLLECT_PIECE:
-            first = searcher.search(query, limit=COLLECT_PIECE, count=True)
-            count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
-            pieces = [_scored_rows(searcher, first.hits)] if count <= COLLECT_PIECE else []
-            del first
+            with collector_paused():
+                first = searcher.search(query, limit=COLLECT_PIECE, count=True)
+                count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
+                pieces = [_scored_rows(searcher, first.hits)] if count <= COLLECT_PIECE else []
+                del first
             between()
         else:
             count, pieces = expected, []
@@ -567,7 +569,8 @@ class Snapshot:
             schema, limit = self.index.schema, max(1, searcher.num_docs)
             for at in range(0, n, step):
                 piece = within_rows(schema, query, at, at + step)
-                pieces.append(_scored_rows(searcher, searcher.search(piece, limit=limit, count=False).hits))
+                with collector_paused():
+                    pieces.append(_scored_rows(searcher, searcher.search(piece, limit=limit, count=False).hits))
                 between()
         if not pieces:
             pieces.append(_scored_rows(searcher, []))
