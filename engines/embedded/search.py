@@ -182,10 +182,6 @@ def _newest(kept: Iterable[T], most: int) -> list[T]:
         return []
 
 
-def _no_pause() -> None:
-    pass
-
-
 class _Pacing:
     """Called after each piece of work: pauses so that work takes at most ``duty`` of the time
     (each pause (1/duty - 1) times the work since the last call), and counts the work."""
@@ -475,8 +471,8 @@ class EmbeddedBackend:
         else:
             # Paced as a warm-up is while an intact version serves: replaying a version's deltas holds
             # the GIL (hundreds of milliseconds for a few hundred at a million providers).
-            pace = _Pacing(WARM_DUTY) if served is not None and not changed else _no_pause
-            paced = functools.partial(Snapshot.open, between=pace)
+            duty = WARM_DUTY if served is not None and not changed else 1.0
+            paced = functools.partial(Snapshot.open, between=_Pacing(duty))
             opened = open_live_or_fallback(self._versions, paced, served, current_damaged=changed)
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
