@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import tantivy
 
+from engines.embedded.text_query import compile_text
 from search_api.plan import AllOf, AnyOf, Clause, Not
+from search_api.text_plan import TextSearch
 
 Scored = tuple[tantivy.Occur, tantivy.Query]
 
@@ -44,6 +46,11 @@ def with_filters(schema: tantivy.Schema, query: tantivy.Query, filters: tuple[Cl
     for clause in filters:
         clauses += _narrowing(schema, clause)
     return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else query
+
+
+def narrowed_text(schema: tantivy.Schema, text: TextSearch, filters: tuple[Clause, ...]) -> tantivy.Query:
+    """The query of a text match set's key (``snapshot.TextKey``): its words, narrowed by its filters."""
+    return with_filters(schema, compile_text(schema, text), filters)
 
 
 def within_rows(schema: tantivy.Schema, query: tantivy.Query, first: int, end: int) -> tantivy.Query:

@@ -56,6 +56,7 @@ from core.vacancies import JA, NEJ, OKAND, STATUSES, Confirmation
 from core.vacancy_ledger import VacancyLedger
 from engines.embedded import publication
 from engines.embedded.bitsets import Counting, count, pack, rows_of
+from engines.embedded.collector_process import CollectorProcess
 from engines.embedded.columns import (
     KEYWORD_FIELDS,
     MULTI_FIELDS,
@@ -66,12 +67,12 @@ from engines.embedded.columns import (
 )
 from engines.embedded.deltas import DELTAS
 from engines.embedded.integrity import damage, sizes_changed
-from engines.embedded.narrowing import narrowable, with_filters
+from engines.embedded.narrowing import narrowable, narrowed_text
+from engines.embedded.pacing import Pacing
 from engines.embedded.page import Page, page
 from engines.embedded.popcounts import codes_in
 from engines.embedded.recovery import Opened, open_live_or_fallback
-from engines.embedded.snapshot import KeptSearch, Snapshot, TextKey, TextMatches, is_circle
-from engines.embedded.text_query import compile_text
+from engines.embedded.snapshot import KeptSearch, Scored, Snapshot, TextKey, TextMatches, is_circle
 from engines.embedded.vacancy_overlay import VACANCY_COLUMNS, VacancyOverlay
 from engines.embedded.versions import POINTER, IndexVersions
 from search_api.backends import BackendHit, BackendResult, BackendUnavailable, Readiness
@@ -180,23 +181,6 @@ def _newest(kept: Iterable[T], most: int) -> list[T]:
         return list(kept)[::-1][:most]
     except RuntimeError:
         return []
-
-
-class _Pacing:
-    """Called after each piece of work: pauses so that work takes at most ``duty`` of the time
-    (each pause (1/duty - 1) times the work since the last call), and counts the work."""
-
-    def __init__(self, duty: float) -> None:
-        self.duty = duty
-        self.worked = 0.0
-        self._since = time.monotonic()
-
-    def __call__(self) -> None:
-        took = time.monotonic() - self._since
-        self.worked += took
-        if self.duty < 1.0:
-            time.sleep(took * (1.0 / self.duty - 1.0))
-        self._since = time.monotonic()
 
 
 def _reads_vacancies(clause: Any) -> bool:
@@ -411,6 +395,8 @@ class EmbeddedBackend:
         self._seen: tuple[object, ...] | None = None
         self._stop = threading.Event()
         self._refresher: threading.Thread | None = None
+        # Started at the first change found after the first open: a warm-up follows (``_text_set``).
+        self._collector = CollectorProcess()
         publication.register(root, self)
 
     # -- snapshots, off the request path ------------------------------------------------------
@@ -459,6 +445,8 @@ class EmbeddedBackend:
         served = self._served
         if stamp == self._seen and served is not None and not changed and not force:
             return
+        if served is not None:
+            self._collector.start()  # (once) it starts while the change is opened, before the warm-up
         live = self._live_name()
         if served is not None and not changed and served.version == live and served.problem is None:
             fresh = served.snapshot.with_deltas()
@@ -472,7 +460,7 @@ class EmbeddedBackend:
             # Paced as a warm-up is while an intact version serves: replaying a version's deltas holds
             # the GIL (hundreds of milliseconds for a few hundred at a million providers).
             duty = WARM_DUTY if served is not None and not changed else 1.0
-            paced = functools.partial(Snapshot.open, between=_Pacing(duty))
+            paced = functools.partial(Snapshot.open, between=Pacing(duty))
             opened = open_live_or_fallback(self._versions, paced, served, current_damaged=changed)
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
@@ -513,7 +501,7 @@ class EmbeddedBackend:
         stopped once ``until`` holds; ``sets``: the row sets and the kept searches too (a delta
         carries the sets, and searches it again on the next search: warming them would hold a
         write's visibility back)."""
-        pace = _Pacing(duty)
+        pace = Pacing(duty)
         for step in self._warm_steps(new, old, sets, pace):
             if pace.worked > budget_s or until():
                 return
@@ -523,9 +511,7 @@ class EmbeddedBackend:
                 return
             pace()
 
-    def _warm_steps(
-        self, new: Snapshot, old: Snapshot, sets: bool, pace: Callable[[], object]
-    ) -> Iterator[Callable[[], object]]:
+    def _warm_steps(self, new: Snapshot, old: Snapshot, sets: bool, pace: Pacing) -> Iterator[Callable[[], object]]:
         """The warm-up's steps, newest first: text match sets (paced between their searches too),
         then row sets, then whole searches."""
         for key, matches in _newest(old.texts.items(), WARM_TEXTS):
@@ -540,9 +526,20 @@ class EmbeddedBackend:
         for search in _newest(old.searches.values(), WARM_SEARCHES):
             yield functools.partial(self._answer, new, search.plan)
 
-    def _text_set(self, snap: Snapshot, key: TextKey, expected: int, pace: Callable[[], object]) -> Words:
+    def _text_set(self, snap: Snapshot, key: TextKey, expected: int, pace: Pacing) -> Words:
+        """A text match set, collected by the ``collector_process`` if it can (its hand-over of the
+        matches then holds that process's GIL, not this one's), else here."""
+
+        def elsewhere() -> Scored | None:
+            collected = self._collector.collect(snap, key, expected, pace.duty)
+            if collected is None:
+                return None
+            scored, worked = collected
+            pace.add(worked)
+            return scored
+
         query = functools.partial(self._text_query, snap, *key)
-        return snap.text_rows(key, snap.text_matches(key, query, expected, pace))
+        return snap.text_rows(key, snap.text_matches(key, query, expected, pace, elsewhere))
 
     def _served_files_changed(self) -> bool:
         """Sizes of the served version's files, at most once a second: a file truncated under an open
@@ -637,8 +634,7 @@ class EmbeddedBackend:
         return snap.text_matches(key, lambda: self._text_query(snap, *key))
 
     def _text_query(self, snap: Snapshot, text: TextSearch, narrowing: tuple[Clause, ...]) -> tantivy.Query:
-        schema = snap.index.schema
-        return with_filters(schema, compile_text(schema, text), narrowing)
+        return narrowed_text(snap.index.schema, text, narrowing)
 
     def _geo(self, snap: Snapshot, plan: SearchPlan, standing: Words) -> None:
         """Radius and exclusion circles, in place (each circle's set kept per snapshot: a caseworker
@@ -785,3 +781,4 @@ class EmbeddedBackend:
         with self._lock:
             self._stop.set()
             self._stop, self._refresher, self._served = threading.Event(), None, None
+            self._collector.stop()

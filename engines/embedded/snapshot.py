@@ -222,6 +222,8 @@ class KeptSearch:
 
 # A text match set's key: the words, and the filters that narrowed tantivy's query (``narrowing``).
 TextKey = tuple[TextSearch, tuple[Clause, ...]]
+# Text matches as tantivy handed them over: rows (some perhaps past the columns' or dead) and scores.
+Scored = tuple[NDArray[np.int64], NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
@@ -506,13 +508,15 @@ class Snapshot:
         query_of: Callable[[], tantivy.Query],
         expected: int | None = None,
         between: Callable[[], object] = lambda: None,
+        elsewhere: Callable[[], Scored | None] = lambda: None,
     ) -> TextMatches:
         """Every document matching the query (made by ``query_of`` when none is kept for ``key``) as
         sorted rows and their scores, without a Python object per match kept beyond the call. The
         matches kept for the same words under fewer narrowing filters serve as they are: narrowing
         only has to leave a superset (every filter applies exactly afterwards), and a filter adds
         nothing to a match's score (``narrowing``). ``expected``: about how many match; ``between``: called
-        after each piece (``_collect``)."""
+        after each piece (``_collect``); ``elsewhere``: the matches collected by another process
+        (a warm-up's ``collector_process``), None when it could not, and this process collects them."""
         with self._cache_lock:
             found = _recent(self.texts, key)
             if found is not None:
@@ -525,7 +529,8 @@ class Snapshot:
                     self._keep_bits(("text", key), bits)
                 self._keep_text(key, found)
                 return found
-        found = self._collect(query_of(), expected, between)
+        scored = elsewhere()
+        found = self._collect(query_of(), expected, between) if scored is None else self._standing(scored)
         with self._cache_lock:
             self._keep_text(key, found)
         return found
@@ -546,45 +551,64 @@ class Snapshot:
     def _collect(
         self, query: tantivy.Query, expected: int | None = None, between: Callable[[], object] = lambda: None
     ) -> TextMatches:
-        """Every match of ``query`` among the rows the columns hold. Up to ``COLLECT_PIECE`` matches
-        come from one search that also counts them; more, from one search per range of rows
-        (``within_rows``, the same scores), each range expected to hold about a piece, so no hand-over
-        holds the GIL long. ``expected`` (a warm-up knows how many matched on the version before):
-        more than a piece go to the pieces at once, sized by it, without a first search that counts
-        them (a whole search of the query) and hands over a piece the pieces make again; the ranges
-        still cover every row, whatever they hold. ``between`` runs after each search (a warm-up
-        pauses there, so its searches never come in a burst)."""
-        searcher, n = self.searcher, self.columns.n
-        if expected is None or expected <= COLLECT_PIECE:
-            with collector_paused():
-                first = searcher.search(query, limit=COLLECT_PIECE, count=True)
-                count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
-                pieces = [_scored_rows(searcher, first.hits)] if count <= COLLECT_PIECE else []
-                del first
-            between()
-        else:
-            count, pieces = expected, []
-        if count > COLLECT_PIECE:
-            step = max(1, math.ceil(n / math.ceil(count / COLLECT_PIECE)))
-            schema, limit = self.index.schema, max(1, searcher.num_docs)
-            for at in range(0, n, step):
-                piece = within_rows(schema, query, at, at + step)
-                with collector_paused():
-                    pieces.append(_scored_rows(searcher, searcher.search(piece, limit=limit, count=False).hits))
-                between()
-        if not pieces:
-            pieces.append(_scored_rows(searcher, []))
-        rows = np.concatenate([rows for rows, _ in pieces])
-        scores = np.concatenate([scores for _, scores in pieces])
+        """Every match of ``query`` among the rows the columns hold (``collect_scored``)."""
+        return self._standing(
+            collect_scored(
+                self.searcher, self.index.schema, query, self.columns.n, expected, between, piece=COLLECT_PIECE
+            )
+        )
+
+    def _standing(self, scored: Scored) -> TextMatches:
+        """The matches ``scored`` holds among the rows the columns hold, and alive, by row."""
+        rows, scores = scored
+        n = self.columns.n
         known = rows < n
         rows, scores = rows[known], scores[known]
         live = self.columns.alive[rows]
         return _by_row(rows[live], scores[live], n)
 
 
-def _scored_rows(
-    searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]]
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def collect_scored(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    query: tantivy.Query,
+    n: int,
+    expected: int | None = None,
+    between: Callable[[], object] = lambda: None,
+    *,
+    piece: int,
+) -> Scored:
+    """Every match of ``query`` (rows below ``n`` once filtered: ``Snapshot._standing``), in no order.
+    Up to ``piece`` matches come from one search that also counts them; more, from one search per
+    range of rows (``within_rows``, the same scores), each range expected to hold about a piece, so
+    no hand-over holds the GIL long. ``expected`` (a warm-up knows how many matched on the version
+    before): more than a piece go to the pieces at once, sized by it, without a first search that
+    counts them (a whole search of the query) and hands over a piece the pieces make again; the
+    ranges still cover every row, whatever they hold. ``between`` runs after each search (a warm-up
+    pauses there, so its searches never come in a burst)."""
+    if expected is None or expected <= piece:
+        with collector_paused():
+            first = searcher.search(query, limit=piece, count=True)
+            count: int = first.count  # type: ignore[attr-defined]  # tantivy's stub lacks the count
+            pieces = [_scored_rows(searcher, first.hits)] if count <= piece else []
+            del first
+        between()
+    else:
+        count, pieces = expected, []
+    if count > piece:
+        step = max(1, math.ceil(n / math.ceil(count / piece)))
+        limit = max(1, searcher.num_docs)
+        for at in range(0, n, step):
+            ranged = within_rows(schema, query, at, at + step)
+            with collector_paused():
+                pieces.append(_scored_rows(searcher, searcher.search(ranged, limit=limit, count=False).hits))
+            between()
+    if not pieces:
+        pieces.append(_scored_rows(searcher, []))
+    return np.concatenate([rows for rows, _ in pieces]), np.concatenate([scores for _, scores in pieces])
+
+
+def _scored_rows(searcher: tantivy.Searcher, hits: list[tuple[float, tantivy.DocAddress]]) -> Scored:
     """Rows and scores of ``hits``, taken out without unzipping them into more tuples. (The hits'
     tuples hold no cycles: the first young collection untracks them, so they cost the cycle
     collector little.)"""

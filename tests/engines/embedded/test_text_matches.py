@@ -78,9 +78,11 @@ def test_a_row_matched_twice_keeps_both_matches() -> None:
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory, fixture_documents: list[IndexedProvider]) -> Path:
+    return index_with_a_delta(tmp_path_factory.mktemp("text"), fixture_documents)
+
+
+def index_with_a_delta(path: Path, docs: list[IndexedProvider]) -> Path:
     """600 homes, then a delta: 40 more, a dozen written again (their old rows dead) and 5 deleted."""
-    docs = fixture_documents
-    path = tmp_path_factory.mktemp("text")
     target = build(path, docs[:600])
     again = [changed(d, 1, description=f"{d['description']} Lågaffektivt bemötande.") for d in docs[:60:5]]
     deleted = [Deletion(d["id"], d["updated_at"] + timedelta(hours=1)) for d in docs[200:205]]
