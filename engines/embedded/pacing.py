@@ -9,22 +9,28 @@ take longer makes the pauses longer too. Work done in another process that paced
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 
 class Pacing:
-    def __init__(self, duty: float) -> None:
+    """``clock``: what work is measured in; wall time by default (a worker's warm-up holds the GIL
+    its searches need whether or not it is on a core), the thread's CPU time in the collector
+    process, which the kernel lets wait while the worker's searches run (its niceness)."""
+
+    def __init__(self, duty: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.duty = duty
         self.worked = 0.0
-        self._since = time.monotonic()
+        self._clock = clock
+        self._since = clock()
 
     def __call__(self) -> None:
-        took = time.monotonic() - self._since
+        took = self._clock() - self._since
         self.worked += took
         if self.duty < 1.0:
             time.sleep(took * (1.0 / self.duty - 1.0))
-        self._since = time.monotonic()
+        self._since = self._clock()
 
     def add(self, worked: float) -> None:
         """Work done elsewhere, paced there: counted, not paused for (nor is the wait for it)."""
         self.worked += worked
-        self._since = time.monotonic()
+        self._since = self._clock()

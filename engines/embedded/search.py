@@ -107,7 +107,7 @@ WARM_SEARCHES = 32
 WARM_BUDGET_S = 1.0
 # A version's warm-up (and the open before it) works at most this share of the time: each step, each
 # search of a text match set's collection and each delta replayed is followed by a pause three times
-# as long as it took (``_Pacing``). A switch happens on a loaded machine (a rollback in an incident,
+# as long as it took (``Pacing``). A switch happens on a loaded machine (a rollback in an incident,
 # a reindex) while every worker keeps searching: at full speed the warm-up took a second of both
 # cores at a million providers in half a second and doubled every search's time meanwhile, the
 # search tail following the switches. Paced, the old version serves a second or two longer at a

@@ -88,10 +88,10 @@ def test_deltas_answer_like_a_rebuild(tmp_path: Path, fixture_documents: list[In
     # Small writes change the live version in place: no new version folder, no switch.
     assert target.versions.pointer() == built and len(delta_files(target.versions.live_dir())) == 3
     # A server opening it while another version serves pauses after each part read (4) and each
-    # delta replayed (``_Pacing``).
+    # delta read and applied (``Pacing``).
     paused: list[int] = []
     paced = Snapshot.open(target.versions.live_dir(), functools.partial(paused.append, 1))
-    assert len(paused) == 4 + 3 and paced.columns.n == Snapshot.open(target.versions.live_dir()).columns.n
+    assert len(paused) == 4 + 2 * 3 and paced.columns.n == Snapshot.open(target.versions.live_dir()).columns.n
 
     final = {d["id"]: d for d in docs}
     final |= {d["id"]: d for d in updates} | {renamed["id"]: renamed}
