@@ -13,7 +13,10 @@ reopened) scores otherwise, and the worker collects that set itself (``Snapshot.
 ``elsewhere``). Whatever goes wrong here (the process killed, too slow, an error) the worker does the
 same. The key travels through a pipe, never a file or a log: the process writes nothing anywhere
 (its standard error goes nowhere; an error is answered with None alone), since the key holds a
-caseworker's words. It ends with the worker (``PR_SET_PDEATHSIG``, and at the pipe's end).
+caseworker's words. It runs at a lower priority than the searches (``NICENESS``) and ends with the
+worker (``PR_SET_PDEATHSIG``, and at the pipe's end). It starts with the first change a worker finds
+after its first open, and does not collect for that change's warm-up (its imports take a second);
+a worker that never sees a change never starts one.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ REPLY_TIMEOUT_S = 30.0
 # A process that failed is started again at the first warm-up after this long.
 RESTART_AFTER_S = 60.0
 # Wanting a core a search wants too, the process gets about a tenth of the search's share: its sets
-# are collected in the time the searches leave (its pacing counts its CPU time, not the waits).
+# are collected in the time the searches leave, at full speed. Paced as the worker's own warm-up is
+# (a quarter of the time) as well, a version's warm-up took 4-5 s at a million rows, and with a
+# switch every 5 s the version with deltas was never warmed completely.
 NICENESS = 10
 _PR_SET_PDEATHSIG = 1
 
@@ -59,7 +64,6 @@ class _Request:
     n: int
     key: TextKey
     expected: int
-    duty: float
     piece: int
 
 
@@ -99,16 +103,15 @@ class CollectorProcess:
                 theirs.close()
             self._process, self._pipe, self._ready = process, ours, False
 
-    def collect(self, snap: Snapshot, key: TextKey, expected: int, duty: float) -> tuple[Scored, float] | None:
-        """``key``'s matches on ``snap`` and the work they took, paced at ``duty``; None if the
-        process is not running, holds another state of the index, or fails."""
+    def collect(self, snap: Snapshot, key: TextKey, expected: int) -> tuple[Scored, float] | None:
+        """``key``'s matches on ``snap`` and the CPU time they took; None if the process is not
+        running, holds another state of the index, or fails."""
         request = _Request(
             folder=str(snap.folder),
             docs=(snap.searcher.num_docs, snap.searcher.num_segments),
             n=snap.columns.n,
             key=key,
             expected=expected,
-            duty=duty,
             piece=snapshot.COLLECT_PIECE,  # (read now: tests make it small)
         )
         with self._lock:
@@ -197,7 +200,8 @@ def _collected(index: tantivy.Index, request: _Request) -> _Reply | None:
     searcher = index.searcher()
     if (searcher.num_docs, searcher.num_segments) != request.docs:
         return None
-    pace = Pacing(request.duty, clock=time.thread_time)
+    # Not paced: at its niceness the kernel runs it in the time the searches leave.
+    pace = Pacing(1.0, clock=time.thread_time)
     schema = index.schema
     query = narrowed_text(schema, *request.key)
     scored = collect_scored(searcher, schema, query, request.n, request.expected, pace, piece=request.piece)

@@ -2,8 +2,8 @@
 
 Called after each piece of work, a ``Pacing`` pauses so that the work takes at most ``duty`` of the
 time: each pause is (1/duty - 1) times the work since the last call. A load that makes each piece
-take longer makes the pauses longer too. Work done in another process that paced itself there (the
-``collector_process``) is only counted (``add``): the budget of a warm-up is its work wherever done.
+take longer makes the pauses longer too. Work done in another process (the ``collector_process``) is
+only counted (``add``): the budget of a warm-up is its work wherever done.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Callable
 class Pacing:
     """``clock``: what work is measured in; wall time by default (a worker's warm-up holds the GIL
     its searches need whether or not it is on a core), the thread's CPU time in the collector
-    process, which the kernel lets wait while the worker's searches run (its niceness)."""
+    process (not paced, only counted: the kernel lets it wait while the searches run, its niceness,
+    and its waits are no work)."""
 
     def __init__(self, duty: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.duty = duty

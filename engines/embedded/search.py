@@ -380,6 +380,25 @@ class _Candidates:
     text: TextMatches | None
 
 
+@dataclass(frozen=True)
+class WarmUp:
+    """What a warm-up did (the log line of a version switch: how long the old version served on)."""
+
+    done: int
+    steps: int
+    collected_elsewhere: int
+    worked_s: float
+    took_s: float
+    stopped: str | None
+
+    def __str__(self) -> str:
+        how = f"stopped by {self.stopped}" if self.stopped else "complete"
+        return (
+            f"warmed in {self.took_s:.2f} s ({self.done} of {self.steps} steps, {self.worked_s:.2f} s of work, "
+            f"{self.collected_elsewhere} text sets from the collector process; {how})"
+        )
+
+
 class EmbeddedBackend:
     def __init__(self, root: Path, ledger: VacancyLedger | None = None, threads: int = 0) -> None:
         # Searches run on these threads, never on the event loop: one slow search must not hold up
@@ -461,13 +480,18 @@ class EmbeddedBackend:
             # the GIL (hundreds of milliseconds for a few hundred at a million providers).
             duty = WARM_DUTY if served is not None and not changed else 1.0
             paced = functools.partial(Snapshot.open, between=Pacing(duty))
+            started = time.monotonic()
             opened = open_live_or_fallback(self._versions, paced, served, current_damaged=changed)
             if served is None or opened.snapshot is not served.snapshot:
                 self._overlay.start(opened.snapshot)
                 if served is not None:
+                    open_s = time.monotonic() - started
                     # A newer version or a delta written meanwhile stops it: the next refresh opens that.
                     warm_until = self._disk_moved(stamp)
-                    self._warm(opened.snapshot, served.snapshot, WARM_BUDGET_S, duty=WARM_DUTY, until=warm_until)
+                    warmed = self._warm(
+                        opened.snapshot, served.snapshot, WARM_BUDGET_S, duty=WARM_DUTY, until=warm_until
+                    )
+                    log.info("serving version %s: opened in %.2f s, then %s", opened.version, open_s, warmed)
             self._served = opened
         self._seen = stamp
 
@@ -492,7 +516,7 @@ class EmbeddedBackend:
         sets: bool = True,
         duty: float = 1.0,
         until: Callable[[], bool] = lambda: False,
-    ) -> None:
+    ) -> WarmUp:
         """Make the searches ``old`` answered last again on ``new`` before it serves (as Solr warms a
         new searcher): otherwise each worker's first search of each kind after a version switch or
         a delta pays for new text matches (70 ms at 1M) and, after a switch, circles and whole
@@ -502,14 +526,23 @@ class EmbeddedBackend:
         carries the sets, and searches it again on the next search: warming them would hold a
         write's visibility back)."""
         pace = Pacing(duty)
-        for step in self._warm_steps(new, old, sets, pace):
+        started, answered = time.monotonic(), self._collector.answered
+        steps = list(self._warm_steps(new, old, sets, pace))
+        done, stopped = 0, None
+        for step in steps:
             if pace.worked > budget_s or until():
-                return
+                stopped = "its budget spent" if pace.worked > budget_s else "a newer version or delta"
+                break
             try:
                 step()
             except Exception:  # a warm-up is an optimisation: the search itself will say what is wrong
-                return
+                stopped = "a step failed"
+                break
+            done += 1
             pace()
+        return WarmUp(
+            done, len(steps), self._collector.answered - answered, pace.worked, time.monotonic() - started, stopped
+        )
 
     def _warm_steps(self, new: Snapshot, old: Snapshot, sets: bool, pace: Pacing) -> Iterator[Callable[[], object]]:
         """The warm-up's steps, newest first: text match sets (paced between their searches too),
@@ -531,7 +564,7 @@ class EmbeddedBackend:
         matches then holds that process's GIL, not this one's), else here."""
 
         def elsewhere() -> Scored | None:
-            collected = self._collector.collect(snap, key, expected, pace.duty)
+            collected = self._collector.collect(snap, key, expected)
             if collected is None:
                 return None
             scored, worked = collected

@@ -7,6 +7,7 @@ asked; and a version switch warms through it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import time
@@ -43,7 +44,7 @@ def _keys(snap: Snapshot) -> list[TextKey]:
 def _ready(collector: CollectorProcess, snap: Snapshot, key: TextKey) -> None:
     """Wait for the process's imports: until then it answers nothing (None)."""
     deadline = time.monotonic() + READY_WITHIN_S
-    while collector.collect(snap, key, 0, 1.0) is None:
+    while collector.collect(snap, key, 0) is None:
         assert time.monotonic() < deadline, "the collector process answered nothing within a minute"
         time.sleep(0.1)
 
@@ -68,14 +69,14 @@ def test_the_process_collects_what_the_worker_collects(
     snap = EmbeddedBackend(root)._snapshot()
     assert snap.applied and not snap.columns.alive.all(), "a delta, rows written again and dead ones"
     keys = _keys(snap)
-    assert collector.collect(snap, keys[0], 0, 1.0) is None, "not started: the worker collects"
+    assert collector.collect(snap, keys[0], 0) is None, "not started: the worker collects"
     collector.start()
     _ready(collector, snap, keys[0])
     matched_some = 0
     for key in keys:
         here = snap._collect(narrowed_text(snap.index.schema, *key))
         for expected in (0, len(here.rows), 10 * len(here.rows) + piece):
-            collected = collector.collect(snap, key, expected, 1.0)
+            collected = collector.collect(snap, key, expected)
             assert collected is not None, key
             scored, worked = collected
             there = snap._standing(scored)
@@ -99,9 +100,9 @@ def test_another_state_of_the_index_is_left_to_the_worker(
     collector.start()
     _ready(collector, before, key)
     target.apply([changed(d, 1, description="Nytt lågaffektivt bemötande") for d in docs[500:520]])
-    assert collector.collect(before, key, 0, 1.0) is None
+    assert collector.collect(before, key, 0) is None
     after = Snapshot.open(target.versions.live_dir())
-    collected = collector.collect(after, key, 0, 1.0)
+    collected = collector.collect(after, key, 0)
     assert collected is not None
     here = after._collect(narrowed_text(after.index.schema, *key))
     assert after._standing(collected[0]).rows.tobytes() == here.rows.tobytes()
@@ -125,17 +126,17 @@ def test_a_process_that_fails_is_left_and_started_again_later(
     shutil.copytree(snap.folder, moved)
     gone = Snapshot.open(moved)
     shutil.rmtree(moved)
-    assert collector.collect(gone, key, 0, 1.0) is None
-    assert collector.collect(snap, key, 0, 1.0) is not None
+    assert collector.collect(gone, key, 0) is None
+    assert collector.collect(snap, key, 0) is not None
     # Killed: None, and not started again at once (a process failing at start would be started at
     # every warm-up) ...
     process = collector._process
     assert process is not None and process.pid is not None
     os.kill(process.pid, 9)
     process.join(10)
-    assert collector.collect(snap, key, 0, 1.0) is None
+    assert collector.collect(snap, key, 0) is None
     collector.start()
-    assert collector.collect(snap, key, 0, 1.0) is None
+    assert collector.collect(snap, key, 0) is None
     # ... but once RESTART_AFTER_S has passed.
     monkeypatch.setattr(collector_module, "RESTART_AFTER_S", 0.0)
     collector.start()
@@ -145,11 +146,12 @@ def test_a_process_that_fails_is_left_and_started_again_later(
 
 
 def test_a_version_switch_is_warmed_through_the_process(
-    tmp_path: Path, fixture_documents: list[IndexedProvider]
+    tmp_path: Path, fixture_documents: list[IndexedProvider], caplog: pytest.LogCaptureFixture
 ) -> None:
     """The first change found after the first open starts the process (its own warm-up collects in
     the worker: the process is still starting); the next switch is warmed through it, with the
-    sets a backend keeping nothing finds."""
+    sets a backend keeping nothing finds, and the log says how the warm-up went (no words)."""
+    caplog.set_level(logging.INFO)
     docs = fixture_documents
     build(tmp_path, docs)
     backend = EmbeddedBackend(tmp_path)
@@ -165,6 +167,10 @@ def test_a_version_switch_is_warmed_through_the_process(
     build(tmp_path, docs[50:])
     second = backend._snapshot()
     assert collector.answered == answered + len(second.texts), "every set came from the process"
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("serving version")]
+    assert said[-1].startswith(f"serving version {second.version}: opened in ")
+    assert f"{len(second.texts)} text sets from the collector process; complete)" in said[-1]
+    assert not any(w.strip('"').split()[0] in r.getMessage() for r in caplog.records for w in WORDS)
     assert second is not first and set(second.texts) == set(first.texts)
     fresh = EmbeddedBackend(tmp_path)._snapshot()
     for key, matches in second.texts.items():
