@@ -325,13 +325,11 @@ def _search_key(snap: Snapshot, plan: SearchPlan, text_key: TextKey | None) -> _
     return _SearchKey((vacancies, filters, text_key, selections, plan.facets), per_search)
 
 
-def _page_key(snap: Snapshot, plan: SearchPlan) -> tuple[object, ...]:
+def _page_key(plan: SearchPlan) -> tuple[object, ...]:
     """What a page reads beyond its kept search's hits and text matches: the tier, origin, decay,
-    sort and the page asked for, and the rows' freshness as the status sets' token (as in
-    ``_search_key``: the boundary moves with every search, which rows are fresh only when it passes
-    a home's moment or a confirmation arrives; both make new status sets)."""
-    token = snap.status(plan.stale_before).token
-    return token, plan.tier, plan.origin, plan.decay, plan.sort, plan.offset, plan.size
+    sort and the page asked for. It reads the hits' freshness too, which the kept page checks
+    (``KeptSearch.page``)."""
+    return plan.tier, plan.origin, plan.decay, plan.sort, plan.offset, plan.size
 
 
 def _facet_counts(snap: Snapshot, facet: str, rows: Counting, tally: Callable[[Counting], Tally]) -> dict[str, int]:
@@ -738,7 +736,8 @@ class EmbeddedBackend:
             matches = looked_up if looked_up is not None else self._matches(snap, text_key)
             return self._page(snap, plan, kept.hits, matches)
 
-        return kept, kept.page(_page_key(snap, plan), made), facets
+        status = snap.status(plan.stale_before)
+        return kept, kept.page(_page_key(plan), made, status, plan.stale_before), facets
 
     def _execute(self, plan: SearchPlan) -> BackendResult:
         snap = self._snapshot()

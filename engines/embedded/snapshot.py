@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from core.documents import StoredProvider
 from core.vacancies import status_masks
-from engines.embedded.bitsets import every_row, of_rows, pack
+from engines.embedded.bitsets import every_row, holds, of_rows, pack
 from engines.embedded.collector_pause import collector_paused
 from engines.embedded.columns import ColumnStore, ColumnValues, Mask, Words
 from engines.embedded.deltas import delta_files, delta_seq, read_delta
@@ -120,12 +120,26 @@ class StatusBits:
     oldest_fresh: float
     ja: Words
     nej: Words
+    # The rows whose moments lie within the window around the boundary (exclusive), by moment: which
+    # rows turn between two boundaries in the window (``turned``).
+    window: tuple[float, float]
+    near_moments: NDArray[np.float64]
+    near_rows: NDArray[np.int64]
     # Tells these sets from any made before or after (for this or any snapshot): a search that read
     # them is kept under it, and found again for every boundary at which they hold.
     token: int = dataclasses.field(default_factory=lambda: next(_status_tokens), compare=False)
 
     def holds_at(self, ledger_seq: int, fresh_after: float) -> bool:
         return ledger_seq == self.ledger_seq and self.newest_stale < fresh_after <= self.oldest_fresh
+
+    def turned(self, one: float, other: float) -> NDArray[np.int64] | None:
+        """The rows fresh at one boundary and stale at the other (a moment at or after the earlier
+        and before the later), over these columns; None when either lies outside the window."""
+        low, high = min(one, other), max(one, other)
+        if not self.window[0] < low <= high < self.window[1]:
+            return None
+        first, end = np.searchsorted(self.near_moments, [low, high], side="left")
+        return self.near_rows[first:end]
 
 
 def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> StatusBits:
@@ -135,11 +149,14 @@ def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> St
     # (a reduction over every row under a mask costs milliseconds at a million): past the window the
     # window's edge stands in for them, which holds the same sets for a narrower span of boundaries.
     low, high = fresh_after - STATUS_WINDOW_S, fresh_after + STATUS_WINDOW_S
-    near = moments[(moments > low) & (moments < high)]
+    rows = np.flatnonzero((moments > low) & (moments < high))
+    by_moment = np.argsort(moments[rows], kind="stable")
+    rows = rows[by_moment]
+    near = moments[rows]
     later, earlier = near[near >= fresh_after], near[near < fresh_after]
     oldest_fresh = float(later.min()) if len(later) else high
     newest_stale = float(earlier.max()) if len(earlier) else low
-    return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej))
+    return StatusBits(ledger_seq, newest_stale, oldest_fresh, pack(ja), pack(nej), (low, high), near, rows)
 
 
 def _recent(kept: OrderedDict[K, V], key: K) -> V | None:
@@ -185,6 +202,14 @@ def _is_text(key: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class PageMade:
+    """What a kept page was made at: the vacancy columns' ledger position and the boundary."""
+
+    ledger_seq: int
+    fresh_after: float
+
+
+@dataclass(frozen=True)
 class KeptSearch:
     """What a search's criteria alone decide (its hits as a read-only set, their count, the facet
     counts), kept per snapshot under a key holding everything they were computed from (the engine's
@@ -201,23 +226,37 @@ class KeptSearch:
     tallies: dict[int, tuple[int, int, int]] = dataclasses.field(default_factory=dict)
     # The pages made from these hits, by what the page reads beyond them (``search._page_key``), as
     # Solr's query result cache keeps a query's ordered ids: asking again, or paging back, orders
-    # nothing again. Least recently used out, PAGES_KEPT of them.
-    pages: OrderedDict[Any, Page] = dataclasses.field(default_factory=OrderedDict, compare=False, repr=False)
+    # nothing again. Least recently used out, PAGES_KEPT of them. Each with what it was made at
+    # (``PageMade``): it serves as long as none of the hits turned stale or fresh since.
+    pages: OrderedDict[Any, tuple[Page, PageMade]] = dataclasses.field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
     _pages_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, compare=False, repr=False)
 
-    def page(self, key: Any, make: Callable[[], Page]) -> Page:
-        """The page kept under ``key``, or made and kept (its arrays read-only: answers read them)."""
+    def page(self, key: Any, make: Callable[[], Page], status: StatusBits, fresh_after: float) -> Page:
+        """The page kept under ``key`` if it still holds at the boundary ``fresh_after`` (``status``
+        the sets there), or made and kept (its arrays read-only: answers read them)."""
         with self._pages_lock:
             found = _recent(self.pages, key)
-        if found is not None:
-            return found
+        if found is not None and self._holds(found[1], status, fresh_after):
+            return found[0]
         made = make()
         for array in (made.rows, made.score, made.text_score, made.distance):
             array.flags.writeable = False
         with self._pages_lock:
-            self.pages[key] = made
+            self.pages[key] = (made, PageMade(status.ledger_seq, fresh_after))
             _trim(self.pages, PAGES_KEPT)
         return made
+
+    def _holds(self, made: PageMade, status: StatusBits, fresh_after: float) -> bool:
+        """A page reads the hits' freshness alone of the boundary (the freshness factor, the status
+        a hit ranks by): made over the same vacancy columns, it holds while no hit turned. (Keyed by
+        the status sets instead, every page was made again whenever the boundary passed any home's
+        moment: every 2-3 s at a million homes, each time every page at once.)"""
+        if made.ledger_seq != status.ledger_seq:
+            return False
+        turned = status.turned(made.fresh_after, fresh_after)
+        return turned is not None and not holds(self.hits, turned).any()
 
 
 # A text match set's key: the words, and the filters that narrowed tantivy's query (``narrowing``).

@@ -6,6 +6,7 @@ what the key must hold (selections, the facets asked for, the ledger position) n
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+import engines.embedded.snapshot as snapshot_module
 from core.documents import IndexedProvider
 from core.vacancy_ledger import VacancyLedger
+from engines.embedded.bitsets import rows_of
 from engines.embedded.search import EmbeddedBackend, _page_key
 from engines.embedded.snapshot import Snapshot
 from search_api.plan import Flag, SearchPlan
@@ -217,7 +220,7 @@ def test_every_field_of_the_plan_is_in_the_key_or_read_by_the_page_alone(
     build(tmp_path, docs)
     backend = EmbeddedBackend(tmp_path)
     plan = plan_of({"q": "trauma", "point": STOCKHOLM, "needs": ["trauma"], "page": 3, "size": 7}, 1.7e9)
-    key = _page_key(backend._snapshot(), plan)
+    key = _page_key(plan)
     assert all(getattr(plan, name) is not None for name in page_only)
     assert [name for name in page_only if not any(part is getattr(plan, name) for part in key)] == []
     asyncio.run(backend.close())
@@ -248,3 +251,40 @@ def test_a_kept_page_is_asked_again_until_a_home_turns_stale_or_confirms(
     assert confirmed == keeping_nothing(tmp_path, stale, ledger) and confirmed[2] != turned[2]
     asyncio.run(backend.close())
     ledger.close()
+
+
+def test_a_kept_page_holds_while_the_boundary_passes_only_homes_outside_its_hits(
+    tmp_path: Path, docs: list[IndexedProvider], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The boundary passing homes that are not among the hits leaves the page as it was: the kept
+    one serves (the same object), as a backend keeping nothing answers; passing a hit's moment makes
+    it again. Fails if the page were kept by the status sets (made again at every moment passed) or
+    kept past a hit turning stale. (The window around the boundary spans the fixture's months here.)"""
+    monkeypatch.setattr(snapshot_module, "STATUS_WINDOW_S", 10 * 365 * 86400.0)
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    body: dict[str, Any] = {"point": STOCKHOLM, "max_km": 60, "size": 5}
+    moment_of = {d["id"]: at.timestamp() for d in docs if (at := d["vacancies_updated_at"]) is not None}
+    answer(backend, plan_of(body, moments(docs)[0] - 1))
+    snap = backend._snapshot()
+    (search,) = snap.searches.values()
+    in_hits = {snap.columns.ids[row].decode() for row in rows_of(search.hits)}
+    # Two hits' moments with other homes' moments between them.
+    hit_moments = sorted(m for pid, m in moment_of.items() if pid in in_hits)
+    between = [
+        (low, high, others)
+        for low, high in itertools.pairwise(hit_moments)
+        if (others := [m for pid, m in moment_of.items() if pid not in in_hits and low < m < high])
+    ]
+    assert between, "homes outside the hits turn stale between two hits"
+    low, high, others = between[0]
+    first = answer(backend, plan_of(body, low + 0.5))
+    ((page, _),) = search.pages.values()
+    outside = plan_of(body, max(others) + 0.5)
+    again = answer(backend, outside)
+    assert again == keeping_nothing(tmp_path, outside) and again[2] == first[2]
+    assert next(iter(search.pages.values()))[0] is page, "the kept page served"
+    turned = plan_of(body, high + 0.5)
+    assert answer(backend, turned) == keeping_nothing(tmp_path, turned)
+    assert next(iter(search.pages.values()))[0] is not page, "a hit turned: made again"
+    asyncio.run(backend.close())
