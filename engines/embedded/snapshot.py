@@ -135,11 +135,37 @@ class StatusBits:
     def turned(self, one: float, other: float) -> NDArray[np.int64] | None:
         """The rows fresh at one boundary and stale at the other (a moment at or after the earlier
         and before the later), over these columns; None when either lies outside the window."""
+        span = self._span(one, other)
+        return None if span is None else self.near_rows[span]
+
+    def _span(self, one: float, other: float) -> slice | None:
         low, high = min(one, other), max(one, other)
         if not self.window[0] < low <= high < self.window[1]:
             return None
         first, end = np.searchsorted(self.near_moments, [low, high], side="left")
-        return self.near_rows[first:end]
+        return slice(int(first), int(end))
+
+    def moved_to(self, vacancies: NDArray[np.float64], fresh_after: float) -> StatusBits | None:
+        """These sets at another boundary within the window, over the same columns (``vacancies``
+        their figures): only the rows that turned are looked at (a few, against a million for sets
+        made afresh, 5 ms at a million rows, by every search that found the boundary past a moment)."""
+        span = self._span(self.oldest_fresh, fresh_after)
+        if span is None:
+            return None
+        turned = self.near_rows[span]
+        ja, nej = self.ja.copy(), self.nej.copy()
+        fresh = self.near_moments[span] >= fresh_after
+        some = vacancies[turned] > 0
+        for bits, held in ((ja, fresh & some), (nej, fresh & ~some)):
+            word, bit = turned >> 6, np.left_shift(np.uint64(1), (turned & 63).astype(np.uint64))
+            np.bitwise_and.at(bits, word, ~bit)
+            np.bitwise_or.at(bits, word[held], bit[held])
+        at = np.searchsorted(self.near_moments, fresh_after, side="left")
+        newest_stale = float(self.near_moments[at - 1]) if at > 0 else self.window[0]
+        oldest_fresh = float(self.near_moments[at]) if at < len(self.near_moments) else self.window[1]
+        return dataclasses.replace(
+            self, newest_stale=newest_stale, oldest_fresh=oldest_fresh, ja=ja, nej=nej, token=next(_status_tokens)
+        )
 
 
 def status_bits(columns: ColumnStore, ledger_seq: int, fresh_after: float) -> StatusBits:
@@ -518,7 +544,10 @@ class Snapshot:
         seq = self.ledger_seq
         found = self._status
         if found is None or not found.holds_at(seq, fresh_after):
-            found = self._status = status_bits(self.columns, seq, fresh_after)
+            moved = None
+            if found is not None and found.ledger_seq == seq:
+                moved = found.moved_to(self.columns.number("vacancies"), fresh_after)
+            found = self._status = moved or status_bits(self.columns, seq, fresh_after)
         return found
 
     def drop_sets(self, stale: Callable[[Any], bool], stale_search: Callable[[Any], bool]) -> None:
