@@ -14,9 +14,10 @@ reopened) scores otherwise, and the worker collects that set itself (``Snapshot.
 same. The key travels through a pipe, never a file or a log: the process writes nothing anywhere
 (its standard error goes nowhere; an error is answered with None alone), since the key holds a
 caseworker's words. It runs at a lower priority than the searches (``NICENESS``) and ends with the
-worker (``PR_SET_PDEATHSIG``, and at the pipe's end). It starts with the first change a worker finds
-after its first open, and does not collect for that change's warm-up (its imports take a second);
-a worker that never sees a change never starts one.
+worker (``PR_SET_PDEATHSIG``, and at the pipe's end). It starts with the first version switch a worker finds
+after its first open, and does not collect for that switch's warm-up (its imports take a second);
+a worker that never sees a switch never starts one. A delta's warm-up collects in the worker: a
+write waits for it, and this process, giving way to the searches, can take over a second.
 """
 
 from __future__ import annotations

@@ -412,7 +412,7 @@ class EmbeddedBackend:
         self._seen: tuple[object, ...] | None = None
         self._stop = threading.Event()
         self._refresher: threading.Thread | None = None
-        # Started at the first change found after the first open: a warm-up follows (``_text_set``).
+        # Started at the first version switch after the first open: a warm-up follows (``_text_set``).
         self._collector = CollectorProcess()
         publication.register(root, self)
 
@@ -462,8 +462,6 @@ class EmbeddedBackend:
         served = self._served
         if stamp == self._seen and served is not None and not changed and not force:
             return
-        if served is not None:
-            self._collector.start()  # (once) it starts while the change is opened, before the warm-up
         live = self._live_name()
         if served is not None and not changed and served.version == live and served.problem is None:
             fresh = served.snapshot.with_deltas()
@@ -477,6 +475,8 @@ class EmbeddedBackend:
             # Paced as a warm-up is while an intact version serves: replaying a version's deltas holds
             # the GIL (hundreds of milliseconds for a few hundred at a million providers).
             duty = WARM_DUTY if served is not None and not changed else 1.0
+            if served is not None:
+                self._collector.start()  # (once) it starts while the version opens, before the warm-up
             paced = functools.partial(Snapshot.open, between=Pacing(duty))
             started = time.monotonic()
             opened = open_live_or_fallback(self._versions, paced, served, current_damaged=changed)
@@ -544,9 +544,12 @@ class EmbeddedBackend:
 
     def _warm_steps(self, new: Snapshot, old: Snapshot, sets: bool, pace: Pacing) -> Iterator[Callable[[], object]]:
         """The warm-up's steps, newest first: text match sets (paced between their searches too),
-        then row sets, then whole searches."""
+        then row sets, then whole searches. A version's text sets are collected by the collector
+        process; a delta's here: a write waits for them (``WARM_DELTA_BUDGET_S``), and the process,
+        giving way to the searches, took over a second under load at a million providers."""
+        collector = self._collector if sets else None
         for key, matches in _newest(old.texts.items(), WARM_TEXTS):
-            yield functools.partial(self._text_set, new, key, len(matches.rows), pace)
+            yield functools.partial(self._text_set, new, key, len(matches.rows), pace, collector)
         if not sets:
             return
         for key in _newest(old.masks, WARM_SETS):
@@ -557,12 +560,14 @@ class EmbeddedBackend:
         for search in _newest(old.searches.values(), WARM_SEARCHES):
             yield functools.partial(self._answer, new, search.plan)
 
-    def _text_set(self, snap: Snapshot, key: TextKey, expected: int, pace: Pacing) -> Words:
-        """A text match set, collected by the ``collector_process`` if it can (its hand-over of the
+    def _text_set(
+        self, snap: Snapshot, key: TextKey, expected: int, pace: Pacing, collector: CollectorProcess | None
+    ) -> Words:
+        """A text match set, collected by the ``collector`` if given and it can (its hand-over of the
         matches then holds that process's GIL, not this one's), else here."""
 
         def elsewhere() -> Scored | None:
-            collected = self._collector.collect(snap, key, expected)
+            collected = collector.collect(snap, key, expected) if collector is not None else None
             if collected is None:
                 return None
             scored, worked = collected

@@ -24,6 +24,7 @@ from engines.embedded.collector_process import CollectorProcess
 from engines.embedded.narrowing import narrowed_text
 from engines.embedded.search import EmbeddedBackend, _text_key
 from engines.embedded.snapshot import Snapshot, TextKey
+from engines.embedded.target import EmbeddedTarget
 from tests.engines.embedded.test_search_caches import answer, keeping_nothing, plan_of
 from tests.engines.embedded.test_small_writes import build, changed
 from tests.engines.embedded.test_text_matches import STALE_BEFORE, WORDS, index_with_a_delta
@@ -148,7 +149,7 @@ def test_a_process_that_fails_is_left_and_started_again_later(
 def test_a_version_switch_is_warmed_through_the_process(
     tmp_path: Path, fixture_documents: list[IndexedProvider], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The first change found after the first open starts the process (its own warm-up collects in
+    """The first version switch after the first open starts the process (its own warm-up collects in
     the worker: the process is still starting); the next switch is warmed through it, with the
     sets a backend keeping nothing finds, and the log says how the warm-up went (no words)."""
     caplog.set_level(logging.INFO)
@@ -176,6 +177,12 @@ def test_a_version_switch_is_warmed_through_the_process(
     for key, matches in second.texts.items():
         want = fresh._collect(narrowed_text(fresh.index.schema, *key))
         assert np.array_equal(matches.rows, want.rows) and matches.scores.tobytes() == want.scores.tobytes()
+    assert [answer(backend, plan) for plan in plans] == [keeping_nothing(tmp_path, plan) for plan in plans]
+    # A delta's warm-up collects in the worker (a write waits for it), with the same sets.
+    answered = collector.answered
+    EmbeddedTarget(tmp_path).apply([changed(docs[60], 2, description="Lågaffektivt bemötande och DBT")])
+    third = backend._snapshot()
+    assert third.applied and set(third.texts) == set(second.texts) and collector.answered == answered
     assert [answer(backend, plan) for plan in plans] == [keeping_nothing(tmp_path, plan) for plan in plans]
     process = collector._process
     asyncio.run(backend.close())
