@@ -288,3 +288,24 @@ def test_a_kept_page_holds_while_the_boundary_passes_only_homes_outside_its_hits
     assert answer(backend, turned) == keeping_nothing(tmp_path, turned)
     assert next(iter(search.pages.values()))[0] is not page, "a hit turned: made again"
     asyncio.run(backend.close())
+
+
+def test_a_new_version_is_warmed_with_each_search_once(tmp_path: Path, docs: list[IndexedProvider]) -> None:
+    """A search selecting by the vacancy status is kept anew when the boundary passes a home's
+    moment; a new version is warmed with the newest of them alone (the older are never asked
+    again), and answers as a backend keeping nothing. Fails if every kept search were made again."""
+    build(tmp_path, docs)
+    backend = EmbeddedBackend(tmp_path)
+    body: dict[str, Any] = {"has_vacancy": True, "point": STOCKHOLM, "max_km": 300}
+    known = moments(docs)
+    boundaries = [known[len(known) // 2] + d for d in (-0.5, 0.5)]
+    for boundary in boundaries:
+        answer(backend, plan_of(body, boundary))
+    assert len(kept(backend)) == 2, "kept once per status sets"
+    build(tmp_path, docs[10:])
+    new = backend._snapshot()
+    (warmed,) = new.searches.values()
+    assert warmed.plan == plan_of(body, boundaries[1])
+    latest = plan_of(body, boundaries[1])
+    assert answer(backend, latest) == keeping_nothing(tmp_path, latest)
+    asyncio.run(backend.close())
