@@ -115,7 +115,8 @@ WARM_BUDGET_S = 1.0
 # cut every warm-up short (a newer version or delta stops it) and each version served cold. Pausing
 # only after whole text sets let a set's searches run back to back (50-90 ms at a million rows); a
 # version's deltas were replayed in one go (a tenth of a second for 51 under load). A load that
-# makes each piece take longer makes the pauses longer too.
+# makes each piece take longer makes the pauses longer too. A version's text match sets are
+# collected by the collector process, unpaced at its lower priority (``collector_process``).
 WARM_DUTY = 0.25
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
