@@ -37,6 +37,7 @@ import asyncio
 import functools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -118,6 +119,9 @@ WARM_BUDGET_S = 1.0
 # makes each piece take longer makes the pauses longer too. A version's text match sets are
 # collected by the collector process, unpaced at its lower priority (``collector_process``).
 WARM_DUTY = 0.25
+# How long a version swapped out may wait for its last searches before it is simply let go (freed
+# whenever the last one ends, at once).
+RETIRE_WITHIN_S = 2.0
 # A delta's snapshot is warmed with the text match sets only (it carries the row sets), within this
 # budget, and only until another delta arrives (the write waits for its visibility meanwhile; the
 # next snapshot is warmed in turn), so a write shows at most about one text search later.
@@ -432,6 +436,8 @@ class EmbeddedBackend:
         self._seen: tuple[object, ...] | None = None
         self._stop = threading.Event()
         self._refresher: threading.Thread | None = None
+        # Versions swapped out, with when: the refresher frees them part by part (``_retire``).
+        self._retiring: list[tuple[Snapshot, float]] = []
         # Started at the first version switch after the first open: a warm-up follows (``_text_set``).
         self._collector = CollectorProcess()
         publication.register(root, self)
@@ -511,6 +517,8 @@ class EmbeddedBackend:
                     )
                     log.info("serving version %s: opened in %.2f s, then %s", opened.version, open_s, warmed)
             self._served = opened
+            if served is not None and opened.snapshot is not served.snapshot:
+                self._retiring.append((served.snapshot, time.monotonic()))
         self._seen = stamp
 
     def _disk_moved(self, stamp: tuple[object, ...]) -> Callable[[], bool]:
@@ -644,8 +652,25 @@ class EmbeddedBackend:
                     if stop.is_set():
                         return  # closed while waiting for the lock: open nothing more
                     self._refresh_locked(False)
+                self._retire()
             except Exception:
                 continue
+
+    def _retire(self) -> None:
+        """Free the versions no longer served part by part, paced (``Snapshot.release``), once no
+        search holds them; one still held after ``RETIRE_WITHIN_S`` is left to be freed whenever
+        its last search ends. (Only a version's own snapshot: a delta's shares its parts.)"""
+        while self._retiring:
+            snap, since = self._retiring[0]
+            # Beyond the list, this name and the call's argument, only a search still running on it
+            # holds it (none can reach it anew: it is no longer served).
+            held = sys.getrefcount(snap) > 3
+            if held and time.monotonic() - since < RETIRE_WITHIN_S:
+                return
+            self._retiring.pop(0)
+            if not held:
+                snap.release(Pacing(WARM_DUTY))
+            del snap
 
     def install_written(self) -> None:
         """A write in this process is on disk: open and serve it now, on the writer's thread, before
@@ -845,4 +870,5 @@ class EmbeddedBackend:
         with self._lock:
             self._stop.set()
             self._stop, self._refresher, self._served = threading.Event(), None, None
+            self._retiring.clear()
             self._collector.stop()

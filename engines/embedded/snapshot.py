@@ -559,6 +559,20 @@ class Snapshot:
                     del kept[key]
                     self._rules.pop(key, None)
 
+    def release(self, between: Callable[[], object]) -> None:
+        """Let go of what this snapshot holds, part by part, ``between`` after each; only once no
+        search can reach it (``search.EmbeddedBackend._retire``): it answers nothing after. Freed at
+        once, a million rows' snapshot held the GIL 7 ms (the text index 2, the columns 3, the
+        documents and names 1), and every search of the worker waited."""
+        with self._cache_lock:
+            for kept in (self.masks, self.texts, self.searches, self._chords, self._documents):
+                kept.clear()
+            self._status = None
+        between()
+        for part in ("searcher", "index", "columns", "positions", "keyword_bits", "sources", "names"):
+            delattr(self, part)
+            between()
+
     def forget_texts(self) -> None:
         """Drop every text match set kept, with its rows' set, and the searches kept (benchmarks:
         the cost of new words; a search for them finds none of these)."""
