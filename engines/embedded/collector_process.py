@@ -8,16 +8,16 @@ p99 while versions switched, two thirds ran beside their own worker's warm-up. H
 holds this process's GIL, and the worker only receives two arrays per set (a copy of a few MB).
 
 The process opens the same version folder and checks that its searcher holds what the snapshot's
-does (documents and segments, as ``Snapshot._same_text``): a delta written since (or a version
-reopened) scores otherwise, and the worker collects that set itself (``Snapshot.text_matches``'s
-``elsewhere``). Whatever goes wrong here (the process killed, too slow, an error) the worker does the
-same. The key travels through a pipe, never a file or a log: the process writes nothing anywhere
-(its standard error goes nowhere; an error is answered with None alone), since the key holds a
-caseworker's words. It runs at a lower priority than the searches (``NICENESS``) and ends with the
-worker (``PR_SET_PDEATHSIG``, and at the pipe's end). It starts with the first version switch a worker finds
-after its first open, and does not collect for that switch's warm-up (its imports take a second);
-a worker that never sees a switch never starts one. A delta's warm-up collects in the worker: a
-write waits for it, and this process, giving way to the searches, can take over a second.
+does (``snapshot.text_state``): a delta written since (or a version reopened) scores otherwise, and
+the worker collects that set itself (``Snapshot.text_matches``'s ``elsewhere``). Whatever goes
+wrong here (the process killed, too slow, an error) the worker does the same. The key travels
+through a pipe, never a file or a log: the process writes nothing anywhere (its standard error goes
+nowhere; an error is answered with None alone), since the key holds a caseworker's words. It runs
+at a lower priority than the searches (``NICENESS``) and ends with the worker
+(``PR_SET_PDEATHSIG``, and at the pipe's end). It starts with the first version switch a worker
+finds after its first open, and does not collect for that switch's warm-up (its imports take a
+second); a worker that never sees a switch never starts one. A delta's warm-up collects in the
+worker: a write waits for it, and this process, giving way to the searches, can take over a second.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ import tantivy
 from engines.embedded import snapshot
 from engines.embedded.narrowing import narrowed_text
 from engines.embedded.pacing import Pacing
-from engines.embedded.snapshot import Scored, Snapshot, TextKey, collect_scored
+from engines.embedded.snapshot import Scored, Snapshot, TextKey, collect_scored, text_state
 from engines.embedded.text_index import open_index
 
 log = logging.getLogger("placeringssok.index")
-# A set takes well under a second at a million rows, paced at a quarter: past this the process is
-# taken as stuck, ended, and the worker collects its sets itself.
+# A set takes well under a second of CPU at a million rows, even at the process's low priority under
+# load: past this the process is taken as stuck, ended, and the worker collects its sets itself.
 REPLY_TIMEOUT_S = 30.0
 # A process that failed is started again at the first warm-up after this long.
 RESTART_AFTER_S = 60.0
@@ -109,7 +109,7 @@ class CollectorProcess:
         running, holds another state of the index, or fails."""
         request = _Request(
             folder=str(snap.folder),
-            docs=(snap.searcher.num_docs, snap.searcher.num_segments),
+            docs=text_state(snap.searcher),
             n=snap.columns.n,
             key=key,
             expected=expected,
@@ -199,7 +199,7 @@ def _serve(pipe: Connection) -> None:
 def _collected(index: tantivy.Index, request: _Request) -> _Reply | None:
     index.reload()
     searcher = index.searcher()
-    if (searcher.num_docs, searcher.num_segments) != request.docs:
+    if text_state(searcher) != request.docs:
         return None
     # Not paced: at its niceness the kernel runs it in the time the searches leave.
     pace = Pacing(1.0, clock=time.thread_time)

@@ -156,8 +156,8 @@ class StatusBits:
         ja, nej = self.ja.copy(), self.nej.copy()
         fresh = self.near_moments[span] >= fresh_after
         some = vacancies[turned] > 0
+        word, bit = turned >> 6, np.left_shift(np.uint64(1), (turned & 63).astype(np.uint64))
         for bits, held in ((ja, fresh & some), (nej, fresh & ~some)):
-            word, bit = turned >> 6, np.left_shift(np.uint64(1), (turned & 63).astype(np.uint64))
             np.bitwise_and.at(bits, word, ~bit)
             np.bitwise_or.at(bits, word[held], bit[held])
         at = np.searchsorted(self.near_moments, fresh_after, side="left")
@@ -287,6 +287,14 @@ class KeptSearch:
 
 # A text match set's key: the words, and the filters that narrowed tantivy's query (``narrowing``).
 TextKey = tuple[TextSearch, tuple[Clause, ...]]
+
+
+def text_state(searcher: tantivy.Searcher) -> tuple[int, int]:
+    """What tantivy's scores follow, as far as a searcher shows it: its documents and segments (two
+    searchers that agree score every document alike; BM25 reads index-wide statistics)."""
+    return searcher.num_docs, searcher.num_segments
+
+
 # Text matches as tantivy handed them over: rows (some perhaps past the columns' or dead) and scores.
 Scored = tuple[NDArray[np.int64], NDArray[np.float64]]
 
@@ -404,11 +412,7 @@ class Snapshot:
         """Whether tantivy scores every document in ``fresh`` as in this snapshot: no row appended
         (so no document added), and the same documents in the same segments (no orphaned document
         deleted, no merge that purged deleted ones)."""
-        old, new = self.searcher, fresh.searcher
-        return fresh.columns.n == self.columns.n and (old.num_docs, old.num_segments) == (
-            new.num_docs,
-            new.num_segments,
-        )
+        return fresh.columns.n == self.columns.n and text_state(self.searcher) == text_state(fresh.searcher)
 
     def _carry_into(self, fresh: Snapshot) -> None:
         """What this snapshot keeps, made valid for ``fresh`` (this plus deltas): see the module
